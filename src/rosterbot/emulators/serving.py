@@ -1,0 +1,33 @@
+"""Serve a WSGI app on loopback in a background thread (emulators, tests, the console, benchmarks)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+@dataclass
+class RunningServer:
+    server: BaseWSGIServer
+    thread: threading.Thread = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+        self.server.server_close()
+
+
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    """Start `app` on `host:port` (0: any free port) in a daemon thread; return at once."""
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"wsgi:{server.server_port}", daemon=True)
+    thread.start()
+    return RunningServer(server=server, thread=thread)

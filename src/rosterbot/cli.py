@@ -1,0 +1,126 @@
+"""The `rosterbot` command: serve, socket, console, worker, emulator, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from rosterbot.config import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings()
+        return int(args.handler(settings, args) or 0)
+    except SettingsError as exc:
+        print(f"rosterbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rosterbot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve Slack over HTTP on $PORT (/slack/events, /healthz)")
+    serve.add_argument("--port", type=int, help="override $PORT")
+    serve.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
+    serve.set_defaults(handler=_serve)
+
+    socket = commands.add_parser("socket", help="connect to Slack over Socket Mode")
+    socket.set_defaults(handler=_socket)
+
+    console = commands.add_parser("console", help="try rosterbot in the terminal, no Slack workspace needed")
+    console.add_argument("--script", help="run the lines of FILE and print the transcript")
+    console.set_defaults(handler=_console)
+
+    worker = commands.add_parser("worker", help="deliver the outbox, send reminders and digests")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(handler=_worker)
+
+    emulator = commands.add_parser("emulator", help="serve the business API emulator over HTTP")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8080)
+    emulator.add_argument("--database", default="sqlite://", help="SQLAlchemy URL of its state (memory)")
+    emulator.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    emulator.add_argument("--live-style", action="store_true", help="answer v1 like the live service")
+    emulator.set_defaults(handler=_emulator)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply the migrations")
+    upgrade.set_defaults(handler=_db_upgrade)
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from rosterbot.server import serve
+
+    settings.require("slack_bot_token", "slack_signing_secret")
+    serve(settings, port=args.port or settings.port, workers=args.workers)
+    return 0
+
+
+def _socket(settings: Settings, args: argparse.Namespace) -> int:
+    from rosterbot.runtime import build_runtime
+    from rosterbot.slack.web import run_socket_mode
+
+    settings.require("slack_bot_token", "slack_app_token")
+    runtime = build_runtime(settings)
+    run_socket_mode(settings, runtime.services)
+    return 0
+
+
+def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from rosterbot.console import run_console
+
+    return run_console(settings, script=args.script)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from rosterbot.runtime import build_runtime
+    from rosterbot.worker import run
+
+    runtime = build_runtime(settings)
+    run(settings, runtime.services, once=args.once)
+    return 0
+
+
+def _emulator(settings: Settings, args: argparse.Namespace) -> int:
+    from rosterbot.emulators.business_api import EmulatorConfig, serve
+
+    config = EmulatorConfig(
+        database_url=args.database,
+        company_id=settings.company_id,
+        partner_token=settings.partner_token.get_secret_value(),
+        user_token=settings.user_token.get_secret_value(),
+        session_cookie=settings.session_cookie.get_secret_value(),
+        session_cookie_name=settings.session_cookie_name,
+        latency=args.latency,
+        v1_style="live" if args.live_style else "seed",
+    )
+    print(f"business API emulator on http://{args.host}:{args.port} (Ctrl-C stops)", file=sys.stderr)
+    serve(config, args.host, args.port)
+    return 0
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from rosterbot.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("database schema is up to date", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

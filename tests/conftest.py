@@ -1,0 +1,62 @@
+"""Shared fixtures: a database for the whole run (SQLite, or PostgreSQL when
+ROSTERBOT_TEST_DATABASE_URL is set), migrated once, with every table emptied before each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.store.db import make_engine, make_session_factory
+from rosterbot.store.migrate import upgrade
+from rosterbot.store.models import Base
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """ROSTERBOT_TEST_DATABASE_URL, or a SQLite file private to this test run."""
+    url = os.environ.get("ROSTERBOT_TEST_DATABASE_URL")
+    if url:
+        return url
+    path: Path = tmp_path_factory.mktemp("db") / "rosterbot-test.db"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _migrated_engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def empty_all_tables(engine: Engine) -> None:
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def engine(_migrated_engine: Engine) -> Engine:
+    """The migrated test database with every table empty."""
+    empty_all_tables(_migrated_engine)
+    return _migrated_engine
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as db_session:
+        yield db_session

@@ -22,7 +22,10 @@ OW, A, S = Role.OWNER, Role.ADMIN, Role.STAFF
 ROLES_OR_NONE = [None, *Role]
 
 ANYONE = {Operation.VIEW, Operation.TIME_OFF_REQUEST_OWN, Operation.TIME_OFF_CANCEL_OWN}
+# Operations on a member (or, for LINK_USER, handing a Slack user a member's powers): an owner on
+# either side needs an owner.
 MEMBER_OPS = {
+    Operation.LINK_USER,
     Operation.MEMBER_CREATE,
     Operation.MEMBER_EDIT,
     Operation.MEMBER_DEACTIVATE,

@@ -36,9 +36,7 @@ def seed(state: EmulatorState, today: date | None = None) -> None:
 
     tomorrow = today + timedelta(days=1)
     next_monday = today + timedelta(days=7 - today.weekday())
-    state.add_blocked_times(
-        "Team training", _at(today, 9), _at(today, 10, 30), False, [ids["U0STAFF06"]]
-    )
+    state.add_blocked_times("Team training", _at(today, 9), _at(today, 10, 30), False, [ids["U0STAFF06"]])
     state.add_blocked_times("Dentist", _at(tomorrow, 14), _at(tomorrow, 16), False, [ids["U0STAFF03"]])
     state.add_blocked_times(
         "Vacation",

@@ -1,0 +1,103 @@
+"""The Slack foundation over real loopback HTTP: the Web API stand-in, the app built by
+`build_app` served by `create_web_app`, and Slack's signed requests from `SlackWorkspace`.
+
+Services are a minimal fake (identity only) over the shared test database, so these tests need
+nothing but the Slack layer; each test registers its own listeners on `harness.bolt`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from slack_bolt import App
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.config import Settings, load_settings
+from rosterbot.domain.roles import Actor, Role
+from rosterbot.emulators.demo import DEMO_TEAM
+from rosterbot.emulators.serving import RunningServer, serve_in_thread
+from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
+from rosterbot.slack.app import build_app
+from rosterbot.slack.client import make_web_client
+from rosterbot.slack.web import create_web_app
+
+BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass
+class FakeIdentity:
+    """Resolves the demo people to their roles; anyone else is unlinked. Records every call."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    error: Exception | None = None
+    lookup_email: object = None
+
+    def resolve(self, slack_team_id: str, slack_user_id: str) -> Actor:
+        self.calls.append((slack_team_id, slack_user_id))
+        if self.error is not None:
+            raise self.error
+        for number, person in enumerate(DEMO_TEAM, start=1):
+            if person.slack_user_id == slack_user_id:
+                return Actor(slack_team_id, slack_user_id, number, Role(person.role), person.first_name)
+        return Actor(slack_team_id, slack_user_id)
+
+
+@dataclass
+class FakeServices:
+    session_factory: sessionmaker[Session]
+    identity: FakeIdentity = field(default_factory=FakeIdentity)
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[tuple[RunningServer, SlackState]]:
+    server, state = start_slack_standin(state=SlackState(accepted_tokens={BOT_TOKEN}))
+    yield server, state
+    server.stop()
+
+
+@pytest.fixture
+def slack_state(standin: tuple[RunningServer, SlackState]) -> SlackState:
+    state = standin[1]
+    state.clear()
+    state.trigger_ttl = 3.0
+    return state
+
+
+@pytest.fixture
+def settings(standin: tuple[RunningServer, SlackState], database_url: str) -> Settings:
+    return load_settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=standin[0].url + "/api/",
+        database_url=database_url,
+    )
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    services: FakeServices
+    bolt: App
+    state: SlackState
+    slack: SlackWorkspace
+    server: RunningServer
+
+
+@pytest.fixture
+def harness(
+    settings: Settings,
+    slack_state: SlackState,
+    standin: tuple[RunningServer, SlackState],
+    session_factory: sessionmaker[Session],
+) -> Iterator[Harness]:
+    services = FakeServices(session_factory)
+    client = make_web_client(settings, rate_limit_retries=2, connection_retries=0)
+    bolt = build_app(settings, services, client=client)  # type: ignore[arg-type]
+    server = serve_in_thread(create_web_app(settings, services, bolt_app=bolt))  # type: ignore[arg-type]
+    slack = SlackWorkspace(server.url, SIGNING_SECRET, slack_state, standin[0].url, timeout=10)
+    yield Harness(settings, services, bolt, slack_state, slack, server)
+    slack.close()
+    server.stop()

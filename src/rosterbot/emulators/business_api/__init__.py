@@ -10,7 +10,7 @@ from rosterbot.emulators.business_api.records import (
     PositionRecord,
     RecordedRequest,
 )
-from rosterbot.emulators.business_api.server import serve, start_emulator
+from rosterbot.emulators.business_api.server import make_emulator_server, serve, start_emulator
 from rosterbot.emulators.business_api.state import EmulatorState
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "RecordedRequest",
     "create_app",
     "emulator_state",
+    "make_emulator_server",
     "serve",
     "start_emulator",
 ]

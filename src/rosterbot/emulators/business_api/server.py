@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from rosterbot.emulators.business_api.app import create_app, emulator_state
 from rosterbot.emulators.business_api.config import EmulatorConfig
@@ -23,10 +23,17 @@ def start_emulator(
     return serve_in_thread(app, host=host, port=port), emulator_state(app)
 
 
+def make_emulator_server(
+    config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 8080
+) -> tuple[BaseWSGIServer, EmulatorState]:
+    """A threaded WSGI server for a new emulator, bound but not yet serving."""
+    app = create_app(config or EmulatorConfig())
+    return make_server(host, port, app, threaded=True), emulator_state(app)
+
+
 def serve(config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Serve in the foreground until interrupted (`rosterbot emulator --port 8080`)."""
-    app = create_app(config or EmulatorConfig())
-    server = make_server(host, port, app, threaded=True)
+    server, state = make_emulator_server(config, host, port)
     # Never the credentials: only where it listens.
     log.warning("business API emulator listening on http://%s:%s", host, server.server_port)
     try:
@@ -35,4 +42,4 @@ def serve(config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: i
         pass
     finally:
         server.server_close()
-        emulator_state(app).close()
+        state.close()

@@ -122,6 +122,15 @@ class EmulatorState:
         with self._lock:
             seed(self)
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def drop_tables(self) -> None:
+        """Remove the emulator's tables (a shared database left as it was found)."""
+        with self._lock:
+            Base.metadata.drop_all(self._engine)
+
     def close(self) -> None:
         self._engine.dispose()
 

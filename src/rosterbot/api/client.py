@@ -167,11 +167,17 @@ class BusinessApi:
     # v1 blocked times
 
     def create_blocked_time(self, block: BlockedTimeInput) -> BlockedTime:
-        """Create (always with employee_ids); with no body, find it through the calendar events."""
+        """Create (always with employee_ids); with no body, find it through the calendar events.
+
+        With several employee_ids the API makes one block each; the first employee's is returned.
+        """
         if not block.employee_ids:
             # Without employee_ids the live API blocks the calling account's own time.
             raise ValueError("a blocked time needs employee_ids")
         data = self._v1("POST", f"{V1}/blocked-times", json=_block_body(block))
+        if isinstance(data, list):
+            first = [b for b in data if isinstance(b, dict) and b.get("employee_id") == block.employee_ids[0]]
+            data = first[0] if first else None
         if isinstance(data, dict) and {"id", "name", "from_date", "to_date"} <= data.keys():
             created = wire.blocked_time_from_wire(data)
             if created.employee_id is None:
@@ -181,10 +187,11 @@ class BusinessApi:
 
     def _find_created_block(self, block: BlockedTimeInput) -> BlockedTime:
         start, end = wire.aware(block.from_date), wire.aware(block.to_date)
+        wanted = block.employee_ids[0]
         candidates = [
             b
             for b in self.list_blocked_times(start, end)
-            if b.name == block.name and (b.employee_id is None or b.employee_id in block.employee_ids)
+            if b.name == block.name and b.employee_id in (wanted, None)
         ]
         exact = [b for b in candidates if b.from_date == start and b.to_date == end]
         # An all-day block may come back with its times normalised to the day's bounds.

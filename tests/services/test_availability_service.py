@@ -18,6 +18,8 @@ from rosterbot.store import positions as position_store
 from rosterbot.store import workspace
 from rosterbot.store.db import session_scope
 
+from .emulated import World
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 FRI = date(2026, 4, 3)
@@ -208,3 +210,41 @@ def test_too_few_or_too_many_days(session_factory: sessionmaker[Session], days: 
     with pytest.raises(InvalidRequest):
         service.for_dates(STAFF, [FRI, FRI + timedelta(days=40)] if days else [])
     assert api.total() == 0
+
+
+def test_against_the_emulator_over_loopback(world: World, session_factory: sessionmaker[Session]) -> None:
+    """The real client and the business API emulator: what went out, and what came back."""
+    sam = world.member_id("sam@demo-salon.example")
+    tara = world.member_id("tara@demo-salon.example")
+    senior = next(p.id for p in world.emulator.positions() if p.title == "Senior Stylist")
+    assign(session_factory, {sam: senior, tara: senior})
+    world.emulator.add_blocked_times(
+        "Holiday", datetime(2026, 4, 3, tzinfo=BERLIN), datetime(2026, 4, 6, tzinfo=BERLIN), True, [sam]
+    )
+    world.emulator.add_blocked_times(
+        "Dentist",
+        datetime(2026, 4, 3, 9, tzinfo=BERLIN),
+        datetime(2026, 4, 3, 11, tzinfo=BERLIN),
+        False,
+        [tara],
+    )
+    actor = world.actor("U0STAFF03")
+    assert actor.is_linked
+    world.emulator.clear_requests()
+
+    service = AvailabilityService(world.api, session_factory, BERLIN)
+    result = service.week(actor, FRI, 7)
+
+    sent = [(r.method, r.path) for r in world.emulator.requests]
+    assert len(sent) == 3, sent
+    assert sum(1 for _, path in sent if path.endswith("/positions")) == 1
+    assert ("GET", "/api/v1/bookings/calendar/events") in sent
+    assert [r.name for r in result.out_on(FRI)] == ["Sam Stone"]
+    assert result.status(tara, FRI).hours_label == "09:00–11:00"  # type: ignore[union-attr]
+    assert result.status(sam, date(2026, 4, 6)).state is DayState.AVAILABLE  # type: ignore[union-attr]
+    assert result.groups[0].position == "Senior Stylist"
+    assert {r.name for r in result.groups[0].rows} == {"Sam Stone", "Tara Singh"}
+
+    world.emulator.clear_requests()
+    service.week(actor, FRI, 7)
+    assert len(world.emulator.requests) == 2

@@ -1,0 +1,386 @@
+"""Delivering the outbox: blocked times into the business API, messages through the `Notifier`.
+
+`deliver_due(limit)` claims due items (see `store/outbox.py`: several workers never hold the same
+item), does each one's work outside any transaction, then records the outcome together with what
+the work produced (the blocked time's id, a message's ts, the follow-up items) in one transaction.
+A failure is retried with exponential backoff and jitter; after `max_attempts`, or at once for an
+error no retry can fix, the item is marked failed and the requester and approvers are told.
+
+A blocked time is never made twice, even when a worker dies between the API call and the commit:
+its name carries the request's marker ("Time off (rosterbot #17)"), and before creating one the
+worker looks in the API for a block of that member with that marker and adopts it. A request
+cancelled while its block was being made gets that block removed again, in whichever order the
+two happen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.api.errors import ApiError, InvalidInput, NotFound
+from rosterbot.api.models import BlockedTime, BlockedTimeInput
+from rosterbot.config import Settings
+from rosterbot.services.digest import DIGEST, DigestService
+from rosterbot.services.errors import NotFoundError
+from rosterbot.services.notify import Notifier, PostRef
+from rosterbot.services.timeoff import (
+    Clock,
+    TimeOffService,
+    TimeOffView,
+    WorkspaceConfig,
+    block_marker,
+    utc_clock,
+    workspace_config,
+)
+from rosterbot.store import outbox
+from rosterbot.store import timeoff as requests
+from rosterbot.store.db import session_scope
+from rosterbot.store.outbox import Claim
+
+log = logging.getLogger(__name__)
+
+APPROVAL = "approval"  # PostedMessage.kind of the approvals channel's message about a request
+TEAM_POST = "time_off"  # PostedMessage.kind of the team channel's message about a request
+
+
+class BlockApi(Protocol):
+    """The slice of `BusinessApi` the delivery uses."""
+
+    def create_blocked_time(self, block: BlockedTimeInput) -> BlockedTime: ...
+
+    def delete_blocked_time(self, block_id: int) -> None: ...
+
+    def list_blocked_times(self, start: datetime, end: datetime) -> list[BlockedTime]: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait before attempt n+1: base * 2^(n-1), at most `max_seconds`, of which the
+    second half is random (jitter), so that workers that failed together do not retry together.
+    `lease_seconds` must exceed the longest delivery (the API client's timeout times its retries):
+    an item whose lease ran out is taken to be abandoned by a dead worker."""
+
+    max_attempts: int = 8
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+    lease_seconds: float = 300.0
+
+    def delay(self, attempt: int, rng: random.Random) -> timedelta:
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempt - 1, 0))
+        return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+class Permanent(Exception):
+    """A delivery error that no retry can fix."""
+
+
+class OutboxDelivery:
+    def __init__(
+        self,
+        api: BlockApi,
+        session_factory: sessionmaker[Session],
+        notifier: Notifier,
+        settings: Settings,
+        timeoff: TimeOffService,
+        digests: DigestService | None = None,
+        *,
+        clock: Clock = utc_clock,
+        policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._api = api
+        self._sessions = session_factory
+        self.notifier = notifier
+        self._settings = settings
+        self._timeoff = timeoff
+        self._digests = digests
+        self._clock = clock
+        self.policy = policy or RetryPolicy()
+        self._rng = rng or random.Random()
+        self._handlers: dict[str, Callable[[Claim], None]] = {
+            outbox.POST_APPROVAL: self._post_approval,
+            outbox.UPDATE_APPROVAL: self._update_approval,
+            outbox.CREATE_BLOCKED_TIME: self._create_blocked_time,
+            outbox.DELETE_BLOCKED_TIME: self._delete_blocked_time,
+            outbox.NOTIFY_DECISION: self._notify_decision,
+            outbox.ANNOUNCE_BLOCK: self._announce_block,
+            outbox.NOTIFY_CANCELLED: self._notify_cancelled,
+            outbox.SEND_REMINDER: self._send_reminder,
+            outbox.POST_DIGEST: self._post_digest,
+            outbox.NOTIFY_FAILED: self._notify_failed,
+        }
+
+    def deliver_due(self, limit: int = 20) -> int:
+        """Claim and deliver up to `limit` due items; returns how many were claimed."""
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            claims = outbox.claim_due(
+                session, now=now, lease_until=now + timedelta(seconds=self.policy.lease_seconds), limit=limit
+            )
+        for claim in claims:
+            self.deliver(claim)
+        return len(claims)
+
+    def deliver(self, claim: Claim) -> None:
+        """Do one claimed item's work and record how it went. Exceptions that are not `Exception`
+        (a worker being stopped) leave the item claimed: it is taken again when its lease ends."""
+        handler = self._handlers.get(claim.kind)
+        try:
+            if handler is None:
+                raise Permanent(f"unknown outbox kind {claim.kind!r}")
+            handler(claim)
+        except (Permanent, InvalidInput, NotFoundError) as exc:
+            self._attempt_failed(claim, exc, permanent=True)
+        except Exception as exc:  # noqa: BLE001 - any failure means: not delivered, try again
+            self._attempt_failed(claim, exc, permanent=False)
+
+    # -- blocked times ----------------------------------------------------------------------------
+
+    def _create_blocked_time(self, claim: Claim) -> None:
+        view = self._request(claim)
+        if view.status != requests.APPROVED:
+            # Cancelled before the block was recorded: a worker may have made it and died.
+            self._remove_marked_blocks(view)
+            self._complete(claim)
+            return
+        if view.blocked_time_id is not None:
+            self._complete(claim)
+            return
+        block = self._find_marked_block(view) or self._api.create_blocked_time(
+            BlockedTimeInput(
+                name=view.block_name,
+                from_date=view.starts_at,
+                to_date=view.ends_at,
+                all_day=view.all_day,
+                employee_ids=[view.member_id],
+            )
+        )
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            if requests.set_blocked_time(session, view.id, block.id, at=now):
+                for kind in (outbox.NOTIFY_DECISION, outbox.ANNOUNCE_BLOCK, outbox.UPDATE_APPROVAL):
+                    outbox.enqueue(session, kind, request_id=view.id, at=now)
+            else:
+                row = requests.get(session, view.id)
+                if row is None or row.status != requests.APPROVED or row.blocked_time_id != block.id:
+                    # Cancelled meanwhile (or, after a lapsed lease, another worker kept another
+                    # block): this one must go again.
+                    outbox.enqueue(
+                        session,
+                        outbox.DELETE_BLOCKED_TIME,
+                        request_id=view.id,
+                        payload={"block_id": block.id, "only": True},
+                        at=now,
+                    )
+            outbox.complete(session, claim, at=now)
+
+    def _delete_blocked_time(self, claim: Claim) -> None:
+        view = self._request(claim)
+        given = claim.payload.get("block_id")
+        targets: set[int] = {int(given)} if given is not None else set()
+        if not claim.payload.get("only") and view.status == requests.CANCELLED:
+            # Also any block of this request made but not recorded (a create that died, or that
+            # is finishing right now and will find the request cancelled).
+            if view.blocked_time_id is not None:
+                targets.add(view.blocked_time_id)
+            targets.update(block.id for block in self._marked_blocks(view))
+        for block_id in sorted(targets):
+            with contextlib.suppress(NotFound):  # gone already: what we wanted
+                self._api.delete_blocked_time(block_id)
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            for block_id in targets:
+                if view.status != requests.APPROVED:
+                    requests.clear_blocked_time(session, view.id, block_id, at=now)
+            outbox.complete(session, claim, at=now)
+
+    def _marked_blocks(self, view: TimeOffView) -> list[BlockedTime]:
+        marker = block_marker(view.id)
+        found = self._api.list_blocked_times(view.starts_at, view.ends_at + timedelta(seconds=1))
+        return sorted(
+            (b for b in found if b.employee_id == view.member_id and marker in b.name), key=lambda b: b.id
+        )
+
+    def _find_marked_block(self, view: TimeOffView) -> BlockedTime | None:
+        blocks = self._marked_blocks(view)
+        if blocks:
+            log.info(
+                "time off #%s: adopting blocked time %s made by an earlier attempt", view.id, blocks[0].id
+            )
+        return blocks[0] if blocks else None
+
+    def _remove_marked_blocks(self, view: TimeOffView) -> None:
+        for block in self._marked_blocks(view):
+            with contextlib.suppress(NotFound):
+                self._api.delete_blocked_time(block.id)
+
+    # -- messages ---------------------------------------------------------------------------------
+
+    def _post_approval(self, claim: Claim) -> None:
+        view = self._request(claim)
+        config = self._config(view.slack_team_id)
+        channel = config.approvals_channel
+        if channel is None:
+            log.warning("time off #%s: no approvals channel is configured; nothing posted", view.id)
+            self._complete(claim)
+            return
+        if self._message(APPROVAL, view.ref, channel) is not None:
+            self._complete(claim)  # posted by an earlier attempt that recorded its ts
+            return
+        lines = self._coverage_lines(view) if view.status == requests.PENDING else []
+        ts = self.notifier.approval_requested(view, lines, channel)
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            outbox.save_message(session, APPROVAL, view.ref, channel, ts, at=now, summary=view.period)
+            row = requests.get(session, view.id)
+            if row is not None and row.status != view.status:
+                # Decided while we were posting: the message must catch up.
+                outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=view.id, at=now)
+            outbox.complete(session, claim, at=now)
+
+    def _update_approval(self, claim: Claim) -> None:
+        view = self._request(claim)
+        posted = self._message(APPROVAL, view.ref)
+        if posted is not None:
+            # Not posted yet: the approval post shows the status it finds, so nothing to edit.
+            self.notifier.approval_changed(view, posted)
+        self._complete(claim)
+
+    def _notify_decision(self, claim: Claim) -> None:
+        view = self._request(claim)
+        self.notifier.decision_made(view, view.decided_by_name or "")
+        self._complete(claim)
+
+    def _announce_block(self, claim: Claim) -> None:
+        view = self._request(claim)
+        channel = self._config(view.slack_team_id).team_channel
+        if channel is None or view.status != requests.APPROVED or self._message(TEAM_POST, view.ref, channel):
+            self._complete(claim)
+            return
+        ts = self.notifier.block_created(view, channel)
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            outbox.save_message(session, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period)
+            outbox.complete(session, claim, at=now)
+
+    def _notify_cancelled(self, claim: Claim) -> None:
+        view = self._request(claim)
+        by = claim.payload.get("cancelled_by_slack_user_id")
+        self.notifier.request_cancelled(view, self._message(TEAM_POST, view.ref), str(by) if by else None)
+        self._complete(claim)
+
+    def _send_reminder(self, claim: Claim) -> None:
+        view = self._request(claim)
+        channel = self._config(view.slack_team_id).approvals_channel
+        if channel is not None and view.status == requests.PENDING:
+            self.notifier.reminder(view, channel, self._message(APPROVAL, view.ref))
+        self._complete(claim)
+
+    def _post_digest(self, claim: Claim) -> None:
+        if self._digests is None:
+            raise RuntimeError("this worker has no digest service")
+        team_id = str(claim.payload.get("slack_team_id", ""))
+        day = date.fromisoformat(str(claim.payload["day"]))
+        channel = str(claim.payload["channel"])
+        digest = self._digests.build(team_id, day)
+        ts = self.notifier.digest(channel, digest)
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            outbox.save_message(session, DIGEST, day.isoformat(), channel, ts, at=now)
+            outbox.complete(session, claim, at=now)
+
+    def _notify_failed(self, claim: Claim) -> None:
+        view = self._timeoff.view(claim.request_id) if claim.request_id is not None else None
+        team_id = view.slack_team_id if view else str(claim.payload.get("slack_team_id", ""))
+        channel = self._config(team_id).approvals_channel
+        self.notifier.delivery_failed(view, str(claim.payload.get("what", "")), channel)
+        self._complete(claim)
+
+    # -- outcomes ---------------------------------------------------------------------------------
+
+    def _attempt_failed(self, claim: Claim, error: BaseException, *, permanent: bool) -> None:
+        text = _describe(error)
+        now = self._clock()
+        give_up = permanent or claim.attempt >= self.policy.max_attempts
+        with session_scope(self._sessions) as session:
+            if not give_up:
+                at = now + self.policy.delay(claim.attempt, self._rng)
+                outbox.retry_later(session, claim, at=at, error=text)
+                log.warning(
+                    "outbox %s #%s attempt %s failed (%s); next at %s",
+                    claim.kind,
+                    claim.id,
+                    claim.attempt,
+                    text,
+                    at.isoformat(),
+                )
+                return
+            failed = outbox.fail(session, claim, at=now, error=text)
+            log.error(
+                "outbox %s #%s gave up after %s attempts: %s", claim.kind, claim.id, claim.attempt, text
+            )
+            if failed and claim.kind != outbox.NOTIFY_FAILED:
+                outbox.enqueue(
+                    session,
+                    outbox.NOTIFY_FAILED,
+                    request_id=claim.request_id,
+                    payload={
+                        "what": self._failure_sentence(claim, error),
+                        "slack_team_id": claim.payload.get("slack_team_id", ""),
+                    },
+                    at=now,
+                )
+
+    def _failure_sentence(self, claim: Claim, error: BaseException) -> str:
+        why = error.user_message if isinstance(error, ApiError) else "it kept failing"
+        what = {
+            outbox.CREATE_BLOCKED_TIME: "The approved time off could not be added to the calendar",
+            outbox.DELETE_BLOCKED_TIME: "The cancelled time off could not be removed from the calendar",
+            outbox.POST_DIGEST: "Today's availability digest could not be posted",
+        }.get(claim.kind, f"A Slack message ({claim.kind.replace('_', ' ')}) could not be sent")
+        ref = f" for request #{claim.request_id}" if claim.request_id is not None else ""
+        return f"{what}{ref}: {why}"
+
+    def _complete(self, claim: Claim) -> None:
+        with session_scope(self._sessions) as session:
+            outbox.complete(session, claim, at=self._clock())
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _request(self, claim: Claim) -> TimeOffView:
+        if claim.request_id is None:
+            raise Permanent(f"outbox {claim.kind} #{claim.id} names no request")
+        return self._timeoff.view(claim.request_id)
+
+    def _config(self, slack_team_id: str) -> WorkspaceConfig:
+        with session_scope(self._sessions) as session:
+            return workspace_config(session, self._settings, slack_team_id)
+
+    def _message(self, kind: str, ref: str, channel: str | None = None) -> PostRef | None:
+        with session_scope(self._sessions) as session:
+            row = outbox.message(session, kind, ref, channel)
+            return PostRef(row.channel, row.ts) if row is not None and row.ts else None
+
+    def _coverage_lines(self, view: TimeOffView) -> list[str]:
+        try:
+            return self._timeoff.coverage_warning(view)
+        except ApiError as exc:
+            # The post matters more than the warning: approvers can still check availability.
+            log.warning("time off #%s: coverage not checked: %s", view.id, exc.message or type(exc).__name__)
+            return ["Coverage could not be checked just now; see /availability."]
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ApiError):
+        detail = error.message or error.user_message
+        status = f" {error.status}" if error.status else ""
+        return f"{type(error).__name__}{status}: {detail}"
+    return f"{type(error).__name__}: {error}"

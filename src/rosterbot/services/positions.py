@@ -1,0 +1,136 @@
+"""Positions (the v2 API): list, show, find; create, edit, delete (owner or admin), audited.
+A deleted position is also taken off every member who had it."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.api.client import BusinessApi
+from rosterbot.api.models import Position, PositionInput
+from rosterbot.domain.permissions import Operation
+from rosterbot.domain.roles import Actor
+from rosterbot.services.audit import Auditor
+from rosterbot.services.errors import InvalidRequest
+from rosterbot.services.identity import IdentityService
+from rosterbot.store import positions as assignments
+from rosterbot.store.db import session_scope
+
+TITLE_MAX = 100
+DESCRIPTION_MAX = 1000
+
+
+@dataclass(frozen=True)
+class PositionDetails:
+    position: Position
+    member_ids: list[int]  # members rosterbot has given this position
+
+
+class PositionService:
+    def __init__(
+        self,
+        api: BusinessApi,
+        identity: IdentityService,
+        session_factory: sessionmaker[Session],
+        auditor: Auditor | None = None,
+        *,
+        default_salon_ids: Sequence[int] = (),
+    ) -> None:
+        self.api = api
+        self.identity = identity
+        self._session_factory = session_factory
+        self.auditor = auditor or identity.auditor
+        # The API wants at least one location; when the user gives none, the configured company.
+        self.default_salon_ids = list(default_salon_ids)
+
+    # reads
+
+    def list(self, actor: Actor) -> builtins.list[Position]:
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        return sorted(self.api.list_positions(), key=lambda p: (p.title.casefold(), p.id))
+
+    def show(self, actor: Actor, position_id: int) -> PositionDetails:
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        position = self.api.get_position(position_id)
+        with session_scope(self._session_factory) as session:
+            member_ids = assignments.members_with(session, position_id)
+        return PositionDetails(position, member_ids)
+
+    def find(self, actor: Actor, text: str) -> builtins.list[Position]:
+        """Positions matching `text`: an id, or a title (case-insensitive; exact beats partial)."""
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        return match_positions(self.api.list_positions(), text)
+
+    # writes
+
+    def create(self, actor: Actor, position: PositionInput) -> Position:
+        fresh = self.identity.actor_for_write(actor)
+        target = f"new position {position.title.strip()}"
+        self.auditor.require(fresh, Operation.POSITION_CREATE, target=target)
+        body = self._validate(position, fallback_salon_ids=self.default_salon_ids)
+        return self.auditor.perform(
+            fresh, Operation.POSITION_CREATE, lambda: self.api.create_position(body), target=target
+        )
+
+    def edit(self, actor: Actor, position_id: int, position: PositionInput) -> Position:
+        """Replace the title, description and (when given) locations; no locations keeps the old."""
+        fresh = self.identity.actor_for_write(actor)
+        self.auditor.require(fresh, Operation.POSITION_EDIT, target=f"position:{position_id}")
+        current = self.api.get_position(position_id)
+        target = _target(current)
+        body = self._validate(position, fallback_salon_ids=current.salon_ids or self.default_salon_ids)
+        self.auditor.perform(
+            fresh, Operation.POSITION_EDIT, lambda: self.api.update_position(position_id, body), target=target
+        )
+        return current.model_copy(
+            update={"title": body.title, "description": body.description, "salon_ids": body.salon_ids}
+        )
+
+    def delete(self, actor: Actor, position_id: int) -> Position:
+        fresh = self.identity.actor_for_write(actor)
+        self.auditor.require(fresh, Operation.POSITION_DELETE, target=f"position:{position_id}")
+        current = self.api.get_position(position_id)
+        target = _target(current)
+        self.auditor.perform(
+            fresh, Operation.POSITION_DELETE, lambda: self.api.delete_position(position_id), target=target
+        )
+        with session_scope(self._session_factory) as session:
+            assignments.clear_position(session, position_id)
+        return current
+
+    @staticmethod
+    def _validate(position: PositionInput, *, fallback_salon_ids: Sequence[int]) -> PositionInput:
+        title = position.title.strip()
+        description = (position.description or "").strip() or None
+        errors: dict[str, str] = {}
+        if not title:
+            errors["title"] = "Enter a title."
+        elif len(title) > TITLE_MAX:
+            errors["title"] = f"A title has at most {TITLE_MAX} characters."
+        if description is not None and len(description) > DESCRIPTION_MAX:
+            errors["description"] = f"A description has at most {DESCRIPTION_MAX} characters."
+        salon_ids = list(position.salon_ids) or list(fallback_salon_ids)
+        if not salon_ids:
+            errors["salon_ids"] = "Choose at least one location."
+        if errors:
+            raise InvalidRequest(errors)
+        return PositionInput(title=title, description=description, salon_ids=salon_ids)
+
+
+def match_positions(positions: Sequence[Position], text: str) -> list[Position]:
+    wanted = text.strip().removeprefix("#").strip()
+    if not wanted:
+        return []
+    if wanted.isdigit():
+        return [p for p in positions if p.id == int(wanted)]
+    folded = wanted.casefold()
+    exact = [p for p in positions if p.title.casefold() == folded]
+    found = exact or [p for p in positions if folded in p.title.casefold()]
+    return sorted(found, key=lambda p: (p.title.casefold(), p.id))
+
+
+def _target(position: Position) -> str:
+    return f"position:{position.id} {position.title}"

@@ -1,0 +1,243 @@
+"""The team: list, show and find members; add, edit, deactivate, reactivate, remove them; give
+them a position. Each write re-reads the actor's role, checks it (and the last-owner guard) before
+any API write, and is audited."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.api.client import BusinessApi
+from rosterbot.api.errors import NotFound
+from rosterbot.api.models import MemberInput, Position, TeamMember
+from rosterbot.domain.permissions import Operation, last_owner_guard
+from rosterbot.domain.roles import Actor, Role
+from rosterbot.services.audit import Auditor
+from rosterbot.services.errors import InvalidRequest, LastOwner
+from rosterbot.services.identity import IdentityService
+from rosterbot.store import links
+from rosterbot.store import positions as assignments
+from rosterbot.store.db import session_scope, utcnow
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class MemberDetails:
+    member: TeamMember
+    position: Position | None  # rosterbot keeps positions; the v1 team API has no such field
+
+
+class TeamService:
+    def __init__(
+        self,
+        api: BusinessApi,
+        identity: IdentityService,
+        session_factory: sessionmaker[Session],
+        auditor: Auditor | None = None,
+    ) -> None:
+        self.api = api
+        self.identity = identity
+        self._session_factory = session_factory
+        self.auditor = auditor or identity.auditor
+
+    # reads (a role up to a minute old will do)
+
+    def list(
+        self, actor: Actor, *, include_inactive: bool = False, only_inactive: bool = False
+    ) -> builtins.list[TeamMember]:
+        """Active members by name; inactive ones too (`include_inactive`) or only them."""
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        team = self.api.list_team()
+        if only_inactive:
+            team = [m for m in team if not m.is_active]
+        elif not include_inactive:
+            team = [m for m in team if m.is_active]
+        return sorted(team, key=_by_name)
+
+    def show(self, actor: Actor, member_id: int) -> MemberDetails:
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        member = self.api.get_member(member_id)
+        with session_scope(self._session_factory) as session:
+            position_id = assignments.position_of(session, member_id)
+        position = None
+        if position_id is not None:
+            try:
+                position = self.api.get_position(position_id)
+            except NotFound:
+                position = None  # deleted behind our back: show none
+        return MemberDetails(member, position)
+
+    def find(self, actor: Actor, text: str, *, include_inactive: bool = True) -> builtins.list[TeamMember]:
+        """Members matching `text`: an id ("12" or "#12"), an e-mail, or a name (case-insensitive;
+        an exact full name wins over partial matches). Several matches: let the user choose."""
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        return match_members(self.api.list_team(), text, include_inactive=include_inactive)
+
+    # writes
+
+    def create(self, actor: Actor, member: MemberInput) -> TeamMember:
+        fresh = self.identity.actor_for_write(actor)
+        target = f"new {member.role.value} {member.first_name} {member.last_name}".strip()
+        self.auditor.require(fresh, Operation.MEMBER_CREATE, target=target, new_role=member.role)
+        member = validate_member(member)
+        return self.auditor.perform(
+            fresh, Operation.MEMBER_CREATE, lambda: self.api.create_member(member), target=target
+        )
+
+    def edit(self, actor: Actor, member_id: int, member: MemberInput) -> TeamMember:
+        """Replace the member's details (role and active flag included) with `member`."""
+        fresh = self.identity.actor_for_write(actor)
+        current = self.api.get_member(member_id)
+        target = _target(current)
+        self.auditor.require(
+            fresh, Operation.MEMBER_EDIT, target=target, target_role=current.role, new_role=member.role
+        )
+        self._guard_last_owner(
+            fresh, Operation.MEMBER_EDIT, current, new_role=member.role, new_active=member.is_active
+        )
+        member = validate_member(member)
+        self.auditor.perform(
+            fresh,
+            Operation.MEMBER_EDIT,
+            lambda: self.api.update_member(member_id, member),
+            target=target,
+            detail=_changes(current, member),
+        )
+        self.identity.forget(member_id)
+        return TeamMember(id=member_id, **member.model_dump())
+
+    def deactivate(self, actor: Actor, member_id: int) -> TeamMember:
+        return self._set_active(actor, member_id, active=False)
+
+    def reactivate(self, actor: Actor, member_id: int) -> TeamMember:
+        return self._set_active(actor, member_id, active=True)
+
+    def delete(self, actor: Actor, member_id: int) -> TeamMember:
+        """Remove the member from the business; their Slack links and position go too."""
+        fresh = self.identity.actor_for_write(actor)
+        current = self.api.get_member(member_id)
+        target = _target(current)
+        self.auditor.require(fresh, Operation.MEMBER_DELETE, target=target, target_role=current.role)
+        self._guard_last_owner(fresh, Operation.MEMBER_DELETE, current, deleting=True)
+        self.auditor.perform(
+            fresh, Operation.MEMBER_DELETE, lambda: self.api.delete_member(member_id), target=target
+        )
+        with session_scope(self._session_factory) as session:
+            assignments.unassign(session, member_id)
+            for link in links.links_for_member(session, member_id):
+                links.delete_link(session, link.slack_team_id, link.slack_user_id)
+        self.identity.forget(member_id)
+        return current
+
+    def assign_position(self, actor: Actor, member_id: int, position_id: int | None) -> MemberDetails:
+        """Give the member a position (None: no position). Kept by rosterbot, not the API."""
+        fresh = self.identity.actor_for_write(actor)
+        current = self.api.get_member(member_id)
+        target = _target(current)
+        self.auditor.require(fresh, Operation.MEMBER_ASSIGN_POSITION, target=target, target_role=current.role)
+        position = self.api.get_position(position_id) if position_id is not None else None
+
+        def save() -> None:
+            with session_scope(self._session_factory) as session:
+                if position is None:
+                    assignments.unassign(session, member_id)
+                else:
+                    assignments.assign(
+                        session, member_id, position.id, assigned_by=fresh.slack_user_id, at=utcnow()
+                    )
+
+        detail = f"position:{position.id} {position.title}" if position else "no position"
+        self.auditor.perform(fresh, Operation.MEMBER_ASSIGN_POSITION, save, target=target, detail=detail)
+        return MemberDetails(current, position)
+
+    # internals
+
+    def _set_active(self, actor: Actor, member_id: int, *, active: bool) -> TeamMember:
+        operation = Operation.MEMBER_REACTIVATE if active else Operation.MEMBER_DEACTIVATE
+        fresh = self.identity.actor_for_write(actor)
+        current = self.api.get_member(member_id)
+        target = _target(current)
+        self.auditor.require(fresh, operation, target=target, target_role=current.role)
+        if current.is_active == active:
+            state = "active" if active else "inactive"
+            raise InvalidRequest({"member": f"{current.name} is already {state}."})
+        self._guard_last_owner(fresh, operation, current, new_active=active)
+        body = MemberInput(**{**current.model_dump(exclude={"id"}), "is_active": active})
+        self.auditor.perform(fresh, operation, lambda: self.api.update_member(member_id, body), target=target)
+        self.identity.forget(member_id)
+        return current.model_copy(update={"is_active": active})
+
+    def _guard_last_owner(
+        self,
+        actor: Actor,
+        operation: Operation,
+        current: TeamMember,
+        *,
+        new_role: Role | None = None,
+        new_active: bool | None = None,
+        deleting: bool = False,
+    ) -> None:
+        if current.role is not Role.OWNER or not current.is_active:
+            return  # only an active owner can be the last one: spare the API a list call
+        message = last_owner_guard(
+            self.api.list_team(),
+            current.id,
+            new_role=new_role,
+            new_active=new_active,
+            deleting=deleting,
+        )
+        if message:
+            self.auditor.refuse(actor, operation, LastOwner(message), target=_target(current))
+
+
+def validate_member(member: MemberInput) -> MemberInput:
+    """Trimmed input, or InvalidRequest naming each bad field."""
+    first, last = member.first_name.strip(), member.last_name.strip()
+    email = (member.email or "").strip() or None
+    phone = (member.phone_number or "").strip() or None
+    errors: dict[str, str] = {}
+    if not first:
+        errors["first_name"] = "Enter a first name."
+    if not last:
+        errors["last_name"] = "Enter a last name."
+    if email is not None and not _EMAIL.match(email):
+        errors["email"] = f"{email} is not an e-mail address."
+    if errors:
+        raise InvalidRequest(errors)
+    return member.model_copy(
+        update={"first_name": first, "last_name": last, "email": email, "phone_number": phone}
+    )
+
+
+def match_members(team: list[TeamMember], text: str, *, include_inactive: bool = True) -> list[TeamMember]:
+    pool = team if include_inactive else [m for m in team if m.is_active]
+    wanted = text.strip().removeprefix("#").strip()
+    if not wanted:
+        return []
+    if wanted.isdigit():
+        return [m for m in pool if m.id == int(wanted)]
+    folded = wanted.casefold()
+    if "@" in folded:
+        return [m for m in pool if (m.email or "").casefold() == folded]
+    exact = [m for m in pool if m.name.casefold() == folded]
+    if exact:
+        return sorted(exact, key=_by_name)
+    return sorted((m for m in pool if folded in m.name.casefold()), key=_by_name)
+
+
+def _by_name(member: TeamMember) -> tuple[str, str, int]:
+    return (member.first_name.casefold(), member.last_name.casefold(), member.id)
+
+
+def _target(member: TeamMember) -> str:
+    return f"member:{member.id} {member.name} ({member.role.value})"
+
+
+def _changes(before: TeamMember, after: MemberInput) -> str:
+    fields = ("role", "first_name", "last_name", "email", "phone_number", "is_active")
+    changed = [f for f in fields if getattr(before, f) != getattr(after, f)]
+    return "changed " + ", ".join(changed) if changed else "no change"

@@ -1,0 +1,608 @@
+"""Time off: request, decide, cancel, list (DESIGN.md, "Time off, and nothing lost").
+
+Nothing here talks to Slack, and nothing after the first commit is lost: a request is stored
+(pending) and committed before anything else happens; everything that follows a change — the post
+to the approvals channel, the blocked time in the business API, the messages to the requester and
+the team — is an outbox row written in the SAME transaction as the change, and the worker
+(`services/outbox.py`) delivers it with retries. So the notifier is never called from here: a Slack
+or API failure delays a message, it never drops one, and a click is answered at once.
+
+A decision is recorded exactly once: a conditional `UPDATE ... WHERE id = ? AND status = 'pending'`
+decides which of two approvers clicking at the same moment wins; the other is told who decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as monotonic_time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.api.errors import ApiError, NotFound
+from rosterbot.api.models import TeamMember
+from rosterbot.config import Settings
+from rosterbot.domain import coverage
+from rosterbot.domain.availability import Availability
+from rosterbot.domain.dates import format_day, format_days
+from rosterbot.domain.permissions import Operation, check
+from rosterbot.domain.roles import Actor, Role
+from rosterbot.services.audit import Auditor
+from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
+from rosterbot.store import audit, links, outbox, workspace
+from rosterbot.store import timeoff as requests
+from rosterbot.store.db import session_scope
+from rosterbot.store.models import TimeOffRequest
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 500
+COVERAGE_DAYS = 31  # the availability service answers at most a month at a time
+ALREADY_APPROVED = "This request is already approved; ask an owner or admin to cancel it."
+Clock = Callable[[], datetime]
+
+
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class TeamApi(Protocol):
+    """The slice of `BusinessApi` this module uses."""
+
+    def get_member(self, member_id: int) -> TeamMember: ...
+
+    def list_team(self) -> list[TeamMember]: ...
+
+
+class FreshRoles(Protocol):
+    """`IdentityService`'s part in a write: the actor with their role re-read from the API."""
+
+    def actor_for_write(self, actor: Actor) -> Actor: ...
+
+
+class AvailabilitySource(Protocol):
+    """Who is available on each of `days` (local dates in `zone`), from the business API."""
+
+    def availability_for(self, days: Sequence[date], zone: ZoneInfo) -> Availability: ...
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    """What the request modal (or `/timeoff`) collected. `member_id` None: the actor's own."""
+
+    starts_on: date
+    ends_on: date
+    member_id: int | None = None
+    all_day: bool = True
+    start_time: time | None = None
+    end_time: time | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TimeOffView:
+    """A request as the Slack half renders it; names resolved, times in the business's zone."""
+
+    id: int
+    slack_team_id: str
+    member_id: int
+    member_name: str
+    member_slack_user_id: str | None  # from the member's link, for a DM; None when not linked
+    requested_by_member_id: int
+    requested_by_slack_user_id: str
+    starts_on: date
+    ends_on: date
+    all_day: bool
+    start_time: time | None
+    end_time: time | None
+    timezone: str
+    reason: str
+    status: str  # pending | approved | denied | cancelled
+    decided_by_member_id: int | None
+    decided_by_slack_user_id: str | None
+    decided_by_name: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    blocked_time_id: int | None
+    created_at: datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def starts_at(self) -> datetime:
+        return period_bounds(self.starts_on, self.ends_on, self.start_time, self.end_time, self.zone)[0]
+
+    @property
+    def ends_at(self) -> datetime:
+        return period_bounds(self.starts_on, self.ends_on, self.start_time, self.end_time, self.zone)[1]
+
+    @property
+    def days(self) -> list[date]:
+        return [self.starts_on + timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1)]
+
+    @property
+    def period(self) -> str:
+        """'Fri 3 Apr – Tue 7 Apr', 'Fri 3 Apr, 09:00–13:00' or 'Fri 3 Apr 14:00 – Sat 4 Apr 10:00'."""
+        if self.all_day or self.start_time is None or self.end_time is None:
+            return format_days([self.starts_on, self.ends_on])
+        if self.starts_on == self.ends_on:
+            return f"{format_day(self.starts_on)}, {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return (
+            f"{format_day(self.starts_on)} {self.start_time:%H:%M} – "
+            f"{format_day(self.ends_on)} {self.end_time:%H:%M}"
+        )
+
+    @property
+    def block_name(self) -> str:
+        """The blocked time's name; the marker `(rosterbot #<id>)` is how the worker recognises a
+        block it made before (a crash between the API call and the commit must not make two)."""
+        return f"Time off {block_marker(self.id)}"
+
+    @property
+    def ref(self) -> str:
+        """This request's `PostedMessage.ref`."""
+        return request_ref(self.id)
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """`recorded` False: someone decided first (or it was cancelled); `message` says who and how."""
+
+    recorded: bool
+    request: TimeOffView
+    message: str
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """`cancelled` False: it was already denied or cancelled; `message` says so."""
+
+    cancelled: bool
+    request: TimeOffView
+    message: str
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    """The workspace's settings over the environment's defaults."""
+
+    slack_team_id: str
+    team_channel: str | None
+    approvals_channel: str | None
+    zone: ZoneInfo
+    digest_time: time
+    coverage_minimums: dict[str, int]
+
+
+def workspace_config(session: Session, settings: Settings, slack_team_id: str) -> WorkspaceConfig:
+    row = workspace.get(session, slack_team_id)
+    zone_name = (row.timezone if row else None) or settings.timezone
+    return WorkspaceConfig(
+        slack_team_id=slack_team_id,
+        team_channel=(row.team_channel if row else None) or settings.team_channel,
+        approvals_channel=(row.approvals_channel if row else None) or settings.approvals_channel,
+        zone=ZoneInfo(zone_name),
+        digest_time=(row.digest_time if row else None) or settings.digest_time,
+        coverage_minimums={
+            str(k): int(v) for k, v in ((row.coverage_minimums if row else None) or {}).items()
+        },
+    )
+
+
+def period_bounds(
+    starts_on: date, ends_on: date, start_time: time | None, end_time: time | None, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The first and the last instant off, aware in `zone`: from the start time (or midnight) to the
+    end time (or 23:59:59 of the last day, as the seed's example blocks a vacation)."""
+    return (
+        datetime.combine(starts_on, start_time or time(0), tzinfo=zone),
+        datetime.combine(ends_on, end_time or time(23, 59, 59), tzinfo=zone),
+    )
+
+
+def row_bounds(row: TimeOffRequest) -> tuple[datetime, datetime]:
+    return period_bounds(row.starts_on, row.ends_on, row.start_time, row.end_time, ZoneInfo(row.timezone))
+
+
+def block_marker(request_id: int) -> str:
+    return f"(rosterbot #{request_id})"
+
+
+def request_ref(request_id: int) -> str:
+    return f"request:{request_id}"
+
+
+class MemberNames:
+    """Member names for messages, from the API's team list, kept for `ttl` seconds. When the API
+    cannot answer, a message says "member #7" rather than waiting for it."""
+
+    def __init__(self, api: TeamApi, ttl: float = 60.0) -> None:
+        self._api = api
+        self._ttl = ttl
+        self._names: dict[int, str] = {}
+        self._loaded = float("-inf")
+        self._lock = threading.Lock()
+
+    def remember(self, member_id: int, name: str) -> None:
+        if name:
+            with self._lock:
+                self._names[member_id] = name
+
+    def name(self, member_id: int | None) -> str:
+        if member_id is None:
+            return ""
+        with self._lock:
+            fresh = monotonic_time.monotonic() - self._loaded < self._ttl
+            known = self._names.get(member_id)
+        if known and fresh:
+            return known
+        try:
+            team = self._api.list_team()
+        except ApiError as exc:
+            log.warning("member names unavailable: %s", exc.message or type(exc).__name__)
+            return known or f"member #{member_id}"
+        with self._lock:
+            self._names.update({member.id: member.name for member in team})
+            self._loaded = monotonic_time.monotonic()
+            return self._names.get(member_id) or f"member #{member_id}"
+
+
+class TimeOffService:
+    def __init__(
+        self,
+        api: TeamApi,
+        session_factory: sessionmaker[Session],
+        identity: FreshRoles,
+        settings: Settings,
+        *,
+        availability: AvailabilitySource | None = None,
+        clock: Clock = utc_clock,
+        names: MemberNames | None = None,
+        auditor: Auditor | None = None,
+    ) -> None:
+        self._api = api
+        self._sessions = session_factory
+        self._identity = identity
+        self._settings = settings
+        self._availability = availability
+        self._clock = clock
+        self.names = names or MemberNames(api)
+        self._auditor = auditor or Auditor(session_factory, clock)
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def request(self, actor: Actor, data: RequestInput) -> TimeOffView:
+        """Store a pending request and queue its post to the approvals channel, in one transaction."""
+        actor = self._fresh(actor)
+        assert actor.member_id is not None
+        member_id = actor.member_id if data.member_id is None else data.member_id
+        own = member_id == actor.member_id
+        self._require(actor, Operation.TIME_OFF_REQUEST_OWN if own else Operation.TIME_OFF_REQUEST_FOR_OTHER)
+        if own:
+            self.names.remember(member_id, actor.name)
+        else:
+            self._member_for_request(member_id)
+
+        with session_scope(self._sessions) as session:
+            config = workspace_config(session, self._settings, actor.slack_team_id)
+            self._validate(data, config.zone)
+            row = requests.add(
+                session,
+                slack_team_id=actor.slack_team_id,
+                member_id=member_id,
+                requested_by_member_id=actor.member_id,
+                requested_by_slack_user_id=actor.slack_user_id,
+                starts_on=data.starts_on,
+                ends_on=data.ends_on,
+                all_day=data.all_day,
+                start_time=data.start_time,
+                end_time=data.end_time,
+                timezone=config.zone.key,
+                reason=data.reason.strip(),
+                at=self._clock(),
+            )
+            outbox.enqueue(session, outbox.POST_APPROVAL, request_id=row.id, at=self._clock())
+            self._audit(
+                session,
+                actor,
+                Operation.TIME_OFF_REQUEST_OWN if own else Operation.TIME_OFF_REQUEST_FOR_OTHER,
+                row,
+                "allowed",
+            )
+            request_id = row.id
+        return self.view(request_id)
+
+    def decide(self, actor: Actor, request_id: int, approve: bool, note: str | None = None) -> DecisionResult:
+        """Approve or deny once. Approval queues the blocked time in the same transaction."""
+        actor = self._fresh(actor)
+        assert actor.member_id is not None
+        self._require(actor, Operation.TIME_OFF_DECIDE)
+        note = (note or "").strip() or None
+        with session_scope(self._sessions) as session:
+            row = self._row(session, request_id)
+            if row.member_id == actor.member_id and actor.role is not Role.OWNER:
+                self._auditor.refuse(
+                    actor,
+                    Operation.TIME_OFF_DECIDE,
+                    PermissionDenied(Role.OWNER, "Only an owner can approve or deny their own time off."),
+                    target=_target(row),
+                )
+            if not approve and note is None:
+                raise InvalidRequest({"note": "Give a reason for denying this request."})
+            if note is not None and len(note) > MAX_REASON:
+                raise InvalidRequest({"note": f"Keep the reason to {MAX_REASON} characters or fewer."})
+            now = self._clock()
+            won = requests.decide(
+                session,
+                request_id,
+                approve=approve,
+                decided_by_member_id=actor.member_id,
+                decided_by_slack_user_id=actor.slack_user_id,
+                note=note,
+                at=now,
+            )
+            row = self._row(session, request_id)
+            if won:
+                kind = outbox.CREATE_BLOCKED_TIME if approve else outbox.NOTIFY_DECISION
+                outbox.enqueue(session, kind, request_id=request_id, at=now)
+                outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=request_id, at=now)
+                detail = "approved" if approve else f"denied: {note}"
+                self._audit(session, actor, Operation.TIME_OFF_DECIDE, row, "allowed", detail)
+        # Names may need the API: build the view after the commit, never inside the transaction.
+        view = self.view(request_id)
+        if not won:
+            return DecisionResult(False, view, self._already_message(view))
+        if approve:
+            message = f"Approved {view.member_name}'s time off ({view.period}); adding it to the calendar."
+        else:
+            message = f"Denied {view.member_name}'s time off ({view.period})."
+        return DecisionResult(True, view, message)
+
+    def cancel(self, actor: Actor, request_id: int) -> CancelResult:
+        """Cancel a pending request (its member, or an approver), or an approved one that has not
+        started (an approver): the blocked time is then removed by the worker."""
+        actor = self._fresh(actor)
+        assert actor.member_id is not None
+        for _ in range(3):  # the status may move under us (approved meanwhile): judge it again
+            with session_scope(self._sessions) as session:
+                row = self._row(session, request_id)
+                status = row.status
+                if status in (requests.DENIED, requests.CANCELLED):
+                    break
+                own = actor.member_id in (row.member_id, row.requested_by_member_id)
+                if status == requests.PENDING and own:
+                    self._require(actor, Operation.TIME_OFF_CANCEL_OWN, _target(row))
+                elif status == requests.APPROVED and own and not self._may_decide(actor):
+                    self._auditor.refuse(
+                        actor,
+                        Operation.TIME_OFF_DECIDE,
+                        PermissionDenied(Role.ADMIN, ALREADY_APPROVED),
+                        target=_target(row),
+                    )
+                else:
+                    self._require(actor, Operation.TIME_OFF_DECIDE, _target(row))
+                now = self._clock()
+                if status == requests.APPROVED and row_bounds(row)[0] <= now:
+                    raise InvalidRequest(
+                        {"request": "This time off has already started, so it can't be cancelled."}
+                    )
+                if not requests.cancel(session, request_id, from_statuses=[status], at=now):
+                    continue
+                if status == requests.APPROVED:
+                    # The block may not exist yet: stop its creation. If it is being made right now,
+                    # the creating delivery sees the cancellation and removes it (services/outbox.py).
+                    outbox.cancel_for_request(session, request_id, [outbox.CREATE_BLOCKED_TIME], at=now)
+                    outbox.enqueue(
+                        session,
+                        outbox.DELETE_BLOCKED_TIME,
+                        request_id=request_id,
+                        payload={"block_id": row.blocked_time_id},
+                        at=now,
+                    )
+                outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=request_id, at=now)
+                outbox.enqueue(
+                    session,
+                    outbox.NOTIFY_CANCELLED,
+                    request_id=request_id,
+                    payload={"cancelled_by_slack_user_id": actor.slack_user_id},
+                    at=now,
+                )
+                operation = (
+                    Operation.TIME_OFF_CANCEL_OWN
+                    if own and status == requests.PENDING
+                    else (Operation.TIME_OFF_DECIDE)
+                )
+                self._audit(session, actor, operation, row, "allowed", f"cancelled ({status})")
+            view = self.view(request_id)
+            return CancelResult(True, view, f"Cancelled {view.member_name}'s time off ({view.period}).")
+        else:
+            raise InvalidRequest({"request": "This request is changing right now; please try again."})
+        view = self.view(request_id)
+        return CancelResult(False, view, f"This request was already {view.status}.")
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get(self, actor: Actor, request_id: int) -> TimeOffView:
+        """One request: the member's own, or any for an approver."""
+        self._linked(actor)
+        with session_scope(self._sessions) as session:
+            row = self._row(session, request_id)
+            if actor.member_id not in (row.member_id, row.requested_by_member_id):
+                self._require(actor, Operation.TIME_OFF_DECIDE)
+            return self._view(session, row)
+
+    def list_for(self, actor: Actor, member_id: int | None = None, *, limit: int = 50) -> list[TimeOffView]:
+        """A member's requests, the latest first (another member's: approvers only)."""
+        self._linked(actor)
+        assert actor.member_id is not None
+        target = actor.member_id if member_id is None else member_id
+        if target != actor.member_id:
+            self._require(actor, Operation.TIME_OFF_DECIDE)
+        with session_scope(self._sessions) as session:
+            return [self._view(session, row) for row in requests.for_member(session, target, limit=limit)]
+
+    def pending(self, actor: Actor, *, limit: int = 100) -> list[TimeOffView]:
+        """Requests waiting for a decision in the actor's workspace, the oldest first (approvers)."""
+        self._linked(actor)
+        self._require(actor, Operation.TIME_OFF_DECIDE)
+        with session_scope(self._sessions) as session:
+            rows = requests.pending(session, slack_team_id=actor.slack_team_id, limit=limit)
+            return [self._view(session, row) for row in rows]
+
+    def coverage_warning(self, request: TimeOffView) -> list[str]:
+        """Sentences for each position and day this request would leave short of its workspace
+        minimum ("only 1 Stylist left on Fri 3 Apr (minimum 2)"). May raise the API's errors."""
+        if self._availability is None or not request.all_day:
+            return []  # a partial day leaves the member available (domain/availability.py)
+        with session_scope(self._sessions) as session:
+            config = workspace_config(session, self._settings, request.slack_team_id)
+        if not config.coverage_minimums:
+            return []
+        days = request.days[:COVERAGE_DAYS]
+        availability = self._availability.availability_for(days, request.zone)
+        found = coverage.request_shortfalls(availability, config.coverage_minimums, request.member_id, days)
+        return [item.sentence for item in found]
+
+    def view(self, request_id: int) -> TimeOffView:
+        """A request for the worker's messages (no actor: the worker acts for rosterbot)."""
+        with session_scope(self._sessions) as session:
+            return self._view(session, self._row(session, request_id))
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _fresh(self, actor: Actor) -> Actor:
+        self._linked(actor)
+        fresh = self._identity.actor_for_write(actor)
+        self._linked(fresh)
+        return fresh
+
+    @staticmethod
+    def _linked(actor: Actor) -> None:
+        if not actor.is_linked:
+            raise NotLinked()
+
+    def _require(self, actor: Actor, operation: Operation, target: str = "") -> None:
+        self._auditor.require(actor, operation, target=target)
+
+    @staticmethod
+    def _may_decide(actor: Actor) -> bool:
+        return check(actor.role, Operation.TIME_OFF_DECIDE).allowed
+
+    def _member_for_request(self, member_id: int) -> TeamMember:
+        try:
+            member = self._api.get_member(member_id)
+        except NotFound:
+            raise NotFoundError(f"There is no team member #{member_id}.") from None
+        if not member.is_active:
+            raise NotFoundError(f"{member.name} is not an active team member.")
+        self.names.remember(member.id, member.name)
+        return member
+
+    def _validate(self, data: RequestInput, zone: ZoneInfo) -> None:
+        errors: dict[str, str] = {}
+        today = self._clock().astimezone(zone).date()
+        if data.starts_on < today:
+            errors["starts_on"] = "That date has already passed."
+        if data.ends_on < data.starts_on:
+            errors["ends_on"] = "The last day can't be before the first day."
+        if not data.all_day:
+            if data.start_time is None:
+                errors["start_time"] = "Give a start time, or choose all day."
+            if data.end_time is None:
+                errors["end_time"] = "Give an end time, or choose all day."
+            if data.start_time is not None and data.end_time is not None and "ends_on" not in errors:
+                start = datetime.combine(data.starts_on, data.start_time, tzinfo=zone)
+                end = datetime.combine(data.ends_on, data.end_time, tzinfo=zone)
+                if end <= start:
+                    errors["end_time"] = "The end time must be after the start time."
+                elif "starts_on" not in errors and start < self._clock():
+                    errors["start_time"] = "That time has already passed."
+        if len(data.reason.strip()) > MAX_REASON:
+            errors["reason"] = f"Keep the reason to {MAX_REASON} characters or fewer."
+        if errors:
+            raise InvalidRequest(errors)
+
+    @staticmethod
+    def _row(session: Session, request_id: int) -> TimeOffRequest:
+        row = requests.get(session, request_id)
+        if row is None:
+            raise NotFoundError(f"There is no time off request #{request_id}.")
+        return row
+
+    def _view(self, session: Session, row: TimeOffRequest) -> TimeOffView:
+        return to_view(session, row, self.names)
+
+    def _already_message(self, view: TimeOffView) -> str:
+        if view.status == requests.CANCELLED:
+            return "This request was cancelled, so there is nothing to decide."
+        when = view.decided_at.astimezone(view.zone).strftime("%H:%M") if view.decided_at else ""
+        today = self._clock().astimezone(view.zone).date()
+        if view.decided_at and view.decided_at.astimezone(view.zone).date() != today:
+            when = f"{format_day(view.decided_at.astimezone(view.zone).date())} {when}"
+        who = view.decided_by_name or "Someone"
+        return f"{who} already {view.status} this at {when}.".replace(" at .", ".")
+
+    def _audit(
+        self,
+        session: Session,
+        actor: Actor,
+        operation: Operation,
+        row: TimeOffRequest,
+        outcome: str,
+        detail: str = "",
+    ) -> None:
+        audit.record(
+            session,
+            slack_team_id=actor.slack_team_id,
+            slack_user_id=actor.slack_user_id,
+            actor_member_id=actor.member_id,
+            actor_role=actor.role.value if actor.role else None,
+            operation=operation.value,
+            outcome=outcome,
+            target=_target(row),
+            detail=detail,
+            at=self._clock(),
+        )
+
+
+def _target(row: TimeOffRequest) -> str:
+    return f"time off #{row.id} (member {row.member_id})"
+
+
+def to_view(session: Session, row: TimeOffRequest, names: MemberNames) -> TimeOffView:
+    member_links = [
+        link
+        for link in links.links_for_member(session, row.member_id)
+        if link.slack_team_id == row.slack_team_id
+    ]
+    return TimeOffView(
+        id=row.id,
+        slack_team_id=row.slack_team_id,
+        member_id=row.member_id,
+        member_name=names.name(row.member_id),
+        member_slack_user_id=member_links[0].slack_user_id if member_links else None,
+        requested_by_member_id=row.requested_by_member_id,
+        requested_by_slack_user_id=row.requested_by_slack_user_id,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        all_day=row.all_day,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        timezone=row.timezone,
+        reason=row.reason,
+        status=row.status,
+        decided_by_member_id=row.decided_by_member_id,
+        decided_by_slack_user_id=row.decided_by_slack_user_id,
+        decided_by_name=names.name(row.decided_by_member_id) if row.decided_by_member_id else None,
+        decided_at=requests.as_utc(row.decided_at) if row.decided_at else None,
+        decision_note=row.decision_note,
+        blocked_time_id=row.blocked_time_id,
+        created_at=requests.as_utc(row.created_at),
+    )

@@ -177,3 +177,22 @@ def test_the_foreground_server_answers(tmp_path: Path) -> None:
         thread.join(timeout=5)
         server.server_close()
         state.close()
+
+
+def test_concurrent_writes_each_get_their_own_row(emulator: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [emulator.v2() for _ in range(6)]
+
+    def create(number: int) -> int:
+        response = clients[number % 6].post(POSITIONS, json={"title": f"P{number}", "salon_ids": [1]})
+        assert response.status_code == 201
+        return int(response.json()["data"]["id"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = list(pool.map(create, range(30)))
+
+    assert sorted(ids) == list(range(5, 35))
+    titles = {p.title for p in emulator.state.positions()}
+    assert {f"P{n}" for n in range(30)} <= titles
+    assert len(emulator.state.writes()) == 30

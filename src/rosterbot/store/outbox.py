@@ -1,0 +1,227 @@
+"""The outbox (`outbox`) and the messages it posted (`posted_messages`).
+
+An item is written in the same transaction as the change that calls for it, so the work it stands
+for is never lost. Delivering it takes three short transactions: claim, (work outside any
+transaction), record the outcome.
+
+Claiming moves `next_attempt_at` to the end of a lease and counts the attempt; the item stays
+`pending`. Two workers never hold the same item: on PostgreSQL the candidates are read with
+`SELECT ... FOR UPDATE SKIP LOCKED`, on SQLite the claim is a conditional UPDATE (writes there are
+serialised, and the loser's WHERE no longer matches). A worker that dies mid-delivery leaves the
+item pending: it is claimed again when the lease runs out. `attempts` doubles as a fencing token:
+the outcome is recorded only if nobody has claimed the item since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from rosterbot.store.db import insert_or_ignore
+from rosterbot.store.models import OutboxItem, PostedMessage
+from rosterbot.store.timeoff import as_utc
+
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
+CANCELLED = "cancelled"  # superseded before it was delivered (a create for a request cancelled since)
+
+# Kinds. Each Slack message is its own kind, so a Slack failure is retried without redoing API work.
+POST_APPROVAL = "post_approval"  # the request, with Approve/Deny, to the approvals channel
+UPDATE_APPROVAL = "update_approval"  # edit that message after a decision or cancellation
+CREATE_BLOCKED_TIME = "create_blocked_time"  # the approved time off into the business API
+DELETE_BLOCKED_TIME = "delete_blocked_time"  # a cancelled one out of it
+NOTIFY_DECISION = "notify_decision"  # DM the requester: approved (once the block exists) or denied
+ANNOUNCE_BLOCK = "announce_block"  # tell the team channel, once the block exists
+NOTIFY_CANCELLED = "notify_cancelled"  # edit the team channel post, tell the member
+SEND_REMINDER = "send_reminder"  # a request waiting too long for a decision
+POST_DIGEST = "post_digest"  # the daily availability digest
+NOTIFY_FAILED = "notify_failed"  # an item gave up: tell the requester and the approvers
+
+KINDS = (
+    POST_APPROVAL,
+    UPDATE_APPROVAL,
+    CREATE_BLOCKED_TIME,
+    DELETE_BLOCKED_TIME,
+    NOTIFY_DECISION,
+    ANNOUNCE_BLOCK,
+    NOTIFY_CANCELLED,
+    SEND_REMINDER,
+    POST_DIGEST,
+    NOTIFY_FAILED,
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An item this worker holds until `lease_until`; `attempt` is its attempt number (from 1)."""
+
+    id: int
+    kind: str
+    request_id: int | None
+    payload: dict[str, Any]
+    attempt: int
+    lease_until: datetime
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    *,
+    at: datetime,
+    request_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> OutboxItem:
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    item = OutboxItem(
+        kind=kind,
+        request_id=request_id,
+        payload=dict(payload or {}),
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=as_utc(at),
+        created_at=as_utc(at),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: int) -> list[Claim]:
+    """Claim up to `limit` due items, the longest waiting first. Commit right after."""
+    now, lease_until = as_utc(now), as_utc(lease_until)
+    due = (
+        select(OutboxItem.id, OutboxItem.attempts)
+        .where(OutboxItem.status == PENDING, OutboxItem.next_attempt_at <= now)
+        .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed_ids: list[int] = []
+    for item_id, attempts in session.execute(due).all():
+        result = session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == item_id,
+                OutboxItem.status == PENDING,
+                OutboxItem.attempts == attempts,
+                OutboxItem.next_attempt_at <= now,
+            )
+            .values(attempts=attempts + 1, next_attempt_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            claimed_ids.append(item_id)
+    if not claimed_ids:
+        return []
+    rows = session.scalars(
+        select(OutboxItem).where(OutboxItem.id.in_(claimed_ids)).execution_options(populate_existing=True)
+    ).all()
+    order = {item_id: n for n, item_id in enumerate(claimed_ids)}
+    return [
+        Claim(row.id, row.kind, row.request_id, dict(row.payload or {}), row.attempts, lease_until)
+        for row in sorted(rows, key=lambda row: order[row.id])
+    ]
+
+
+def complete(session: Session, claim: Claim, *, at: datetime) -> bool:
+    """Mark the item done; False when another worker has claimed it since (or it was cancelled)."""
+    return _finish(session, claim, status=DONE, done_at=as_utc(at), last_error=None)
+
+
+def retry_later(session: Session, claim: Claim, *, at: datetime, error: str) -> bool:
+    """Leave the item pending until `at`, noting why this attempt failed."""
+    return _finish(session, claim, status=PENDING, next_attempt_at=as_utc(at), last_error=error[:2000])
+
+
+def fail(session: Session, claim: Claim, *, at: datetime, error: str) -> bool:
+    """Give up on the item (too many attempts, or an error no retry can fix)."""
+    return _finish(session, claim, status=FAILED, done_at=as_utc(at), last_error=error[:2000])
+
+
+def cancel_for_request(session: Session, request_id: int, kinds: Iterable[str], *, at: datetime) -> int:
+    """Cancel a request's pending items of `kinds`. One being delivered right now is cancelled too:
+    its outcome is then not recorded (see `complete`), and its delivery must cope (outbox service)."""
+    result = session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.request_id == request_id,
+            OutboxItem.kind.in_(list(kinds)),
+            OutboxItem.status == PENDING,
+        )
+        .values(status=CANCELLED, done_at=as_utc(at))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def items(
+    session: Session,
+    *,
+    request_id: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> list[OutboxItem]:
+    """Items in the order they were written (for inspection and tests)."""
+    query = select(OutboxItem)
+    if request_id is not None:
+        query = query.where(OutboxItem.request_id == request_id)
+    if kind is not None:
+        query = query.where(OutboxItem.kind == kind)
+    if status is not None:
+        query = query.where(OutboxItem.status == status)
+    return list(session.scalars(query.order_by(OutboxItem.id).execution_options(populate_existing=True)))
+
+
+def _finish(session: Session, claim: Claim, **values: Any) -> bool:
+    result = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == claim.id, OutboxItem.status == PENDING, OutboxItem.attempts == claim.attempt)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- posted messages --------------------------------------------------------------------------------
+
+
+def claim_message(session: Session, kind: str, ref: str, channel: str, *, at: datetime) -> bool:
+    """Insert the (kind, ref, channel) row with no ts yet; False when it exists already. The unique
+    constraint decides between racing workers: this is how one digest a day is claimed."""
+    return insert_or_ignore(
+        session,
+        PostedMessage,
+        {"kind": kind, "ref": ref, "channel": channel, "ts": None, "summary": "", "posted_at": as_utc(at)},
+    )
+
+
+def message(session: Session, kind: str, ref: str, channel: str | None = None) -> PostedMessage | None:
+    """The message posted for (kind, ref) — in `channel`, or in any channel."""
+    query = select(PostedMessage).where(PostedMessage.kind == kind, PostedMessage.ref == ref)
+    if channel is not None:
+        query = query.where(PostedMessage.channel == channel)
+    return session.scalars(query.order_by(PostedMessage.id).limit(1)).first()
+
+
+def save_message(
+    session: Session, kind: str, ref: str, channel: str, ts: str | None, *, at: datetime, summary: str = ""
+) -> None:
+    """Remember where a message went (its ts), so later changes edit it."""
+    row = message(session, kind, ref, channel)
+    if row is None:
+        session.add(
+            PostedMessage(kind=kind, ref=ref, channel=channel, ts=ts, summary=summary, posted_at=as_utc(at))
+        )
+    else:
+        row.ts = ts
+        row.summary = summary or row.summary
+        row.posted_at = as_utc(at)
+    session.flush()

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     )
 
     api_url: str | None = Field(None, validation_alias="ROSTERBOT_API_URL")
+    # Where the built-in emulator keeps its state when ROSTERBOT_API_URL is unset.
+    emulator_database_url: str = Field(
+        "sqlite:///rosterbot-emulator.db", validation_alias="ROSTERBOT_EMULATOR_DATABASE_URL"
+    )
     company_id: int = Field(1, validation_alias="ROSTERBOT_COMPANY_ID", gt=0)
     partner_token: SecretStr = Field(SecretStr(EMULATOR_PARTNER_TOKEN), validation_alias="ROSTERBOT_PARTNER_TOKEN")
     user_token: SecretStr = Field(SecretStr(EMULATOR_USER_TOKEN), validation_alias="ROSTERBOT_USER_TOKEN")

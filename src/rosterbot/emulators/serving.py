@@ -6,7 +6,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per request: the stand-ins would drown the console and test output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 @dataclass
@@ -27,7 +34,7 @@ class RunningServer:
 
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Start `app` on `host:port` (0: any free port) in a daemon thread; return at once."""
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name=f"wsgi:{server.server_port}", daemon=True)
     thread.start()
     return RunningServer(server=server, thread=thread)

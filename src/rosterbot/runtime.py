@@ -1,0 +1,67 @@
+"""The process wiring: database, business API client and services, built once per process.
+
+With no `ROSTERBOT_API_URL`, the built-in business API emulator is started in-process on loopback
+(its state in a SQLite file beside rosterbot's own), so `make run` needs no account anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from rosterbot.api.client import BusinessApi
+from rosterbot.config import Settings
+from rosterbot.emulators.serving import RunningServer
+from rosterbot.services.container import Services, build_services
+from rosterbot.store.db import is_sqlite, make_engine, make_session_factory
+from rosterbot.store.migrate import ensure_schema
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    services: Services
+    emulator: RunningServer | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        self.services.api.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
+    """Wire one process. `api_url` overrides `settings.api_url`; with neither, start the emulator."""
+    if is_sqlite(settings.database_url):
+        # The default SQLite file upgrades itself; PostgreSQL is upgraded by the Procfile's release.
+        ensure_schema(settings.database_url)
+    engine = make_engine(settings.database_url)
+    emulator = None
+    base_url = api_url or settings.api_url
+    if base_url is None:
+        emulator = start_builtin_emulator(settings)
+        base_url = emulator.url
+        log.info("using the built-in business API emulator at %s", base_url)
+    api = BusinessApi.from_settings(settings, base_url)
+    services = build_services(settings, api, make_session_factory(engine))
+    return Runtime(settings=settings, engine=engine, services=services, emulator=emulator)
+
+
+def start_builtin_emulator(settings: Settings) -> RunningServer:
+    from rosterbot.emulators.business_api import EmulatorConfig, start_emulator
+
+    config = EmulatorConfig(
+        database_url=settings.emulator_database_url,
+        company_id=settings.company_id,
+        partner_token=settings.partner_token.get_secret_value(),
+        user_token=settings.user_token.get_secret_value(),
+        session_cookie=settings.session_cookie.get_secret_value(),
+        session_cookie_name=settings.session_cookie_name,
+    )
+    server, _state = start_emulator(config)
+    return server

@@ -1,0 +1,125 @@
+"""The whole bot on loopback: the business API emulator, the Slack Web API stand-in, and the real
+web app (`create_web_app`) between them, reached with requests signed as Slack signs them.
+
+The console runs on it, and so do the end-to-end tests and the benchmarks: no command has a code
+path of its own here; only the two outside services are stand-ins.
+
+    with Sandbox.start() as box:
+        box.slack.command("U0STAFF01", "/team", "list")
+        box.slack_state.responses[-1].text
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from rosterbot.config import Settings, load_settings
+from rosterbot.emulators.business_api import EmulatorConfig, EmulatorState, start_emulator
+from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
+from rosterbot.emulators.serving import RunningServer, serve_in_thread
+from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
+from rosterbot.runtime import Runtime, build_runtime
+
+SANDBOX_BOT_TOKEN = "xoxb-sandbox-bot-token"
+
+
+@dataclass
+class Sandbox:
+    settings: Settings
+    runtime: Runtime
+    api_state: EmulatorState
+    slack_state: SlackState
+    slack: SlackWorkspace
+    servers: list[RunningServer] = field(default_factory=list, repr=False)
+    _worker_stop: threading.Event | None = field(default=None, repr=False)
+    _worker_thread: threading.Thread | None = field(default=None, repr=False)
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        database_url: str | None = None,
+        emulator: EmulatorConfig | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Sandbox:
+        """Start both stand-ins and the app on free loopback ports. `settings` overrides any
+        setting by field name (e.g. `{"timezone": "Europe/Berlin"}`)."""
+        signing_secret = secrets.token_hex(16)
+        if database_url is None:
+            # A file, not ":memory:": the web threads, the worker and migrations share it.
+            database_url = f"sqlite:///{tempfile.mkdtemp(prefix='rosterbot-')}/rosterbot.db"
+        api_server, api_state = start_emulator(emulator or EmulatorConfig())
+        slack_server, slack_state = start_slack_standin(state=SlackState(accepted_tokens={SANDBOX_BOT_TOKEN}))
+        values: dict[str, Any] = {
+            "slack_bot_token": SANDBOX_BOT_TOKEN,
+            "slack_signing_secret": signing_secret,
+            "slack_api_url": slack_server.url + "/api/",
+            "database_url": database_url,
+            "api_url": api_server.url,
+            "team_channel": TEAM_CHANNEL_ID,
+            "approvals_channel": APPROVALS_CHANNEL_ID,
+        }
+        values.update(settings or {})
+        config = load_settings(**values)
+        runtime = build_runtime(config)
+        from rosterbot.slack.web import create_web_app
+
+        app_server = serve_in_thread(create_web_app(config, runtime.services))
+        slack = SlackWorkspace(app_server.url, signing_secret, slack_state, slack_server.url)
+        return cls(
+            settings=config,
+            runtime=runtime,
+            api_state=api_state,
+            slack_state=slack_state,
+            slack=slack,
+            servers=[app_server, slack_server, api_server],
+        )
+
+    @property
+    def services(self) -> Any:
+        return self.runtime.services
+
+    @property
+    def app_url(self) -> str:
+        return self.servers[0].url
+
+    def stop(self) -> None:
+        self.stop_worker()
+        self.slack.close()
+        for server in self.servers:
+            server.stop()
+        self.runtime.close()
+        self.api_state.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # The worker (outbox, reminders, digests), in a thread of this process.
+    def start_worker(self, poll_seconds: float = 0.2) -> None:
+        from rosterbot.worker import run
+
+        self._worker_stop = threading.Event()
+        self._worker_thread = threading.Thread(
+            target=run,
+            args=(self.settings, self.runtime.services),
+            kwargs={"poll_seconds": poll_seconds, "stop_event": self._worker_stop},
+            name="rosterbot-worker",
+            daemon=True,
+        )
+        self._worker_thread.start()
+
+    def stop_worker(self) -> None:
+        if self._worker_stop is not None and self._worker_thread is not None:
+            self._worker_stop.set()
+            self._worker_thread.join(timeout=10)
+            self._worker_stop = self._worker_thread = None

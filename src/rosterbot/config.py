@@ -48,7 +48,9 @@ class Settings(BaseSettings):
         "sqlite:///rosterbot-emulator.db", validation_alias="ROSTERBOT_EMULATOR_DATABASE_URL"
     )
     company_id: int = Field(1, validation_alias="ROSTERBOT_COMPANY_ID", gt=0)
-    partner_token: SecretStr = Field(SecretStr(EMULATOR_PARTNER_TOKEN), validation_alias="ROSTERBOT_PARTNER_TOKEN")
+    partner_token: SecretStr = Field(
+        SecretStr(EMULATOR_PARTNER_TOKEN), validation_alias="ROSTERBOT_PARTNER_TOKEN"
+    )
     user_token: SecretStr = Field(SecretStr(EMULATOR_USER_TOKEN), validation_alias="ROSTERBOT_USER_TOKEN")
     session_cookie: SecretStr = Field(
         SecretStr(EMULATOR_SESSION_COOKIE), validation_alias="ROSTERBOT_SESSION_COOKIE"

@@ -23,8 +23,7 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.host}:{self.server.port}"
 
     def stop(self) -> None:
         self.server.shutdown()

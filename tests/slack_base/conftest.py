@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from slack_bolt import App
@@ -76,6 +77,25 @@ def settings(standin: tuple[RunningServer, SlackState], database_url: str) -> Se
     )
 
 
+class _SwitchableWsgi:
+    """One loopback server for the session; each test plugs in its own web app (a server's
+    shutdown costs half a second, a swap nothing)."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _web_server() -> Iterator[tuple[RunningServer, _SwitchableWsgi]]:
+    switch = _SwitchableWsgi()
+    server = serve_in_thread(switch)
+    yield server, switch
+    server.stop()
+
+
 @dataclass
 class Harness:
     settings: Settings
@@ -92,12 +112,14 @@ def harness(
     slack_state: SlackState,
     standin: tuple[RunningServer, SlackState],
     session_factory: sessionmaker[Session],
+    _web_server: tuple[RunningServer, _SwitchableWsgi],
 ) -> Iterator[Harness]:
     services = FakeServices(session_factory)
     client = make_web_client(settings, rate_limit_retries=2, connection_retries=0)
     bolt = build_app(settings, services, client=client)  # type: ignore[arg-type]
-    server = serve_in_thread(create_web_app(settings, services, bolt_app=bolt))  # type: ignore[arg-type]
+    server, switch = _web_server
+    switch.app = create_web_app(settings, services, bolt_app=bolt)  # type: ignore[arg-type]
     slack = SlackWorkspace(server.url, SIGNING_SECRET, slack_state, standin[0].url, timeout=10)
     yield Harness(settings, services, bolt, slack_state, slack, server)
     slack.close()
-    server.stop()
+    switch.app = None

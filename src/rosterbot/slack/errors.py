@@ -1,0 +1,138 @@
+"""The one `app.error` handler: whatever a listener or middleware raises reaches the user as a sentence,
+so no listener needs try/except.
+
+- `rosterbot.services.errors.ServiceError` (and subclasses): its `message`.
+- `rosterbot.api.errors.ApiError` (and subclasses): its `user_message`.
+- Anything else: logged with its traceback, and the user reads `UNEXPECTED`.
+
+Where it goes: a view submission not yet acked gets `response_action: errors` under the input blocks
+(`field_errors` keys that are input block ids, else the first input), or a pushed notice when the
+modal has no input; otherwise the user gets an ephemeral message (response_url, else
+chat.postEphemeral in the channel, else a DM).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from rosterbot.api.errors import ApiError
+from rosterbot.services.errors import ServiceError
+from rosterbot.slack.ids import BlockId, CallbackId
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Something went wrong on our side; nothing was changed."
+MAX_ERROR_TEXT = 150  # what fits under an input without being cut
+
+
+def user_message(error: BaseException) -> str:
+    """The sentence to show for `error`; an unexpected error is logged with its traceback here."""
+    if isinstance(error, ServiceError):
+        return error.message
+    if isinstance(error, ApiError):
+        return error.user_message
+    log.error("unexpected error in a Slack listener", exc_info=error)
+    return UNEXPECTED
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    """Bolt's global error handler (listeners and middleware). Returns the HTTP answer when the
+    request has not been acked yet; None when the ack already went."""
+    text = user_message(error)
+    if isinstance(error, ServiceError | ApiError):
+        log.info("refused %s: %s", _kind(body), type(error).__name__)
+    not_acked = response is not None and context.ack.response is None
+    if not_acked and body.get("type") == "view_submission":
+        release = context.get("release_delivery")
+        if callable(release):
+            release()  # nothing was done: the user may correct the form and submit again
+        return _json_response(modal_error_response(error, text, body.get("view") or {}))
+    _tell_user(text, context, client, respond)
+    return BoltResponse(status=200, body="") if response is not None else None
+
+
+def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any]) -> dict[str, Any]:
+    """`response_action: errors` keyed by the view's input block ids, or, for a modal without
+    inputs, `response_action: push` of a notice."""
+    input_ids = [
+        str(block["block_id"])
+        for block in view.get("blocks") or []
+        if block.get("type") == "input" and block.get("block_id")
+    ]
+    if not input_ids:
+        return {"response_action": "push", "view": notice_view(text)}
+    errors: dict[str, str] = {}
+    field_errors = getattr(error, "field_errors", None)
+    if isinstance(field_errors, Mapping):
+        for field, messages in field_errors.items():
+            if field in input_ids:
+                sentence = messages if isinstance(messages, str) else "; ".join(map(str, messages))
+                errors[str(field)] = _clip(sentence)
+    if not errors:
+        errors[input_ids[0]] = _clip(text)
+    return {"response_action": "errors", "errors": errors}
+
+
+def notice_view(text: str) -> dict[str, Any]:
+    """A small modal that says `text`."""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.ERROR_NOTICE.value,
+        "title": {"type": "plain_text", "text": "Not done"},
+        "close": {"type": "plain_text", "text": "OK"},
+        "blocks": [
+            {
+                "type": "section",
+                "block_id": BlockId.ERROR_NOTICE.value,
+                "text": {"type": "mrkdwn", "text": text},
+            }
+        ],
+    }
+
+
+def _tell_user(text: str, context: BoltContext, client: WebClient, respond: Respond | None) -> None:
+    attempts: list[Callable[[], object]] = []
+    if respond is not None:
+        attempts.append(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
+    if context.channel_id and context.user_id:
+        channel, user = context.channel_id, context.user_id
+        attempts.append(lambda: client.chat_postEphemeral(channel=channel, user=user, text=text))
+    if context.user_id:
+        user_id = context.user_id
+        attempts.append(lambda: client.chat_postMessage(channel=user_id, text=text))
+    for attempt in attempts:
+        try:
+            attempt()
+            return
+        except Exception:  # the next way may still reach the user
+            log.warning("could not tell the user about an error; trying another way", exc_info=True)
+    if attempts:
+        log.error("could not tell the user about an error in any way")
+
+
+def _kind(body: Mapping[str, Any]) -> str:
+    if "command" in body:
+        return f"command {body['command']}"
+    return str(body.get("type") or "request")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else text[: MAX_ERROR_TEXT - 1] + "…"
+
+
+def _json_response(body: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(body), headers={"Content-Type": "application/json"})

@@ -1,0 +1,168 @@
+"""Global Bolt middleware, in the order `build_middleware` returns them:
+
+1. `RequestContext`: `context["services"]` and `context["settings"]` for every listener.
+2. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) and a view
+   submitted twice (same view id and hash: a double click) are acked and skipped, so they are
+   handled once, across processes (the claim is a row in `slack_deliveries`).
+3. `ActorResolution`: `context["actor"]` is the `Actor` behind the Slack user (None when the
+   request has no user).
+
+Listeners read them with `services_of(context)`, `settings_of(context)` and `actor_of(context)`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.context.ack import Ack
+from slack_bolt.middleware import Middleware
+from sqlalchemy.orm import Session, sessionmaker
+
+from rosterbot.config import Settings
+from rosterbot.domain.roles import Actor
+from rosterbot.store import deliveries
+from rosterbot.store.db import session_scope
+
+if TYPE_CHECKING:
+    from rosterbot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_middleware(settings: Settings, services: Services) -> list[Middleware]:
+    return [
+        RequestContext(settings, services),
+        DeliveryDedup(services.session_factory),
+        ActorResolution(services),
+    ]
+
+
+def services_of(context: BoltContext) -> Services:
+    return context["services"]
+
+
+def settings_of(context: BoltContext) -> Settings:
+    return context["settings"]
+
+
+def actor_of(context: BoltContext) -> Actor:
+    """The actor behind the request; raises LookupError for a request without a user."""
+    actor = context.get("actor")
+    if not isinstance(actor, Actor):
+        raise LookupError("this request has no Slack user to act as")
+    return actor
+
+
+def delivery_key(req: BoltRequest) -> str | None:
+    """What makes a delivery the same as an earlier one: an event's id, or a submitted view's id
+    and hash (the hash changes whenever the app updates the view). None: not deduplicated."""
+    body = req.body or {}
+    team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"event:{team}:{body['event_id']}"
+    if body.get("type") == "view_submission":
+        view = body.get("view") or {}
+        if view.get("id") and view.get("hash"):
+            return f"view:{team}:{view['id']}:{view['hash']}"
+    return None
+
+
+class RequestContext(Middleware):
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self._settings = settings
+        self._services = services
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse:
+        req.context["settings"] = self._settings
+        req.context["services"] = self._services
+        return next()
+
+
+class DeliveryDedup(Middleware):
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse:
+        key = delivery_key(req)
+        if key is None:
+            return next()
+        with session_scope(self._session_factory) as session:
+            first = deliveries.claim(session, key)
+        if not first:
+            retry = _header(req, "x-slack-retry-num")
+            log.info("skipped a repeated Slack delivery (%s, retry %s)", key.split(":", 1)[0], retry or "-")
+            return BoltResponse(status=200, body="")
+
+        def release() -> None:
+            with session_scope(self._session_factory) as session:
+                deliveries.release(session, key)
+
+        req.context["release_delivery"] = release
+        if key.startswith("view:"):
+            # A submission answered with errors did nothing: the corrected form (same hash) must pass.
+            req.context["ack"] = _ReleasingAck(release)
+        return next()
+
+
+class ActorResolution(Middleware):
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse:
+        team_id, user_id = req.context.team_id, req.context.user_id
+        if team_id and user_id:
+            req.context["actor"] = self._services.identity.resolve(team_id, user_id)
+        else:
+            req.context["actor"] = None
+        return next()
+
+
+class _ReleasingAck(Ack):
+    """An ack that gives the delivery claim back when it answers `response_action: errors`."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        super().__init__()
+        self._release = release
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        response = super().__call__(*args, **kwargs)
+        if _response_action(response) == "errors":
+            self._release()
+        return response
+
+
+def _response_action(response: BoltResponse) -> str | None:
+    if not response.body:
+        return None
+    try:
+        parsed = json.loads(response.body)
+    except ValueError:
+        return None
+    return parsed.get("response_action") if isinstance(parsed, dict) else None
+
+
+def _header(req: BoltRequest, name: str) -> str | None:
+    values = req.headers.get(name) or []
+    return values[0] if values else None

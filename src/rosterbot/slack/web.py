@@ -1,0 +1,65 @@
+"""Serving the Bolt app: over HTTP (Flask: `POST /slack/events`, `GET /healthz`; gunicorn runs
+`rosterbot.slack.web:wsgi()`), or over Socket Mode (`run_socket_mode`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from rosterbot.config import Settings, load_settings
+from rosterbot.slack.app import build_app
+
+if TYPE_CHECKING:
+    from rosterbot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+
+def create_web_app(settings: Settings, services: Services, *, bolt_app: App | None = None) -> Flask:
+    """The web process: Slack's commands, interactivity and events at `POST /slack/events`;
+    `GET /healthz` answers 200 `{"ok": true}` when the database answers, else 503."""
+    bolt = bolt_app or build_app(settings, services)
+    handler = SlackRequestHandler(bolt)
+    web = Flask("rosterbot.slack")
+    web.extensions["bolt_app"] = bolt
+
+    @web.post("/slack/events")
+    def slack_events() -> Response:
+        return handler.handle(request)
+
+    @web.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            with services.session_factory() as session:
+                session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            log.warning("health check: the database does not answer", exc_info=True)
+            return jsonify(ok=False, error="database unavailable"), 503
+        return jsonify(ok=True), 200
+
+    return web
+
+
+def wsgi() -> Flask:
+    """gunicorn's entry point: `gunicorn 'rosterbot.slack.web:wsgi()'` (settings from the environment)."""
+    from rosterbot.runtime import build_runtime  # the process wiring: API client, database, services
+
+    settings = load_settings()
+    settings.require("slack_bot_token", "slack_signing_secret")
+    runtime = build_runtime(settings)
+    return create_web_app(settings, runtime.services)
+
+
+def run_socket_mode(settings: Settings, services: Services, *, bolt_app: App | None = None) -> None:
+    """Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN) and serve until interrupted."""
+    settings.require("slack_app_token", "slack_bot_token")
+    assert settings.slack_app_token is not None
+    bolt = bolt_app or build_app(settings, services, socket_mode=True)
+    SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()

@@ -26,8 +26,8 @@ START = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
 END = datetime(2030, 6, 3, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["seed", "live"])
-def emulator(request: pytest.FixtureRequest) -> Iterator[tuple[str, EmulatorState]]:
+@pytest.fixture(scope="module", params=["seed", "live"])
+def _running_emulator(request: pytest.FixtureRequest) -> Iterator[tuple[str, EmulatorState]]:
     style = request.param
     config = EmulatorConfig(
         company_id=COMPANY,
@@ -42,6 +42,13 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[tuple[str, EmulatorStat
     yield server.url, state
     server.stop()
     state.close()
+
+
+@pytest.fixture
+def emulator(_running_emulator: tuple[str, EmulatorState]) -> tuple[str, EmulatorState]:
+    """The emulator back at its demo start: data, recorded requests and faults."""
+    _running_emulator[1].reset()
+    return _running_emulator
 
 
 @pytest.fixture

@@ -33,15 +33,16 @@ class WorkerServices(Protocol):
 
 
 def run_once(services: WorkerServices, *, batch: int = BATCH) -> int:
-    """One pass: queue due reminders and digests, then deliver due outbox items until none is left
-    (at most 50 batches, so a flood cannot starve the scheduling). Returns the items delivered."""
+    """One pass: queue due reminders and digests, then deliver due outbox items until none is left,
+    follow-ups included (at most 50 batches, so a flood cannot starve the scheduling). Returns the
+    number of items delivered."""
     services.digests.enqueue_reminders()
     services.digests.enqueue_due_digests()
     delivered = 0
     for _ in range(50):
         claimed = services.outbox.deliver_due(batch)
         delivered += claimed
-        if claimed < batch:
+        if claimed == 0:
             break
     return delivered
 

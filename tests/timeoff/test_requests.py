@@ -39,7 +39,11 @@ def test_a_request_is_stored_pending_then_posted_to_the_approvals_channel(world:
     assert call.args["request"].id == view.id and call.args["request"].reason == "Family visit"
     with session_scope(world.sessions) as session:
         posted = session.scalars(select(PostedMessage)).one()
-    assert (posted.kind, posted.ref, posted.channel) == ("approval", f"request:{view.id}", APPROVALS_CHANNEL_ID)
+    assert (posted.kind, posted.ref, posted.channel) == (
+        "approval",
+        f"request:{view.id}",
+        APPROVALS_CHANNEL_ID,
+    )
     assert posted.ts  # the message's ts: a decision edits this message
     assert world.items()[0].status == "done"
     assert world.emulator.writes() == []  # asking changes nothing in the business API
@@ -84,8 +88,11 @@ def test_a_partial_day_that_already_began_is_refused(world: World) -> None:
         world.timeoff.request(
             world.actor(SAM),
             RequestInput(
-                starts_on=local_now.date(), ends_on=local_now.date(), all_day=False,
-                start_time=time(0), end_time=time(23, 59),
+                starts_on=local_now.date(),
+                ends_on=local_now.date(),
+                all_day=False,
+                start_time=time(0),
+                end_time=time(23, 59),
             ),
         )
     assert set(caught.value.field_errors) == {"start_time"}
@@ -101,7 +108,11 @@ def test_staff_cannot_ask_for_someone_else(world: World) -> None:
     assert _count(world, TimeOffRequest) == 0
     with session_scope(world.sessions) as session:
         entry = session.scalars(select(AuditEntry)).one()
-    assert (entry.outcome, entry.operation, entry.slack_user_id) == ("denied", "time_off.request_for_other", SAM)
+    assert (entry.outcome, entry.operation, entry.slack_user_id) == (
+        "denied",
+        "time_off.request_for_other",
+        SAM,
+    )
 
 
 def test_an_admin_asks_for_someone_else(world: World) -> None:

@@ -33,7 +33,9 @@ class ApiError(Exception):
 
 
 class NotAuthorized(ApiError):
-    default_user_message = "rosterbot's access to the business system was refused; ask an owner to check its credentials."
+    default_user_message = (
+        "rosterbot's access to the business system was refused; ask an owner to check its credentials."
+    )
 
     def _default_sentence(self) -> str:
         return self.default_user_message

@@ -33,6 +33,3 @@ class World:
 
     def actor(self, slack_user_id: str) -> Actor:
         return self.services.identity.resolve(TEAM, slack_user_id)
-
-    def member_id(self, email: str) -> int:
-        return next(m.id for m in self.emulator.members() if m.email == email)

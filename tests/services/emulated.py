@@ -33,3 +33,7 @@ class World:
 
     def actor(self, slack_user_id: str) -> Actor:
         return self.services.identity.resolve(TEAM, slack_user_id)
+
+    def member_id(self, email: str) -> int:
+        """The emulator's id of the member with `email` (other services tests use it)."""
+        return next(m.id for m in self.emulator.members() if m.email == email)

@@ -11,8 +11,6 @@ import logging
 import threading
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from rosterbot.config import Settings
 from rosterbot.services.digest import DigestService
 from rosterbot.services.outbox import OutboxDelivery
@@ -56,7 +54,7 @@ def run(
     stop_event: threading.Event | None = None,
 ) -> None:
     """Loop until `stop_event` is set (or after one pass with `once`). A pass that fails — the
-    database restarting, say — is logged and tried again at the next poll."""
+    database restarting, say — is logged and tried again at the next poll (with `once`, it raises)."""
     stop = stop_event or threading.Event()
     log.info(
         "worker started (poll every %.1f s, digest at %s %s)",
@@ -67,7 +65,7 @@ def run(
     while not stop.is_set():
         try:
             run_once(services)
-        except SQLAlchemyError:
+        except Exception:  # noqa: BLE001 - the loop outlives a bad pass; each item has its retries
             if once:
                 raise
             log.exception("worker pass failed; trying again in %.1f s", poll_seconds)

@@ -150,8 +150,26 @@ def test_the_worker_does_it_all_in_one_pass(world: World) -> None:
     assert all(i.status == "done" for i in world.items())
 
 
-def test_the_worker_loops_until_stopped(world: World) -> None:
-    services = SimpleNamespace(outbox=world.outbox, digests=world.digests)
+class _FlakyDigests:
+    """The digest service, whose first pass fails (the database restarting, say)."""
+
+    def __init__(self, real: DigestService) -> None:
+        self.real = real
+        self.failed = False
+
+    def enqueue_reminders(self) -> int:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("database restarting")
+        return self.real.enqueue_reminders()
+
+    def enqueue_due_digests(self) -> int:
+        return self.real.enqueue_due_digests()
+
+
+def test_the_worker_loops_until_stopped_and_outlives_a_failed_pass(world: World) -> None:
+    flaky = _FlakyDigests(world.digests)
+    services = SimpleNamespace(outbox=world.outbox, digests=flaky)
     stop = threading.Event()
     thread = threading.Thread(
         target=worker.run, args=(world.settings, services), kwargs={"poll_seconds": 0.05, "stop_event": stop}
@@ -165,6 +183,7 @@ def test_the_worker_loops_until_stopped(world: World) -> None:
             stop.wait(0.05)
         [post] = world.notifier.of("approval_requested")
         assert post.args["request"].id == view.id
+        assert flaky.failed
     finally:
         stop.set()
         thread.join(timeout=5)

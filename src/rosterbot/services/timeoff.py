@@ -220,38 +220,34 @@ def request_ref(request_id: int) -> str:
 
 
 class MemberNames:
-    """Member names for messages, from the API's team list, kept for `ttl` seconds. When the API
-    cannot answer, a message says "member #7" rather than waiting for it."""
+    """Member names for messages, from the API's team list, each kept for `ttl` seconds. When the
+    API cannot answer, a message says "member #7" rather than waiting for it."""
 
     def __init__(self, api: TeamApi, ttl: float = 60.0) -> None:
         self._api = api
         self._ttl = ttl
-        self._names: dict[int, str] = {}
-        self._loaded = float("-inf")
+        self._names: dict[int, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def remember(self, member_id: int, name: str) -> None:
         if name:
             with self._lock:
-                self._names[member_id] = name
+                self._names[member_id] = (monotonic_time.monotonic(), name)
 
-    def name(self, member_id: int | None) -> str:
-        if member_id is None:
-            return ""
+    def name(self, member_id: int) -> str:
         with self._lock:
-            fresh = monotonic_time.monotonic() - self._loaded < self._ttl
-            known = self._names.get(member_id)
-        if known and fresh:
+            at, known = self._names.get(member_id, (float("-inf"), ""))
+        if known and monotonic_time.monotonic() - at < self._ttl:
             return known
         try:
             team = self._api.list_team()
         except ApiError as exc:
             log.warning("member names unavailable: %s", exc.message or type(exc).__name__)
             return known or f"member #{member_id}"
+        now = monotonic_time.monotonic()
         with self._lock:
-            self._names.update({member.id: member.name for member in team})
-            self._loaded = monotonic_time.monotonic()
-            return self._names.get(member_id) or f"member #{member_id}"
+            self._names.update({member.id: (now, member.name) for member in team})
+            return self._names.get(member_id, (now, ""))[1] or known or f"member #{member_id}"
 
 
 class TimeOffService:
@@ -518,8 +514,7 @@ class TimeOffService:
             if data.end_time is None:
                 errors["end_time"] = "Give an end time, or choose all day."
             if data.start_time is not None and data.end_time is not None and "ends_on" not in errors:
-                start = datetime.combine(data.starts_on, data.start_time, tzinfo=zone)
-                end = datetime.combine(data.ends_on, data.end_time, tzinfo=zone)
+                start, end = period_bounds(data.starts_on, data.ends_on, data.start_time, data.end_time, zone)
                 if end <= start:
                     errors["end_time"] = "The end time must be after the start time."
                 elif "starts_on" not in errors and start < self._clock():

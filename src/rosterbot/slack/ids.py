@@ -14,13 +14,48 @@ class CallbackId(StrEnum):
     """`callback_id` of modals (view_submission / view_closed listeners match on it)."""
 
     ERROR_NOTICE = "error_notice"  # the modal errors.py pushes when a form has no input to flag
+    # /team and /position (slack/team.py, slack/positions.py)
+    TEAM_ADD_MEMBER = "team_add_member"
+    TEAM_EDIT_MEMBER = "team_edit_member"
+    TEAM_NOTICE = "team_notice"  # a loading, choice or refusal modal with nothing to submit
+    POSITION_ADD = "position_add"
+    POSITION_EDIT = "position_edit"
 
 
 class ActionId(StrEnum):
     """`action_id` of buttons, selects and inputs."""
+
+    # /team and /position. A choice among matches numbers its buttons: "team_pick_0", "team_pick_1"...
+    TEAM_PICK = "team_pick"  # value: the command text that continues the operation
+    TEAM_LIST_PAGE = "team_list_page"  # "team_list_page_prev" / "team_list_page_next"
+    TEAM_REMOVE_CONFIRM = "team_remove_confirm"
+    TEAM_REMOVE_DEACTIVATE = "team_remove_deactivate"
+    TEAM_REMOVE_CANCEL = "team_remove_cancel"
+    TEAM_FIELD = "team_field"  # the one element of each member form input
+    POSITION_PICK = "position_pick"
+    POSITION_LIST_PAGE = "position_list_page"
+    POSITION_REMOVE_CONFIRM = "position_remove_confirm"
+    POSITION_REMOVE_CANCEL = "position_remove_cancel"
+    POSITION_FIELD = "position_field"
 
 
 class BlockId(StrEnum):
     """`block_id` of blocks a listener reads or an error is attached to."""
 
     ERROR_NOTICE = "error_notice"
+    # /team and /position: form inputs are named after the service fields they fill
+    MEMBER_FIRST_NAME = "first_name"
+    MEMBER_LAST_NAME = "last_name"
+    MEMBER_ROLE = "role"
+    MEMBER_EMAIL = "email"
+    MEMBER_PHONE = "phone_number"
+    MEMBER_ACTIVE = "is_active"
+    POSITION_TITLE = "title"
+    POSITION_DESCRIPTION = "description"
+    POSITION_SALONS = "salon_ids"
+    TEAM_PICK = "team_pick"
+    TEAM_LIST_NAV = "team_list_nav"
+    TEAM_REMOVE = "team_remove"
+    POSITION_PICK = "position_pick"
+    POSITION_LIST_NAV = "position_list_nav"
+    POSITION_REMOVE = "position_remove"

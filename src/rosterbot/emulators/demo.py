@@ -26,13 +26,21 @@ class DemoPerson:
 DEMO_TEAM: tuple[DemoPerson, ...] = (
     DemoPerson("U0OWNER01", "Olivia", "Owens", "owner", "olivia@demo-salon.example", "+15550100001", ""),
     DemoPerson("U0ADMIN01", "Aaron", "Adams", "admin", "aaron@demo-salon.example", "+15550100002", ""),
-    DemoPerson("U0ADMIN02", "Beatriz", "Alves", "admin", "beatriz@demo-salon.example", "+15550100003", "Receptionist"),
-    DemoPerson("U0STAFF01", "Sam", "Stone", "staff", "sam@demo-salon.example", "+15550100004", "Senior Stylist"),
-    DemoPerson("U0STAFF02", "Tara", "Singh", "staff", "tara@demo-salon.example", "+15550100005", "Senior Stylist"),
+    DemoPerson(
+        "U0ADMIN02", "Beatriz", "Alves", "admin", "beatriz@demo-salon.example", "+15550100003", "Receptionist"
+    ),
+    DemoPerson(
+        "U0STAFF01", "Sam", "Stone", "staff", "sam@demo-salon.example", "+15550100004", "Senior Stylist"
+    ),
+    DemoPerson(
+        "U0STAFF02", "Tara", "Singh", "staff", "tara@demo-salon.example", "+15550100005", "Senior Stylist"
+    ),
     DemoPerson("U0STAFF03", "Umar", "Sato", "staff", "umar@demo-salon.example", "+15550100006", "Stylist"),
     DemoPerson("U0STAFF04", "Vera", "Silva", "staff", "vera@demo-salon.example", "+15550100007", "Stylist"),
     DemoPerson("U0STAFF05", "Will", "Shaw", "staff", "will@demo-salon.example", "+15550100008", "Colorist"),
-    DemoPerson("U0STAFF06", "Xena", "Soto", "staff", "xena@demo-salon.example", "+15550100009", "Receptionist"),
+    DemoPerson(
+        "U0STAFF06", "Xena", "Soto", "staff", "xena@demo-salon.example", "+15550100009", "Receptionist"
+    ),
 )
 
 DEMO_POSITIONS: tuple[tuple[str, str], ...] = (

@@ -34,6 +34,12 @@ class RunningServer:
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Start `app` on `host:port` (0: any free port) in a daemon thread; return at once."""
     server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi:{server.server_port}", daemon=True)
+    # A short poll interval makes stop() quick (tests start and stop many servers).
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"wsgi:{server.server_port}",
+        daemon=True,
+    )
     thread.start()
     return RunningServer(server=server, thread=thread)

@@ -4,8 +4,9 @@
 2. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) and a view
    submitted twice (same view id and hash: a double click) are acked and skipped, so they are
    handled once, across processes (the claim is a row in `slack_deliveries`).
-3. `ActorResolution`: `context["actor"]` is the `Actor` behind the Slack user (None when the
-   request has no user).
+3. `ActorResolution`: `actor_of(context)` gives the `Actor` behind the Slack user. It is resolved
+   on first use, not here: resolving may ask the business API, and a listener must be able to ack
+   (and open a modal with its 3-second trigger) before that.
 
 Listeners read them with `services_of(context)`, `settings_of(context)` and `actor_of(context)`.
 """
@@ -50,8 +51,11 @@ def settings_of(context: BoltContext) -> Settings:
 
 
 def actor_of(context: BoltContext) -> Actor:
-    """The actor behind the request; raises LookupError for a request without a user."""
+    """The actor behind the request, resolved once per request on first use (call it after ack);
+    raises LookupError for a request without a user."""
     actor = context.get("actor")
+    if actor is None and callable(context.get("resolve_actor")):
+        actor = context["actor"] = context["resolve_actor"]()
     if not isinstance(actor, Actor):
         raise LookupError("this request has no Slack user to act as")
     return actor
@@ -132,10 +136,10 @@ class ActorResolution(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse:
         team_id, user_id = req.context.team_id, req.context.user_id
+        req.context["actor"] = None
         if team_id and user_id:
-            req.context["actor"] = self._services.identity.resolve(team_id, user_id)
-        else:
-            req.context["actor"] = None
+            identity = self._services.identity
+            req.context["resolve_actor"] = lambda: identity.resolve(team_id, user_id)
         return next()
 
 

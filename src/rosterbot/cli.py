@@ -91,6 +91,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from rosterbot.runtime import build_runtime
     from rosterbot.worker import run
 
+    settings.require("slack_bot_token")
     runtime = build_runtime(settings)
     run(settings, runtime.services, once=args.once)
     return 0

@@ -36,7 +36,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
-    """Wire one process. `api_url` overrides `settings.api_url`; with neither, start the emulator."""
+    """Wire one process. `api_url` overrides `settings.api_url`; with neither, start the emulator.
+    With a Slack bot token, the outbox can tell people through Slack (the worker needs that)."""
     if is_sqlite(settings.database_url):
         # The default SQLite file upgrades itself; PostgreSQL is upgraded by the Procfile's release.
         ensure_schema(settings.database_url)

@@ -24,7 +24,7 @@ class WorkerServices(Protocol):
     """What the worker needs of the services container."""
 
     @property
-    def outbox(self) -> OutboxDelivery: ...
+    def outbox(self) -> OutboxDelivery | None: ...
 
     @property
     def digests(self) -> DigestService: ...
@@ -34,6 +34,8 @@ def run_once(services: WorkerServices, *, batch: int = BATCH) -> int:
     """One pass: queue due reminders and digests, then deliver due outbox items until none is left,
     follow-ups included (at most 50 batches, so a flood cannot starve the scheduling). Returns the
     number of items delivered."""
+    if services.outbox is None:
+        raise RuntimeError("the worker needs services built with a notifier (a Slack bot token)")
     services.digests.enqueue_reminders()
     services.digests.enqueue_due_digests()
     delivered = 0

@@ -9,16 +9,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.client import BusinessApi
 from rosterbot.config import Settings
 from rosterbot.services.audit import Auditor
+from rosterbot.services.availability import AvailabilityService
+from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import CACHE_TTL, IdentityService, LookupEmail
+from rosterbot.services.notify import Notifier
+from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
 from rosterbot.services.team import TeamService
-from rosterbot.store.db import utcnow
+from rosterbot.services.timeoff import TimeOffService, workspace_config
+from rosterbot.store.db import session_scope, utcnow
 
 
 @dataclass
@@ -30,6 +36,11 @@ class Services:
     identity: IdentityService
     team: TeamService
     positions: PositionService
+    availability: AvailabilityService
+    timeoff: TimeOffService
+    digests: DigestService
+    # Only where something can tell people (the worker): delivering needs a notifier.
+    outbox: OutboxDelivery | None = None
 
 
 def build_services(
@@ -41,11 +52,28 @@ def build_services(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = utcnow,
     cache_ttl: float = CACHE_TTL,
+    notifier: Notifier | None = None,
 ) -> Services:
-    """`lookup_email` may also be set later: `services.identity.lookup_email = ...`."""
+    """`lookup_email` may also be set later: `services.identity.lookup_email = ...`.
+    `notifier`: how the outbox tells people (the Slack half); without one there is no outbox delivery."""
     auditor = Auditor(session_factory, now)
     identity = IdentityService(
         api, session_factory, lookup_email, clock, auditor=auditor, cache_ttl=cache_ttl, now=now
+    )
+
+    def zone_for_team(slack_team_id: str) -> ZoneInfo:
+        with session_scope(session_factory) as session:
+            return workspace_config(session, settings, slack_team_id).zone
+
+    availability = AvailabilityService(api, session_factory, zone_for_team, clock=clock)
+    timeoff = TimeOffService(
+        api, session_factory, identity, settings, availability=availability, clock=now, auditor=auditor
+    )
+    digests = DigestService(session_factory, settings, availability, clock=now)
+    outbox = (
+        OutboxDelivery(api, session_factory, notifier, settings, timeoff, digests, clock=now)
+        if notifier is not None
+        else None
     )
     return Services(
         settings=settings,
@@ -57,4 +85,8 @@ def build_services(
         positions=PositionService(
             api, identity, session_factory, auditor, default_salon_ids=[settings.company_id]
         ),
+        availability=availability,
+        timeoff=timeoff,
+        digests=digests,
+        outbox=outbox,
     )

@@ -1,0 +1,54 @@
+"""`rosterbot serve`: the web process under gunicorn (the Procfile's `web`).
+
+gunicorn's threaded workers: a Slack request is acked as soon as its listener calls `ack()`, and
+the listener's slower work goes on in Bolt's own thread pool, so threads here only carry requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from rosterbot.config import Settings
+
+THREADS = 16
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self._settings = settings
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        # Each worker process builds its own runtime after the fork: one connection pool each.
+        from rosterbot.runtime import build_runtime
+        from rosterbot.slack.web import create_web_app
+
+        runtime = build_runtime(self._settings)
+        return create_web_app(self._settings, runtime.services)
+
+
+def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        # No access log: request lines could carry response_urls; errors still go to stderr.
+        "accesslog": None,
+    }
+
+
+def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
+    """Serve until stopped (SIGTERM/SIGINT)."""
+    _Gunicorn(settings, gunicorn_options(port, workers, host)).run()

@@ -114,9 +114,10 @@ def harness(
     session_factory: sessionmaker[Session],
     _web_server: tuple[RunningServer, _SwitchableWsgi],
 ) -> Iterator[Harness]:
+    # No feature modules: each test registers the listeners it needs.
     services = FakeServices(session_factory)
     client = make_web_client(settings, rate_limit_retries=2, connection_retries=0)
-    bolt = build_app(settings, services, client=client)  # type: ignore[arg-type]
+    bolt = build_app(settings, services, client=client, features=())  # type: ignore[arg-type]
     server, switch = _web_server
     switch.app = create_web_app(settings, services, bolt_app=bolt)  # type: ignore[arg-type]
     slack = SlackWorkspace(server.url, SIGNING_SECRET, slack_state, standin[0].url, timeout=10)

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     session_cookie_name: str = Field("session_token", validation_alias="ROSTERBOT_SESSION_COOKIE_NAME")
     api_timeout: float = Field(10.0, validation_alias="ROSTERBOT_API_TIMEOUT", gt=0)
     api_rate_limit: float = Field(5.0, validation_alias="ROSTERBOT_API_RATE_LIMIT", gt=0)
+    # Retries of a failed API call (BusinessApi's max_retries, backoff_base, max_wait).
+    api_max_retries: int = Field(4, validation_alias="ROSTERBOT_API_MAX_RETRIES", ge=0)
+    api_backoff_base: float = Field(0.5, validation_alias="ROSTERBOT_API_BACKOFF_BASE", ge=0)
+    api_max_wait: float = Field(10.0, validation_alias="ROSTERBOT_API_MAX_WAIT", ge=0)
 
     team_channel: str | None = Field(None, validation_alias="ROSTERBOT_TEAM_CHANNEL")
     approvals_channel: str | None = Field(None, validation_alias="ROSTERBOT_APPROVALS_CHANNEL")

@@ -97,6 +97,9 @@ class BusinessApi:
             session_cookie_name=settings.session_cookie_name,
             timeout=settings.api_timeout,
             rate_limit=settings.api_rate_limit,
+            max_retries=settings.api_max_retries,
+            backoff_base=settings.api_backoff_base,
+            max_wait=settings.api_max_wait,
         )
 
     @property

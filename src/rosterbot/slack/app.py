@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Feature modules, registered in this order (each has `register(app)`).
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = ("rosterbot.slack.team", "rosterbot.slack.positions")
 
 
 def build_app(

@@ -1,0 +1,175 @@
+"""Small Block Kit builders the team and position features share: sections, help, a notice, a
+choice among matches, a confirmation, paging buttons, and modals that only say something.
+
+Everything is made with `slack_sdk.models` and turned into dicts with `to_dict()`, which checks
+Slack's limits (button text 75 characters, value 2000, 25 elements an actions block, 100 blocks
+and a 24-character title a modal); `message` checks the 50 blocks a message may hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from rosterbot.slack.blocks import MAX_HEADER_CHARS, MAX_MESSAGE_BLOCKS, MAX_SECTION_CHARS, clip
+
+BlockDicts = list[dict[str, Any]]
+
+BUTTON_TEXT_MAX = 75
+MODAL_TITLE_MAX = 24
+MAX_CHOICES = 25  # one actions block
+LOADING_TEXT = ":hourglass_flowing_sand: Loading…"
+
+
+def section(text: str, *, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS)), block_id=block_id)
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_CHARS)))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS))])
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=clip(text, BUTTON_TEXT_MAX)), action_id=action_id, value=value, style=style
+    )
+
+
+def message(blocks: Sequence[Block]) -> BlockDicts:
+    """Blocks as dicts for a message, checked against Slack's limits."""
+    if len(blocks) > MAX_MESSAGE_BLOCKS:
+        raise ValueError(f"a message holds at most {MAX_MESSAGE_BLOCKS} blocks, not {len(blocks)}")
+    return [block.to_dict() for block in blocks]
+
+
+def notice(text: str) -> BlockDicts:
+    """One section saying `text` (an ephemeral answer)."""
+    return message([section(text)])
+
+
+def chunk_lines(lines: Iterable[str], max_chars: int = MAX_SECTION_CHARS) -> list[str]:
+    """Lines joined into texts of at most `max_chars` (a line longer than that is clipped)."""
+    chunks: list[str] = []
+    current = ""
+    for raw in lines:
+        line = clip(raw, max_chars)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > max_chars:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def help_blocks(title: str, usage: Sequence[tuple[str, str]], footer: str = "") -> BlockDicts:
+    """A help message: `usage` is (command, what it does) pairs."""
+    lines = [f"`{command}` — {what}" for command, what in usage]
+    blocks: list[Block] = [header(title)]
+    blocks.extend(section(chunk) for chunk in chunk_lines(lines))
+    if footer:
+        blocks.append(context(footer))
+    return message(blocks)
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str  # what the button says
+    value: str  # what a click sends back: the command text that continues the operation
+
+
+def choice_blocks(prompt: str, choices: Sequence[Choice], *, action_id: str, block_id: str) -> list[Block]:
+    """`prompt` and one button per choice (at most 25; the rest are counted, not shown). Buttons are
+    numbered `{action_id}_0`, `{action_id}_1`...: action ids are unique within a block."""
+    shown = choices[:MAX_CHOICES]
+    blocks: list[Block] = [section(prompt)]
+    blocks.append(
+        ActionsBlock(
+            block_id=block_id,
+            elements=[button(c.label, f"{action_id}_{i}", c.value) for i, c in enumerate(shown)],
+        )
+    )
+    if len(choices) > len(shown):
+        blocks.append(context(f"…and {len(choices) - len(shown)} more. Be more specific to narrow it."))
+    return blocks
+
+
+def confirmation_blocks(
+    question: str, warning: str, buttons: Sequence[ButtonElement], *, block_id: str
+) -> BlockDicts:
+    """A question, a warning line, and the buttons that answer it."""
+    blocks: list[Block] = [section(question)]
+    if warning:
+        blocks.append(context(warning))
+    blocks.append(ActionsBlock(block_id=block_id, elements=list(buttons)))
+    return message(blocks)
+
+
+def pager_block(
+    page: int, pages: int, *, action_id: str, block_id: str, value_for: Any
+) -> ActionsBlock | None:
+    """Previous / Next buttons (`{action_id}_prev`, `{action_id}_next`); None with one page.
+    `value_for(page) -> str` gives the value a button sends."""
+    if pages <= 1:
+        return None
+    elements: list[ButtonElement] = []
+    if page > 1:
+        elements.append(button("◀ Previous", f"{action_id}_prev", value_for(page - 1)))
+    if page < pages:
+        elements.append(button("Next ▶", f"{action_id}_next", value_for(page + 1)))
+    return ActionsBlock(block_id=block_id, elements=elements)
+
+
+def pages_of(count: int, page_size: int) -> int:
+    return max(1, -(-count // page_size))
+
+
+# ---- modals that only say something ----------------------------------------------------------------
+
+
+def modal_title(text: str) -> PlainTextObject:
+    return PlainTextObject(text=clip(text, MODAL_TITLE_MAX))
+
+
+def loading_view(title: str, callback_id: str) -> dict[str, Any]:
+    """What a modal shows while its data loads (opened at once: a trigger id lives 3 seconds)."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=modal_title(title),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[section(LOADING_TEXT)],
+    ).to_dict()
+
+
+def notice_view(
+    title: str, blocks: Sequence[Block | dict[str, Any]], callback_id: str, *, metadata: str = ""
+) -> dict[str, Any]:
+    """A modal with nothing to submit: a refusal, a "not found", or a choice among matches."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=modal_title(title),
+        close=PlainTextObject(text="Close"),
+        blocks=list(blocks),
+        private_metadata=metadata or None,
+    ).to_dict()

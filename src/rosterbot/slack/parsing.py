@@ -1,0 +1,227 @@
+"""Reading what the user typed or submitted: a command's subcommand and arguments, a member named
+by Slack mention, id, e-mail or name, and the member and position forms' values.
+
+Pure: no Slack client and no services. Form checks return `{block_id: sentence}` (the keys of
+`response_action: errors`), so a bad form is answered before anything is asked of the API.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rosterbot.api.models import MemberInput, PositionInput
+from rosterbot.domain.roles import Role
+from rosterbot.services.positions import DESCRIPTION_MAX, TITLE_MAX
+from rosterbot.slack.ids import ActionId, BlockId
+
+# <@U123>, <@U123|sam> (a mention as Slack escapes it in a command's text).
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+NO_POSITION_WORDS = frozenset({"none", "-", "no", "nothing"})
+NAME_MAX = 100  # a first or last name
+
+
+def split_subcommand(text: str) -> tuple[str, str]:
+    """("list", "all") from " List  all ": the first word lower-cased, and the rest stripped."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0].casefold(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def mentioned_user(token: str) -> str | None:
+    """The Slack user id of a mention token (`<@U123|sam>`), else None."""
+    found = _MENTION.match(token.strip())
+    return found.group(1) if found else None
+
+
+def words(text: str) -> list[str]:
+    """Words, with "quoted phrases" kept together (unbalanced quotes: split on spaces)."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def plain_reference(text: str) -> str:
+    """A member or position reference as typed: outer quotes and a leading "@" of an unescaped
+    mention (`@sam`) dropped."""
+    stripped = text.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        stripped = stripped[1:-1].strip()
+    if stripped.startswith("@") and mentioned_user(stripped) is None:
+        stripped = stripped[1:]
+    return stripped
+
+
+def first_and_rest(text: str) -> tuple[str, str]:
+    """The first word (a mention or a quoted phrase counts as one) and the rest of `text`."""
+    stripped = text.strip()
+    if not stripped:
+        return "", ""
+    if stripped[0] in "\"'":
+        end = stripped.find(stripped[0], 1)
+        if end > 0:
+            return stripped[1:end], stripped[end + 1 :].strip()
+    parts = stripped.split(None, 1)
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def two_part_splits(text: str) -> list[tuple[str, str]]:
+    """Every way to read `text` as "<member> <position>", the member shortest first.
+
+    `"Sam Stone" Stylist` (quoted or a single token first) gives one reading; `Sam Stone Senior
+    Stylist` gives ("Sam", "Stone Senior Stylist"), ("Sam Stone", "Senior Stylist"), ...: the caller
+    keeps the reading where both sides match something."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    if stripped[0] in "\"'" or mentioned_user(stripped.split()[0]) is not None:
+        first, rest = first_and_rest(stripped)
+        return [(first, plain_reference(rest))] if rest else []
+    tokens = words(stripped)
+    return [(" ".join(tokens[:cut]), " ".join(tokens[cut:])) for cut in range(1, len(tokens))]
+
+
+def is_no_position(text: str) -> bool:
+    return plain_reference(text).casefold() in NO_POSITION_WORDS
+
+
+def normalise_phone(text: str) -> str:
+    """ "+1 (555) 010-0001" -> "+15550100001"; separators dropped, nothing else changed."""
+    return _PHONE_SEPARATORS.sub("", text.strip())
+
+
+# ---- private metadata ----------------------------------------------------------------------------
+
+
+def dump_metadata(**values: Any) -> str:
+    """A view's `private_metadata` (at most 3000 characters; ours are a few ids)."""
+    return json.dumps({k: v for k, v in values.items() if v is not None}, separators=(",", ":"))
+
+
+def load_metadata(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+# ---- submitted forms -----------------------------------------------------------------------------
+
+StateValues = Mapping[str, Mapping[str, Mapping[str, Any]]]
+
+
+def _element(values: StateValues, block_id: str, action_id: str) -> Mapping[str, Any]:
+    return (values.get(block_id) or {}).get(action_id) or {}
+
+
+def text_value(values: StateValues, block_id: str, action_id: str) -> str:
+    return str(_element(values, block_id, action_id).get("value") or "").strip()
+
+
+def option_value(values: StateValues, block_id: str, action_id: str) -> str | None:
+    selected = _element(values, block_id, action_id).get("selected_option")
+    return str(selected["value"]) if isinstance(selected, Mapping) and selected.get("value") else None
+
+
+def option_values(values: StateValues, block_id: str, action_id: str) -> list[str]:
+    selected = _element(values, block_id, action_id).get("selected_options") or []
+    return [str(o["value"]) for o in selected if isinstance(o, Mapping) and o.get("value")]
+
+
+@dataclass(frozen=True)
+class MemberForm:
+    """A submitted member form: `member` when every field is good, else `errors` by block id."""
+
+    member: MemberInput | None
+    errors: dict[str, str]
+
+
+def member_form(values: StateValues, *, with_active: bool) -> MemberForm:
+    """Read and check the add/edit member form (names, role, e-mail, E.164 phone)."""
+    field = ActionId.TEAM_FIELD.value
+    first = text_value(values, BlockId.MEMBER_FIRST_NAME, field)
+    last = text_value(values, BlockId.MEMBER_LAST_NAME, field)
+    role_text = option_value(values, BlockId.MEMBER_ROLE, field)
+    email = text_value(values, BlockId.MEMBER_EMAIL, field)
+    phone = normalise_phone(text_value(values, BlockId.MEMBER_PHONE, field))
+    active = "active" in option_values(values, BlockId.MEMBER_ACTIVE, field) if with_active else True
+    errors: dict[str, str] = {}
+    if not first:
+        errors[BlockId.MEMBER_FIRST_NAME] = "Enter a first name."
+    elif len(first) > NAME_MAX:
+        errors[BlockId.MEMBER_FIRST_NAME] = f"A first name has at most {NAME_MAX} characters."
+    if not last:
+        errors[BlockId.MEMBER_LAST_NAME] = "Enter a last name."
+    elif len(last) > NAME_MAX:
+        errors[BlockId.MEMBER_LAST_NAME] = f"A last name has at most {NAME_MAX} characters."
+    role: Role | None = None
+    try:
+        role = Role(role_text) if role_text else None
+    except ValueError:
+        role = None
+    if role is None:
+        errors[BlockId.MEMBER_ROLE] = "Choose a role."
+    if email and not _EMAIL.match(email):
+        errors[BlockId.MEMBER_EMAIL] = "Enter an e-mail address like name@example.com."
+    if phone and not _E164.match(phone):
+        errors[BlockId.MEMBER_PHONE] = (
+            "Enter the number in international form: + and country code, e.g. +15550100001."
+        )
+    if errors or role is None:
+        return MemberForm(None, {str(k): v for k, v in errors.items()})
+    member = MemberInput(
+        role=role,
+        first_name=first,
+        last_name=last,
+        email=email or None,
+        phone_number=phone or None,
+        is_active=active,
+    )
+    return MemberForm(member, {})
+
+
+@dataclass(frozen=True)
+class PositionForm:
+    position: PositionInput | None
+    errors: dict[str, str]
+
+
+def position_form(values: StateValues) -> PositionForm:
+    """Read and check the add/edit position form. No location chosen: `salon_ids` is empty and
+    the service falls back (the company's locations on add, the current ones on edit)."""
+    field = ActionId.POSITION_FIELD.value
+    title = text_value(values, BlockId.POSITION_TITLE, field)
+    description = text_value(values, BlockId.POSITION_DESCRIPTION, field)
+    salons = option_values(values, BlockId.POSITION_SALONS, field)
+    errors: dict[str, str] = {}
+    if not title:
+        errors[BlockId.POSITION_TITLE] = "Enter a title."
+    elif len(title) > TITLE_MAX:
+        errors[BlockId.POSITION_TITLE] = (
+            f"A title has at most {TITLE_MAX} characters (this has {len(title)})."
+        )
+    if len(description) > DESCRIPTION_MAX:
+        errors[BlockId.POSITION_DESCRIPTION] = (
+            f"A description has at most {DESCRIPTION_MAX} characters (this has {len(description)})."
+        )
+    salon_ids: list[int] = []
+    for salon in salons:
+        if not salon.isdigit():
+            errors[BlockId.POSITION_SALONS] = f"{salon} is not a location id."
+            break
+        salon_ids.append(int(salon))
+    if errors:
+        return PositionForm(None, {str(k): v for k, v in errors.items()})
+    return PositionForm(PositionInput(title=title, description=description or None, salon_ids=salon_ids), {})

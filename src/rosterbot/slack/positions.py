@@ -1,0 +1,284 @@
+"""`/position`: list, show, add, edit, remove, help.
+
+Same shape as `/team` (`rosterbot.slack.team.Turn`): ack first; forms open at once with a loading
+view and are filled with `views.update`; several matching positions get one button each that
+continues the operation; the services decide and refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from rosterbot.api.models import Position, PositionInput
+from rosterbot.domain.permissions import Operation
+from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.blocks.common import message, notice
+from rosterbot.slack.blocks.positions import (
+    position_blocks,
+    position_choice_blocks,
+    position_form_view,
+    position_help_blocks,
+    position_list_page,
+    remove_position_blocks,
+)
+from rosterbot.slack.ids import ActionId, CallbackId
+from rosterbot.slack.parsing import (
+    dump_metadata,
+    load_metadata,
+    plain_reference,
+    position_form,
+    split_subcommand,
+)
+from rosterbot.slack.team import Turn, action_value, require
+
+MODAL_TITLE = "Positions"
+
+
+def find_position(
+    turn: Turn, text: str, continuation: Callable[[Position], str], *, usage: str
+) -> Position | None:
+    """The one position `text` names (id or title), or None after telling the user."""
+    reference = plain_reference(text)
+    if not reference:
+        turn.say(f"Name a position: `{usage}` (an id like `#3` or a title).")
+        return None
+    matches = turn.services.positions.find(turn.actor, reference)
+    if not matches:
+        turn.say(f"No position matches “{escape_mrkdwn(reference)}”. See `/position list`.")
+        return None
+    if len(matches) > 1:
+        prompt = f"{len(matches)} positions match “{escape_mrkdwn(reference)}”. Which one?"
+        turn.say(prompt, message(position_choice_blocks(prompt, matches, continuation)))
+        return None
+    return matches[0]
+
+
+def known_salon_ids(turn: Turn, positions: list[Position]) -> list[int]:
+    """The locations to offer: the company's and every one a position already uses."""
+    found = set(turn.services.positions.default_salon_ids)
+    for position in positions:
+        found.update(position.salon_ids)
+    return sorted(found)
+
+
+# ---- the subcommands ---------------------------------------------------------------------------
+
+
+def position_list(turn: Turn, rest: str) -> None:
+    show_position_page(turn, 1)
+
+
+def show_position_page(turn: Turn, page: int) -> None:
+    listed = position_list_page(turn.services.positions.list(turn.actor), page=page)
+    turn.say(listed.text, listed.blocks)
+
+
+def position_show(turn: Turn, rest: str) -> None:
+    position = find_position(turn, rest, lambda p: f"show #{p.id}", usage="/position show <position>")
+    if position is None:
+        return
+    services, actor = turn.services, turn.actor
+    details = services.positions.show(actor, position.id)
+    holders = set(details.member_ids)
+    members = (
+        [m for m in services.team.list(actor, include_inactive=True) if m.id in holders] if holders else []
+    )
+    turn.say(details.position.title, position_blocks(details.position, members))
+
+
+def position_add(turn: Turn, rest: str) -> None:
+    turn.open_loading("Add position")
+    turn.in_modal(lambda: fill_add_position(turn))
+
+
+def fill_add_position(turn: Turn) -> None:
+    actor = turn.actor
+    require(actor, Operation.POSITION_CREATE)
+    salons = known_salon_ids(turn, turn.services.positions.list(actor))
+    view = position_form_view(
+        salon_ids=salons,
+        selected_salon_ids=turn.services.positions.default_salon_ids,
+        metadata=dump_metadata(channel_id=turn.channel_id),
+    )
+    turn.fill_modal(view)
+
+
+def position_edit(turn: Turn, rest: str) -> None:
+    turn.open_loading("Edit position")
+    turn.in_modal(lambda: fill_edit_position(turn, rest))
+
+
+def fill_edit_position(turn: Turn, rest: str) -> None:
+    actor = turn.actor
+    require(actor, Operation.POSITION_EDIT)
+    position = find_position(turn, rest, lambda p: f"edit #{p.id}", usage="/position edit <position>")
+    if position is None:
+        return
+    salons = known_salon_ids(turn, turn.services.positions.list(actor))
+    view = position_form_view(
+        salon_ids=salons,
+        selected_salon_ids=position.salon_ids,
+        metadata=dump_metadata(position_id=position.id, channel_id=turn.channel_id),
+        position=position,
+    )
+    turn.fill_modal(view)
+
+
+def position_remove(turn: Turn, rest: str) -> None:
+    actor = turn.actor
+    require(actor, Operation.POSITION_DELETE)
+    position = find_position(turn, rest, lambda p: f"remove #{p.id}", usage="/position remove <position>")
+    if position is None:
+        return
+    details = turn.services.positions.show(actor, position.id)
+    turn.say(
+        f"Delete the position {position.title}?", remove_position_blocks(position, len(details.member_ids))
+    )
+
+
+def position_help(turn: Turn, rest: str, *, unknown: str = "") -> None:
+    blocks = position_help_blocks()
+    if unknown:
+        blocks = notice(f"I don't know `/position {escape_mrkdwn(unknown)}`. Here is what I can do:") + blocks
+    turn.say("How to use /position", blocks)
+
+
+SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
+    "list": position_list,
+    "show": position_show,
+    "add": position_add,
+    "edit": position_edit,
+    "remove": position_remove,
+    "help": position_help,
+}
+
+
+def run_position(turn: Turn, text: str) -> None:
+    """Dispatch `/position <text>` (typed, or continued by a click)."""
+    subcommand, rest = split_subcommand(text)
+    handler = SUBCOMMANDS.get(subcommand)
+    if handler is None:
+        position_help(turn, rest, unknown=subcommand)
+        return
+    turn.modal_title = MODAL_TITLE
+    handler(turn, rest)
+
+
+# ---- listeners: ack, then the work under Turn.guard ----------------------------------------------
+
+
+def position_command(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    ack()
+    turn = Turn.of_command(command, context, client, respond)
+    turn.guard(lambda: run_position(turn, str(command.get("text") or "")))
+
+
+def picked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    ack()
+    turn = Turn.of_action(body, context, client, respond)
+    turn.guard(lambda: run_position(turn, action_value(action)))
+
+
+def list_page(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    ack()
+    turn = Turn.of_action(body, context, client, respond)
+    turn.guard(
+        lambda: show_position_page(turn, int(json.loads(action_value(action) or "{}").get("page") or 1))
+    )
+
+
+def remove_confirmed(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    ack()
+    turn = Turn.of_action(body, context, client, respond)
+    turn.guard(lambda: remove_position(turn, int(action_value(action))))
+
+
+def remove_position(turn: Turn, position_id: int) -> None:
+    removed = turn.services.positions.delete(turn.actor, position_id)
+    turn.say(f"Deleted the position *{escape_mrkdwn(removed.title)}* (`#{removed.id}`).")
+
+
+def remove_cancelled(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
+) -> None:
+    ack()
+    turn = Turn.of_action(body, context, client, respond)
+    turn.guard(lambda: turn.say("Cancelled: no position was deleted."))
+
+
+def add_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    form = position_form(view["state"]["values"])
+    if form.position is None:
+        ack(response_action="errors", errors=form.errors)
+        return
+    ack()
+    turn = Turn.of_submission(body, context, client)
+    position = form.position
+    turn.guard(lambda: create_position(turn, position))
+
+
+def create_position(turn: Turn, position: PositionInput) -> None:
+    created = turn.services.positions.create(turn.actor, position)
+    text = f"Added the position *{escape_mrkdwn(created.title)}* (`#{created.id}`)."
+    turn.say(text, notice(f":white_check_mark: {text}"))
+
+
+def edit_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    form = position_form(view["state"]["values"])
+    if form.position is None:
+        ack(response_action="errors", errors=form.errors)
+        return
+    ack()
+    turn = Turn.of_submission(body, context, client)
+    position_id = int(load_metadata(view.get("private_metadata"))["position_id"])
+    position = form.position
+    turn.guard(lambda: save_position(turn, position_id, position))
+
+
+def save_position(turn: Turn, position_id: int, position: PositionInput) -> None:
+    saved = turn.services.positions.edit(turn.actor, position_id, position)
+    text = f"Saved the position *{escape_mrkdwn(saved.title)}* (`#{saved.id}`)."
+    turn.say(text, notice(f":white_check_mark: {text}"))
+
+
+def register(app: App) -> None:
+    app.command("/position")(position_command)
+    app.action(re.compile(rf"^{ActionId.POSITION_PICK}_\d+$"))(picked)
+    app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(list_page)
+    app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(remove_confirmed)
+    app.action(ActionId.POSITION_REMOVE_CANCEL.value)(remove_cancelled)
+    app.view(CallbackId.POSITION_ADD.value)(add_submitted)
+    app.view(CallbackId.POSITION_EDIT.value)(edit_submitted)

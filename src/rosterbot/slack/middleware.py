@@ -89,6 +89,7 @@ class RequestContext(Middleware):
     ) -> BoltResponse:
         req.context["settings"] = self._settings
         req.context["services"] = self._services
+        req.context["ack"] = StickyAck()
         return next()
 
 
@@ -143,7 +144,31 @@ class ActorResolution(Middleware):
         return next()
 
 
-class _ReleasingAck(Ack):
+class StickyAck(Ack):
+    """An ack whose answer, once given, stays.
+
+    When a listener raises after `ack()`, Bolt's thread runner (slack_bolt 1.30,
+    `ThreadListenerRunner.run`) sets `ack.response = None`. If that happens before its 10 ms poll
+    has seen the ack (a fast refusal: NotLinked, a denial from the cached role), Bolt believes the
+    listener never acked and answers Slack 404 after 3 seconds, so Slack shows the user a failure
+    on top of the message our error handler sent."""
+
+    def __init__(self) -> None:
+        self._response: BoltResponse | None = None
+        super().__init__()
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is None and self._response is not None:
+            return  # Bolt's reset after a listener error: the ack already went
+        self._response = value
+
+
+class _ReleasingAck(StickyAck):
     """An ack that gives the delivery claim back when it answers `response_action: errors`."""
 
     def __init__(self, release: Callable[[], None]) -> None:

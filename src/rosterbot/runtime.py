@@ -49,7 +49,14 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
         base_url = emulator.url
         log.info("using the built-in business API emulator at %s", base_url)
     api = BusinessApi.from_settings(settings, base_url)
-    services = build_services(settings, api, make_session_factory(engine))
+    notifier = None
+    if settings.slack_bot_token is not None:
+        # The Slack half: imported only here, so a process without a token never loads Slack.
+        from rosterbot.slack.client import make_web_client
+        from rosterbot.slack.notifier import SlackNotifier
+
+        notifier = SlackNotifier(make_web_client(settings))
+    services = build_services(settings, api, make_session_factory(engine), notifier=notifier)
     return Runtime(settings=settings, engine=engine, services=services, emulator=emulator)
 
 

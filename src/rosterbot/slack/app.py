@@ -30,7 +30,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Feature modules, registered in this order (each has `register(app)`).
-FEATURES: tuple[str, ...] = ("rosterbot.slack.team", "rosterbot.slack.positions")
+FEATURES: tuple[str, ...] = (
+    "rosterbot.slack.team",
+    "rosterbot.slack.positions",
+    "rosterbot.slack.timeoff",
+    "rosterbot.slack.availability",
+    "rosterbot.slack.home",
+)
 
 
 def build_app(

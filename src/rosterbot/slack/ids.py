@@ -20,6 +20,10 @@ class CallbackId(StrEnum):
     TEAM_NOTICE = "team_notice"  # a loading, choice or refusal modal with nothing to submit
     POSITION_ADD = "position_add"
     POSITION_EDIT = "position_edit"
+    # /timeoff, the approvals message and the App Home (slack/timeoff.py, slack/home.py)
+    TIMEOFF_REQUEST = "timeoff_request"
+    TIMEOFF_DENY = "timeoff_deny"  # the reason for a denial
+    TIMEOFF_NOTICE = "timeoff_notice"  # a modal that only says something
 
 
 class ActionId(StrEnum):
@@ -37,6 +41,14 @@ class ActionId(StrEnum):
     POSITION_REMOVE_CONFIRM = "position_remove_confirm"
     POSITION_REMOVE_CANCEL = "position_remove_cancel"
     POSITION_FIELD = "position_field"
+    # /timeoff: buttons carry the request id as their value
+    TIMEOFF_APPROVE = "timeoff_approve"
+    TIMEOFF_DENY = "timeoff_deny"
+    TIMEOFF_CANCEL = "timeoff_cancel"
+    TIMEOFF_FIELD = "timeoff_field"  # the one element of each request form input
+    # App Home
+    HOME_REQUEST_TIMEOFF = "home_request_timeoff"
+    HOME_ADD_MEMBER = "home_add_member"
 
 
 class BlockId(StrEnum):
@@ -59,3 +71,16 @@ class BlockId(StrEnum):
     POSITION_PICK = "position_pick"
     POSITION_LIST_NAV = "position_list_nav"
     POSITION_REMOVE = "position_remove"
+    # /timeoff request form: inputs named after the service's fields (InvalidRequest keys)
+    TIMEOFF_MEMBER = "member"
+    TIMEOFF_STARTS_ON = "starts_on"
+    TIMEOFF_ENDS_ON = "ends_on"
+    TIMEOFF_DAY_PART = "all_day"
+    TIMEOFF_START_TIME = "start_time"
+    TIMEOFF_END_TIME = "end_time"
+    TIMEOFF_REASON = "reason"
+    TIMEOFF_NOTE = "note"  # the reason for a denial
+    TIMEOFF_DECIDE = "timeoff_decide"  # the Approve / Deny actions block of the approvals message
+    TIMEOFF_LIST = "timeoff_list"  # heads `/timeoff list`: a Cancel there refreshes the list
+    TIMEOFF_PENDING = "timeoff_pending"  # heads `/timeoff pending`: a decision there refreshes it
+    HOME_ACTIONS = "home_actions"

@@ -1,0 +1,488 @@
+"""Time off as Block Kit: the request and deny modals, the approvals message in each status, the
+messages to the requester and the team, and the lists of `/timeoff list` and `/timeoff pending`.
+
+Pure: builders take `TimeOffView`s and return dicts made through `slack_sdk.models` (`to_dict`
+checks Slack's limits). A request's reason is shown to the requester and the approvers only, never
+in the team channel. Every date and time is in the business's zone (the request's `timezone`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+    TimePickerElement,
+)
+from slack_sdk.models.views import View
+
+from rosterbot.domain.dates import format_day
+from rosterbot.services.timeoff import MAX_REASON, TimeOffView
+from rosterbot.slack.blocks import (
+    MAX_HEADER_CHARS,
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_CHARS,
+    clip,
+    escape_mrkdwn,
+)
+from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+
+BlockDicts = list[dict[str, Any]]
+
+PENDING, APPROVED, DENIED, CANCELLED = "pending", "approved", "denied", "cancelled"
+ALL_DAY, PART_DAY = "all_day", "part_day"
+MODAL_TITLE_MAX = 24
+BUTTON_TEXT_MAX = 75
+MAX_SELECT_OPTIONS = 100  # Slack's limit for a static select
+MAX_LISTED = 40  # requests in one message: a section each, within the 50 blocks
+STATUS_ICONS = {
+    PENDING: ":hourglass_flowing_sand:",
+    APPROVED: ":white_check_mark:",
+    DENIED: ":x:",
+    CANCELLED: ":no_entry_sign:",
+}
+STATUS_WORDS = {
+    PENDING: "waiting for approval",
+    APPROVED: "approved",
+    DENIED: "denied",
+    CANCELLED: "cancelled",
+}
+
+HELP_USAGE: tuple[tuple[str, str], ...] = (
+    ("/timeoff", "request time off (a form opens)"),
+    ("/timeoff list", "your requests, with Cancel on those that can still be cancelled"),
+    ("/timeoff cancel <request id>", "cancel a request, e.g. `/timeoff cancel 12`"),
+    ("/timeoff pending", "owners and admins: requests waiting for a decision, with Approve and Deny"),
+    ("/timeoff help", "this help"),
+)
+
+
+# ---- small parts --------------------------------------------------------------------------------
+
+
+def section(
+    text: str, *, block_id: str | None = None, accessory: ButtonElement | None = None
+) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS)), block_id=block_id, accessory=accessory
+    )
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS))])
+
+
+def header(text: str, *, block_id: str | None = None) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_CHARS), emoji=True), block_id=block_id)
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=clip(text, BUTTON_TEXT_MAX)), action_id=action_id, value=value, style=style
+    )
+
+
+def dicts(blocks: Sequence[Block], *, limit: int = MAX_MESSAGE_BLOCKS) -> BlockDicts:
+    if len(blocks) > limit:
+        raise ValueError(f"at most {limit} blocks, not {len(blocks)}")
+    return [block.to_dict() for block in blocks]
+
+
+def notice(text: str) -> BlockDicts:
+    return dicts([section(text)])
+
+
+def modal_title(text: str) -> PlainTextObject:
+    return PlainTextObject(text=clip(text, MODAL_TITLE_MAX))
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that only says `text` (a refusal, or a request decided by someone else)."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.TIMEOFF_NOTICE.value,
+        title=modal_title(title),
+        close=PlainTextObject(text="Close"),
+        blocks=[section(text)],
+    ).to_dict()
+
+
+def when_decided(request: TimeOffView) -> str:
+    """'Fri 3 Apr 10:02' in the business's zone, or '' when undecided."""
+    if request.decided_at is None:
+        return ""
+    local = request.decided_at.astimezone(request.zone)
+    return f"{format_day(local.date())} {local:%H:%M}"
+
+
+def period_text(request: TimeOffView) -> str:
+    """'Fri 3 Apr – Tue 7 Apr (all day)' or 'Fri 3 Apr, 09:00–13:00'."""
+    return f"{request.period} (all day)" if request.all_day else request.period
+
+
+def status_text(request: TimeOffView) -> str:
+    """The request's status in words, with who decided and when."""
+    icon = STATUS_ICONS.get(request.status, "")
+    who = escape_mrkdwn(request.decided_by_name or "someone")
+    at = when_decided(request)
+    at_text = f" on {at}" if at else ""
+    if request.status == APPROVED:
+        calendar = "In the calendar." if request.blocked_time_id is not None else "Adding it to the calendar…"
+        return f"{icon} Approved by *{who}*{at_text}. {calendar}"
+    if request.status == DENIED:
+        note = f": {escape_mrkdwn(request.decision_note)}" if request.decision_note else ""
+        return f"{icon} Denied by *{who}*{at_text}{note}"
+    if request.status == CANCELLED:
+        return f"{icon} Cancelled."
+    return f"{icon} Waiting for approval."
+
+
+def request_summary(request: TimeOffView, *, with_reason: bool = True) -> str:
+    """'*Sam Stone* · Fri 3 Apr – Tue 7 Apr (all day)' and the reason on its own line."""
+    lines = [f"*{escape_mrkdwn(request.member_name)}* · {period_text(request)}"]
+    if with_reason and request.reason:
+        lines.append(f"Reason: {escape_mrkdwn(request.reason)}")
+    return "\n".join(lines)
+
+
+def _requested_by(request: TimeOffView) -> str:
+    if request.member_slack_user_id == request.requested_by_slack_user_id:
+        return ""
+    return f" · asked by <@{request.requested_by_slack_user_id}>"
+
+
+def _member_user(request: TimeOffView) -> str:
+    return request.member_slack_user_id or request.requested_by_slack_user_id
+
+
+def status_word(request: TimeOffView) -> str:
+    return STATUS_WORDS.get(request.status, request.status)
+
+
+def decide_buttons(request: TimeOffView, *, block_id: str) -> ActionsBlock:
+    value = str(request.id)
+    return ActionsBlock(
+        block_id=block_id,
+        elements=[
+            button("Approve", ActionId.TIMEOFF_APPROVE.value, value, style="primary"),
+            button("Deny", ActionId.TIMEOFF_DENY.value, value, style="danger"),
+        ],
+    )
+
+
+def cancel_button(request: TimeOffView) -> ButtonElement:
+    return button("Cancel", ActionId.TIMEOFF_CANCEL.value, str(request.id))
+
+
+# ---- the request form --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberChoice:
+    member_id: int
+    label: str  # "Sam Stone (staff)"
+
+
+def request_modal(
+    *,
+    today: date,
+    zone_name: str,
+    metadata: str = "",
+    members: Sequence[MemberChoice] = (),
+    own_member_id: int | None = None,
+) -> dict[str, Any]:
+    """The time-off form. `members` (owners and admins only) adds a "For" select, the requester
+    chosen by default; without it the request is the requester's own. Input block ids are the
+    service's field names, so its errors land under the right input."""
+    field = ActionId.TIMEOFF_FIELD.value
+    blocks: list[Block] = []
+    if members:
+        options = [
+            Option(value=str(m.member_id), text=clip(m.label, 75)) for m in members[:MAX_SELECT_OPTIONS]
+        ]
+        initial = next((o for o in options if o.value == str(own_member_id)), None)
+        blocks.append(
+            InputBlock(
+                block_id=BlockId.TIMEOFF_MEMBER.value,
+                label="For",
+                optional=True,
+                hint="Leave as it is to ask for yourself.",
+                element=StaticSelectElement(
+                    action_id=field,
+                    placeholder="Choose a team member",
+                    options=options,
+                    initial_option=initial,
+                ),
+            )
+        )
+    blocks.extend(
+        [
+            InputBlock(
+                block_id=BlockId.TIMEOFF_STARTS_ON.value,
+                label="First day",
+                element=DatePickerElement(action_id=field, initial_date=today.isoformat()),
+            ),
+            InputBlock(
+                block_id=BlockId.TIMEOFF_ENDS_ON.value,
+                label="Last day",
+                optional=True,
+                hint="Leave empty for a single day.",
+                element=DatePickerElement(action_id=field, placeholder="Same as the first day"),
+            ),
+            InputBlock(
+                block_id=BlockId.TIMEOFF_DAY_PART.value,
+                label="How long",
+                element=RadioButtonsElement(
+                    action_id=field,
+                    options=[
+                        Option(value=ALL_DAY, text="All day"),
+                        Option(value=PART_DAY, text="From – to (give the times below)"),
+                    ],
+                    initial_option=Option(value=ALL_DAY, text="All day"),
+                ),
+            ),
+            InputBlock(
+                block_id=BlockId.TIMEOFF_START_TIME.value,
+                label="From",
+                optional=True,
+                hint="On the first day.",
+                element=TimePickerElement(action_id=field, placeholder="09:00"),
+            ),
+            InputBlock(
+                block_id=BlockId.TIMEOFF_END_TIME.value,
+                label="To",
+                optional=True,
+                hint="On the last day.",
+                element=TimePickerElement(action_id=field, placeholder="17:00"),
+            ),
+            InputBlock(
+                block_id=BlockId.TIMEOFF_REASON.value,
+                label="Reason",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=field,
+                    multiline=True,
+                    max_length=MAX_REASON,
+                    placeholder="Shown to the approvers only",
+                ),
+            ),
+            context(
+                f"Dates and times are in {escape_mrkdwn(zone_name)}. An owner or admin approves the request."
+            ),
+        ]
+    )
+    return View(
+        type="modal",
+        callback_id=CallbackId.TIMEOFF_REQUEST.value,
+        title=modal_title("Request time off"),
+        submit=PlainTextObject(text="Send request"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata or None,
+        blocks=blocks,
+    ).to_dict()
+
+
+def deny_modal(request: TimeOffView, *, metadata: str) -> dict[str, Any]:
+    """Asks the approver why (required): the member reads it."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.TIMEOFF_DENY.value,
+        title=modal_title("Deny time off"),
+        submit=PlainTextObject(text="Deny"),
+        close=PlainTextObject(text="Back"),
+        private_metadata=metadata,
+        blocks=[
+            section(request_summary(request)),
+            InputBlock(
+                block_id=BlockId.TIMEOFF_NOTE.value,
+                label="Why?",
+                hint=f"{request.member_name} will read this.",
+                element=PlainTextInputElement(
+                    action_id=ActionId.TIMEOFF_FIELD.value, multiline=True, max_length=MAX_REASON
+                ),
+            ),
+        ],
+    ).to_dict()
+
+
+# ---- the approvals channel ---------------------------------------------------------------------
+
+
+def approval_message(request: TimeOffView, coverage_lines: Sequence[str] = ()) -> tuple[str, BlockDicts]:
+    """The approvers' message in the request's current status: Approve and Deny only while pending."""
+    blocks: list[Block] = [
+        header(f"Time off request #{request.id}"),
+        section(request_summary(request)),
+    ]
+    if coverage_lines:
+        warnings = "\n".join(f":warning: {escape_mrkdwn(line)}" for line in coverage_lines)
+        blocks.append(section(f"*Coverage*\n{warnings}"))
+    blocks.append(
+        context(
+            f"Request #{request.id} · from <@{_member_user(request)}>{_requested_by(request)}"
+            f" · times in {escape_mrkdwn(request.timezone)}"
+        )
+    )
+    if request.status == PENDING:
+        blocks.append(decide_buttons(request, block_id=BlockId.TIMEOFF_DECIDE.value))
+    else:
+        blocks.append(section(status_text(request)))
+    text = (
+        f"Time off request #{request.id} from {request.member_name}: "
+        f"{period_text(request)} ({status_word(request)})"
+    )
+    return text, dicts(blocks)
+
+
+def reminder_message(request: TimeOffView) -> tuple[str, BlockDicts]:
+    text = (
+        f"Request #{request.id} from {request.member_name} ({period_text(request)}) "
+        "is still waiting for a decision."
+    )
+    blocks: list[Block] = [
+        section(f":bell: Still waiting for a decision:\n{request_summary(request)}"),
+        decide_buttons(request, block_id=f"{BlockId.TIMEOFF_DECIDE.value}_{request.id}"),
+    ]
+    return text, dicts(blocks)
+
+
+def failure_message(what: str) -> tuple[str, BlockDicts]:
+    text = f"{what}. Someone may need to do it by hand."
+    return text, notice(f":warning: {escape_mrkdwn(text)}")
+
+
+# ---- the requester and the team ----------------------------------------------------------------
+
+
+def decision_message(
+    request: TimeOffView, decided_by_name: str, *, to_member: bool
+) -> tuple[str, BlockDicts]:
+    """The DM after a decision; `to_member` False: it goes to whoever asked on the member's behalf."""
+    whose = "Your" if to_member else f"{request.member_name}'s"
+    who = decided_by_name or request.decided_by_name or "an approver"
+    if request.status == APPROVED:
+        text = f"{whose} time off {period_text(request)} was approved by {who}. It is in the calendar."
+        icon = ":white_check_mark:"
+    elif request.status == DENIED:
+        note = f" Reason: {request.decision_note}" if request.decision_note else ""
+        text = f"{whose} time off request for {period_text(request)} was denied by {who}.{note}"
+        icon = ":x:"
+    else:
+        text = f"{whose} time off request for {period_text(request)} is {status_word(request)}."
+        icon = STATUS_ICONS.get(request.status, "")
+    return text, dicts([section(f"{icon} {escape_mrkdwn(text)}"), context(f"Request #{request.id}")])
+
+
+def team_post(request: TimeOffView) -> tuple[str, BlockDicts]:
+    """The team channel's note: who is away when (no reason: the channel is the whole team)."""
+    text = f"{request.member_name} will be away {period_text(request)}."
+    return text, dicts(
+        [section(f":palm_tree: *{escape_mrkdwn(request.member_name)}* will be away {period_text(request)}.")]
+    )
+
+
+def team_post_cancelled(request: TimeOffView) -> tuple[str, BlockDicts]:
+    text = (
+        f"{request.member_name} will not be away {period_text(request)} after all: "
+        "the time off was cancelled."
+    )
+    return text, dicts(
+        [
+            section(
+                f"~{escape_mrkdwn(request.member_name)} will be away {period_text(request)}.~\n"
+                ":no_entry_sign: Cancelled: they will be in after all."
+            )
+        ]
+    )
+
+
+def cancelled_message(
+    request: TimeOffView, cancelled_by_slack_user_id: str, *, to_member: bool
+) -> tuple[str, BlockDicts]:
+    whose = "Your" if to_member else f"{request.member_name}'s"
+    text = f"{whose} time off {period_text(request)} was cancelled by <@{cancelled_by_slack_user_id}>."
+    return text, dicts([section(f":no_entry_sign: {text}"), context(f"Request #{request.id}")])
+
+
+# ---- lists -------------------------------------------------------------------------------------
+
+
+def may_cancel(request: TimeOffView, *, now: datetime, approver: bool) -> bool:
+    """Pending: yes. Approved and not started: approvers only (the service says so to others)."""
+    if request.status == PENDING:
+        return True
+    return request.status == APPROVED and approver and request.starts_at > now
+
+
+def request_line(request: TimeOffView, *, with_member: bool) -> str:
+    who = f"*{escape_mrkdwn(request.member_name)}* · " if with_member else ""
+    reason = f"\n_{escape_mrkdwn(clip(request.reason, 200))}_" if request.reason else ""
+    return f"*#{request.id}* · {who}{period_text(request)}\n{status_text(request)}{reason}"
+
+
+def request_list_blocks(
+    requests: Sequence[TimeOffView], *, now: datetime, approver: bool, note: str = ""
+) -> tuple[str, BlockDicts]:
+    """`/timeoff list`: the member's requests, the latest first, Cancel where it can be done."""
+    blocks: list[Block] = [header("Your time off", block_id=BlockId.TIMEOFF_LIST.value)]
+    if note:
+        blocks.append(section(note))
+    if not requests:
+        blocks.append(section("You have no time-off requests. Ask for time off with `/timeoff`."))
+    shown = requests[:MAX_LISTED]
+    for request in shown:
+        accessory = cancel_button(request) if may_cancel(request, now=now, approver=approver) else None
+        blocks.append(section(request_line(request, with_member=False), accessory=accessory))
+    if len(requests) > len(shown):
+        blocks.append(context(f"…and {len(requests) - len(shown)} older requests."))
+    if not approver and any(r.status == APPROVED and r.starts_at > now for r in shown):
+        blocks.append(context("To cancel approved time off, ask an owner or admin."))
+    return f"Your time off: {len(requests)} requests.", dicts(blocks)
+
+
+def pending_blocks(requests: Sequence[TimeOffView], *, note: str = "") -> tuple[str, BlockDicts]:
+    """`/timeoff pending`: the queue, oldest first, each with Approve and Deny."""
+    blocks: list[Block] = [header("Waiting for a decision", block_id=BlockId.TIMEOFF_PENDING.value)]
+    if note:
+        blocks.append(section(note))
+    if not requests:
+        blocks.append(section("Nothing is waiting for a decision."))
+    per_request = 2
+    room = (MAX_MESSAGE_BLOCKS - len(blocks) - 1) // per_request
+    shown = requests[:room]
+    for request in shown:
+        blocks.append(section(request_line(request, with_member=True)))
+        blocks.append(decide_buttons(request, block_id=f"{BlockId.TIMEOFF_DECIDE.value}_{request.id}"))
+    if len(requests) > len(shown):
+        blocks.append(context(f"…and {len(requests) - len(shown)} more. Decide these first."))
+    return f"{len(requests)} time-off requests waiting for a decision.", dicts(blocks)
+
+
+def help_blocks(intro: str = "") -> BlockDicts:
+    blocks: list[Block] = [header("Time off")]
+    if intro:
+        blocks.append(section(intro))
+    blocks.append(section("\n".join(f"`{usage}` — {what}" for usage, what in HELP_USAGE)))
+    blocks.append(context("See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."))
+    return dicts(blocks)
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()

@@ -1,0 +1,82 @@
+"""The App Home tab: published (views.publish) when the user opens it, and again after they act
+in it (a request cancelled, approved or denied), with a line saying what happened.
+
+"Request time off" is handled in `slack/timeoff.py` (it opens the same form as `/timeoff`);
+"Add member" opens `/team`'s add member form (`slack/team.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from rosterbot.domain.permissions import Operation, check
+from rosterbot.domain.roles import Actor
+from rosterbot.slack.blocks.home import home_view, unlinked_home_view
+from rosterbot.slack.ids import ActionId
+from rosterbot.slack.middleware import actor_of, services_of
+from rosterbot.slack.team import open_add_member_modal
+from rosterbot.store import timeoff as statuses
+
+if TYPE_CHECKING:
+    from rosterbot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+OWN_LIMIT = 50  # the latest requests looked through for upcoming and pending ones
+
+
+def build_home(
+    services: Services, actor: Actor, *, notice: str = "", now: datetime | None = None
+) -> dict[str, Any]:
+    """The Home view for `actor` as it is now."""
+    if not actor.is_linked:
+        return unlinked_home_view(actor, notice=notice)
+    moment = now or datetime.now(UTC)
+    mine = services.timeoff.list_for(actor, limit=OWN_LIMIT)
+    upcoming = [
+        request
+        for request in mine
+        if request.status == statuses.PENDING
+        or (request.status == statuses.APPROVED and request.ends_at >= moment)
+    ]
+    upcoming.sort(key=lambda request: (request.starts_on, request.id))
+    approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
+    queue = services.timeoff.pending(actor) if approver else None
+    return home_view(
+        actor,
+        member_label=actor.name or f"member #{actor.member_id}",
+        own=upcoming,
+        queue=queue,
+        can_add_member=check(actor.role, Operation.MEMBER_CREATE).allowed,
+        now=moment,
+        notice=notice,
+    )
+
+
+def publish_home(client: WebClient, services: Services, actor: Actor, *, notice: str = "") -> None:
+    client.views_publish(user_id=actor.slack_user_id, view=build_home(services, actor, notice=notice))
+
+
+# ---- listeners -----------------------------------------------------------------------------------
+
+
+def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Events are acked by Bolt before this runs."""
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(client, services_of(context), actor_of(context))
+
+
+def add_member_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    open_add_member_modal(client, str(body["trigger_id"]), actor_of(context), services_of(context))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.action(ActionId.HOME_ADD_MEMBER.value)(add_member_clicked)

@@ -1,0 +1,121 @@
+"""`SlackNotifier`: the outbox worker's `Notifier` (services/notify.py) over the Slack Web API.
+
+Each method does its Slack calls and raises on any failure (`SlackApiError`, a dropped connection):
+the worker then retries the outbox item later, so a message is delayed, never lost. A method that
+posts returns the message's `ts`, which the worker stores so a later change edits the message.
+DMs go to the user id as channel (chat.postMessage opens the conversation with the bot).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk import WebClient
+
+from rosterbot.services.digest import Digest
+from rosterbot.services.notify import PostRef
+from rosterbot.services.timeoff import TimeOffView
+from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS
+from rosterbot.slack.blocks.availability import digest_blocks, digest_text
+from rosterbot.slack.blocks.timeoff import (
+    BlockDicts,
+    approval_message,
+    cancelled_message,
+    context,
+    decision_message,
+    failure_message,
+    reminder_message,
+    team_post_cancelled,
+)
+from rosterbot.slack.blocks.timeoff import (
+    team_post as team_post_message,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SlackNotifier:
+    """Implements `rosterbot.services.notify.Notifier`."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    # -- the approvals channel ------------------------------------------------------------------
+
+    def approval_requested(
+        self, request: TimeOffView, coverage_lines: Sequence[str], channel: str
+    ) -> str | None:
+        text, blocks = approval_message(request, coverage_lines)
+        return self._post(channel, text, blocks)
+
+    def approval_changed(self, request: TimeOffView, message: PostRef) -> None:
+        text, blocks = approval_message(request)
+        self._client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
+
+    def reminder(self, request: TimeOffView, channel: str, approval: PostRef | None) -> None:
+        text, blocks = reminder_message(request)
+        thread = approval.ts if approval is not None and approval.channel == channel else None
+        self._post(channel, text, blocks, thread_ts=thread)
+
+    def delivery_failed(self, request: TimeOffView | None, what: str, channel: str | None) -> None:
+        text, blocks = failure_message(what)
+        if channel:
+            self._post(channel, text, blocks)
+        if request is not None:
+            self._post(request.requested_by_slack_user_id, text, blocks)
+        if not channel and request is None:
+            log.error("nobody to tell that a delivery failed: %s", what)
+
+    # -- the requester and the team -------------------------------------------------------------
+
+    def decision_made(self, request: TimeOffView, decided_by_name: str) -> None:
+        recipient = request.member_slack_user_id or request.requested_by_slack_user_id
+        text, blocks = decision_message(
+            request, decided_by_name, to_member=recipient == request.member_slack_user_id
+        )
+        self._post(recipient, text, blocks)
+
+    def block_created(self, request: TimeOffView, channel: str) -> str | None:
+        text, blocks = team_post_message(request)
+        return self._post(channel, text, blocks)
+
+    def request_cancelled(
+        self, request: TimeOffView, team_post: PostRef | None, cancelled_by_slack_user_id: str | None
+    ) -> None:
+        if team_post is not None:
+            text, blocks = team_post_cancelled(request)
+            self._client.chat_update(channel=team_post.channel, ts=team_post.ts, text=text, blocks=blocks)
+        recipient = request.member_slack_user_id or request.requested_by_slack_user_id
+        if cancelled_by_slack_user_id and cancelled_by_slack_user_id != recipient:
+            text, blocks = cancelled_message(
+                request, cancelled_by_slack_user_id, to_member=recipient == request.member_slack_user_id
+            )
+            self._post(recipient, text, blocks)
+
+    def digest(self, channel: str, digest: Digest) -> str | None:
+        # No shortfalls: leave the coverage part out (the digest cannot tell "none set" from "all met").
+        blocks = digest_blocks(
+            digest.availability, digest.day, digest.shortfalls or None, max_blocks=MAX_MESSAGE_BLOCKS - 1
+        )
+        if digest.pending_requests:
+            waiting = digest.pending_requests
+            noun = "request is" if waiting == 1 else "requests are"
+            blocks.append(
+                context(
+                    f":hourglass_flowing_sand: {waiting} time-off {noun} waiting for a decision."
+                ).to_dict()
+            )
+        text = digest_text(digest.availability, digest.day, digest.shortfalls)
+        return self._post(channel, text, blocks)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _post(
+        self, channel: str, text: str, blocks: BlockDicts, *, thread_ts: str | None = None
+    ) -> str | None:
+        response = self._client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+        )
+        ts = response.get("ts")
+        return str(ts) if ts else None

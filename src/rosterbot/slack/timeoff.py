@@ -1,0 +1,488 @@
+"""`/timeoff` and its buttons: the request form, list, cancel, pending, help; Approve, Deny and
+Cancel wherever they are shown (the approvals channel, the lists, the App Home).
+
+Every listener acks first, except form submissions, which answer with `response_action: errors`
+when the form is wrong (so the service is asked before the ack: its field errors go under the
+inputs). The request form opens at once (the trigger lives 3 seconds); for owners and admins a
+"For" select of the team is added with views.update once the team is loaded. The services decide
+and refuse; `rosterbot.slack.errors` tells the user. Everything the worker does afterwards (the
+approvals post, the calendar, the DMs, the team post) is in `slack/notifier.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from rosterbot.api.errors import ApiError
+from rosterbot.domain.dates import local_today
+from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
+from rosterbot.domain.roles import Actor
+from rosterbot.services.errors import NotLinked, PermissionDenied
+from rosterbot.services.timeoff import RequestInput, workspace_config
+from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.blocks.timeoff import (
+    ALL_DAY,
+    PART_DAY,
+    BlockDicts,
+    MemberChoice,
+    deny_modal,
+    help_blocks,
+    notice,
+    notice_modal,
+    pending_blocks,
+    period_text,
+    request_list_blocks,
+    request_modal,
+)
+from rosterbot.slack.home import publish_home
+from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.middleware import actor_of, services_of
+from rosterbot.slack.parsing import (
+    StateValues,
+    dump_metadata,
+    load_metadata,
+    option_value,
+    split_subcommand,
+    text_value,
+)
+from rosterbot.store import timeoff as statuses
+from rosterbot.store.db import session_scope
+
+if TYPE_CHECKING:
+    from rosterbot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+FORM_TITLE = "Request time off"
+LIST_LIMIT = 50
+_REQUEST_ID = re.compile(r"^#?(\d{1,9})$")
+
+
+# ---- the request form ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    """A submitted request form: `data` when it reads well, else `errors` by input block id."""
+
+    data: RequestInput | None
+    errors: dict[str, str]
+
+
+def _date(values: StateValues, block_id: str) -> date | None:
+    raw = ((values.get(block_id) or {}).get(ActionId.TIMEOFF_FIELD.value) or {}).get("selected_date")
+    try:
+        return date.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _time(values: StateValues, block_id: str) -> time | None:
+    raw = ((values.get(block_id) or {}).get(ActionId.TIMEOFF_FIELD.value) or {}).get("selected_time")
+    try:
+        return time.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def read_request_form(values: StateValues) -> RequestForm:
+    """Read the form; catch what needs no service (missing dates and times, the last day before
+    the first). The service checks the rest (dates passed, the end before the start)."""
+    field = ActionId.TIMEOFF_FIELD.value
+    starts_on = _date(values, BlockId.TIMEOFF_STARTS_ON)
+    ends_on = _date(values, BlockId.TIMEOFF_ENDS_ON) or starts_on
+    all_day = (option_value(values, BlockId.TIMEOFF_DAY_PART, field) or ALL_DAY) != PART_DAY
+    start_time = _time(values, BlockId.TIMEOFF_START_TIME)
+    end_time = _time(values, BlockId.TIMEOFF_END_TIME)
+    reason = text_value(values, BlockId.TIMEOFF_REASON, field)
+    member_text = option_value(values, BlockId.TIMEOFF_MEMBER, field)
+    errors: dict[str, str] = {}
+    if starts_on is None:
+        errors[BlockId.TIMEOFF_STARTS_ON] = "Choose the first day."
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        errors[BlockId.TIMEOFF_ENDS_ON] = "The last day can't be before the first day."
+    if all_day and (start_time is not None or end_time is not None):
+        where = BlockId.TIMEOFF_START_TIME if start_time is not None else BlockId.TIMEOFF_END_TIME
+        errors[where] = "Choose “From – to” to give times, or clear them for all day."
+    if not all_day:
+        if start_time is None:
+            errors[BlockId.TIMEOFF_START_TIME] = "Give a start time, or choose all day."
+        if end_time is None:
+            errors[BlockId.TIMEOFF_END_TIME] = "Give an end time, or choose all day."
+    if errors or starts_on is None or ends_on is None:
+        return RequestForm(None, {str(key): text for key, text in errors.items()})
+    data = RequestInput(
+        starts_on=starts_on,
+        ends_on=ends_on,
+        member_id=int(member_text) if member_text and member_text.isdigit() else None,
+        all_day=all_day,
+        start_time=None if all_day else start_time,
+        end_time=None if all_day else end_time,
+        reason=reason,
+    )
+    return RequestForm(data, {})
+
+
+def business_today(services: Services, team_id: str) -> tuple[date, str]:
+    """Today in the workspace's business zone, and the zone's name (no API call)."""
+    with session_scope(services.session_factory) as session:
+        zone = workspace_config(session, services.settings, team_id).zone
+    return local_today(zone), zone.key
+
+
+def open_request_modal(
+    client: WebClient,
+    trigger_id: str,
+    context: BoltContext,
+    *,
+    channel_id: str | None = None,
+    from_home: bool = False,
+) -> None:
+    """Open the form at once with the trigger, then resolve the actor: an unlinked user sees how to
+    get linked; an owner or admin gets the "For" select once the team is loaded."""
+    services = services_of(context)
+    team_id = str(context.team_id or "")
+    today, zone_name = business_today(services, team_id)
+    metadata = dump_metadata(channel_id=channel_id, home=1 if from_home else None)
+    opened = client.views_open(
+        trigger_id=trigger_id, view=request_modal(today=today, zone_name=zone_name, metadata=metadata)
+    )
+    view_id = str(opened["view"]["id"])
+    actor = actor_of(context)
+    if not actor.is_linked:
+        client.views_update(view_id=view_id, view=notice_modal(FORM_TITLE, NOT_LINKED_REASON))
+        return
+    if not check(actor.role, Operation.TIME_OFF_REQUEST_FOR_OTHER).allowed:
+        return
+    try:
+        team = services.team.list(actor)
+    except ApiError as exc:  # the form still works for the approver's own time off
+        log.warning("time-off form: team not loaded for the For select: %s", type(exc).__name__)
+        return
+    members = [MemberChoice(m.id, f"{m.name} ({m.role.value})") for m in team]
+    view = request_modal(
+        today=today, zone_name=zone_name, metadata=metadata, members=members, own_member_id=actor.member_id
+    )
+    try:
+        client.views_update(view_id=view_id, hash=str(opened["view"].get("hash") or ""), view=view)
+    except SlackApiError as exc:  # submitted or closed meanwhile: nothing to fill
+        log.info("time-off form not updated: %s", exc.response.get("error"))
+
+
+def request_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    form = read_request_form(view["state"]["values"])
+    if form.data is None:
+        ack(response_action="errors", errors=form.errors)
+        return
+    services, actor = services_of(context), actor_of(context)
+    created = services.timeoff.request(actor, form.data)  # refusals and field errors: errors.py
+    ack()
+    metadata = load_metadata(view.get("private_metadata"))
+    whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
+    text = (
+        f"Time off request #{created.id}{whose} sent: {period_text(created)}. "
+        "It is waiting for approval; I'll message you when it is decided."
+    )
+    if metadata.get("home"):
+        publish_home(client, services, actor, notice=f":outbox_tray: {text}")
+    tell(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
+
+
+# ---- where an answer goes ------------------------------------------------------------------------
+
+
+def tell(client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: BlockDicts) -> None:
+    """An ephemeral message in `channel_id`, else (or when that fails) a DM."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+            return
+        except SlackApiError as exc:
+            log.info("ephemeral in %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+@dataclass
+class Click:
+    """A click on Approve, Deny or Cancel, and where its answer goes: the Home tab (published
+    again), the `/timeoff list` or `/timeoff pending` message it was in (replaced by the list as it
+    is now), or an ephemeral message (the approvals channel's shared message stays as the worker
+    edits it)."""
+
+    context: BoltContext
+    client: WebClient
+    respond: Respond | None
+    response_url: str | None
+    user_id: str
+    channel_id: str | None
+    trigger_id: str | None
+    in_home: bool
+    in_list: str | None  # BlockId.TIMEOFF_LIST or TIMEOFF_PENDING when the click was in one
+
+    @classmethod
+    def of(
+        cls, body: Mapping[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
+    ) -> Click:
+        container = body.get("container") or {}
+        in_home = container.get("type") == "view" and (body.get("view") or {}).get("type") == "home"
+        blocks = (body.get("message") or {}).get("blocks") or []
+        heads = {str(block.get("block_id")) for block in blocks[:1]}
+        in_list: str | None = next(
+            (b for b in (BlockId.TIMEOFF_LIST.value, BlockId.TIMEOFF_PENDING.value) if b in heads), None
+        )
+        if in_list is None and container.get("is_ephemeral"):
+            in_list = ""  # an ephemeral list whose blocks Slack did not send: the action decides which
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or context.channel_id
+        return cls(
+            context=context,
+            client=client,
+            respond=respond,
+            response_url=body.get("response_url"),
+            user_id=str(context.user_id or (body.get("user") or {}).get("id") or ""),
+            channel_id=channel,
+            trigger_id=body.get("trigger_id"),
+            in_home=in_home,
+            in_list=in_list,
+        )
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.context)
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self.context)
+
+    def answer(self, text: str, *, refresh: str) -> None:
+        """Say `text` where the click happened; `refresh`: the list to show again if it was in one."""
+        if self.in_home:
+            publish_home(self.client, self.services, self.actor, notice=text)
+            return
+        if self.in_list is not None and self.respond is not None:
+            which = self.in_list or refresh
+            listed_text, blocks = list_for(self.services, self.actor, which, note=text)
+            self.respond(text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True)
+            return
+        if self.respond is not None:
+            self.respond(text=text, blocks=notice(text), response_type="ephemeral", replace_original=False)
+            return
+        tell(self.client, self.user_id, self.channel_id, text, notice(text))
+
+
+def list_for(services: Services, actor: Actor, which: str, *, note: str = "") -> tuple[str, BlockDicts]:
+    """The member's own requests (`BlockId.TIMEOFF_LIST`) or the approvers' queue, as they are now."""
+    if which == BlockId.TIMEOFF_PENDING.value:
+        return pending_blocks(services.timeoff.pending(actor), note=note)
+    approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
+    mine = services.timeoff.list_for(actor, limit=LIST_LIMIT)
+    return request_list_blocks(mine, now=datetime.now(UTC), approver=approver, note=note)
+
+
+def request_id_of(action: Mapping[str, Any]) -> int:
+    return int(str(action.get("value") or "0"))
+
+
+def require_decider(actor: Actor) -> None:
+    """Refuse before a form opens; the service checks again with a fresh role."""
+    decision = check(actor.role, Operation.TIME_OFF_DECIDE)
+    if decision.allowed:
+        return
+    if not actor.is_linked:
+        raise NotLinked()
+    raise PermissionDenied(decision.required_role, decision.reason)
+
+
+# ---- buttons -------------------------------------------------------------------------------------
+
+
+def approve_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    ack()
+    click = Click.of(body, context, client, respond)
+    result = click.services.timeoff.decide(click.actor, request_id_of(action), True)
+    icon = ":white_check_mark:" if result.recorded else ":information_source:"
+    click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_PENDING.value)
+
+
+def deny_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    """Open the reason form (if the request still waits); the decision is made on its submission."""
+    ack()
+    click = Click.of(body, context, client, respond)
+    actor = click.actor
+    require_decider(actor)
+    request = click.services.timeoff.get(actor, request_id_of(action))
+    if request.status != statuses.PENDING:
+        who = f" by {request.decided_by_name}" if request.decided_by_name else ""
+        click.answer(
+            f":information_source: This request was already {request.status}{who}.",
+            refresh=BlockId.TIMEOFF_PENDING.value,
+        )
+        return
+    metadata = dump_metadata(
+        request_id=request.id,
+        channel_id=click.channel_id,
+        home=1 if click.in_home else None,
+        list=(click.in_list or BlockId.TIMEOFF_PENDING.value) if click.in_list is not None else None,
+        response_url=click.response_url if click.in_list is not None else None,
+    )
+    client.views_open(trigger_id=str(click.trigger_id), view=deny_modal(request, metadata=metadata))
+
+
+def deny_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    note = text_value(view["state"]["values"], BlockId.TIMEOFF_NOTE, ActionId.TIMEOFF_FIELD.value)
+    if not note:
+        ack(
+            response_action="errors",
+            errors={BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."},
+        )
+        return
+    metadata = load_metadata(view.get("private_metadata"))
+    services, actor = services_of(context), actor_of(context)
+    result = services.timeoff.decide(actor, int(metadata["request_id"]), False, note)
+    if not result.recorded:
+        ack(response_action="update", view=notice_modal("Deny time off", result.message))
+        return
+    ack()
+    text = f":x: {result.message}"
+    if metadata.get("home"):
+        publish_home(client, services, actor, notice=text)
+    elif metadata.get("response_url"):
+        listed_text, blocks = list_for(
+            services, actor, str(metadata.get("list") or BlockId.TIMEOFF_PENDING.value), note=text
+        )
+        WebhookClient(str(metadata["response_url"])).send(
+            text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True
+        )
+    else:
+        tell(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(text))
+
+
+def cancel_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    ack()
+    click = Click.of(body, context, client, respond)
+    result = click.services.timeoff.cancel(click.actor, request_id_of(action))
+    icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
+    click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_LIST.value)
+
+
+def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    open_request_modal(client, str(body["trigger_id"]), context, from_home=True)
+
+
+# ---- the command ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Command:
+    context: BoltContext
+    client: WebClient
+    respond: Respond
+    command: Mapping[str, Any]
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.context)
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self.context)
+
+    def say(self, text: str, blocks: BlockDicts | None = None) -> None:
+        self.respond(
+            text=text, blocks=blocks if blocks is not None else notice(text), response_type="ephemeral"
+        )
+
+
+def timeoff_list(cmd: Command, rest: str) -> None:
+    text, blocks = list_for(cmd.services, cmd.actor, BlockId.TIMEOFF_LIST.value)
+    cmd.say(text, blocks)
+
+
+def timeoff_pending(cmd: Command, rest: str) -> None:
+    text, blocks = list_for(cmd.services, cmd.actor, BlockId.TIMEOFF_PENDING.value)
+    cmd.say(text, blocks)
+
+
+def timeoff_cancel(cmd: Command, rest: str) -> None:
+    found = _REQUEST_ID.match(rest.strip())
+    if found is None:
+        cmd.say("Which request? Give its number: `/timeoff cancel 12` (see `/timeoff list`).")
+        return
+    result = cmd.services.timeoff.cancel(cmd.actor, int(found.group(1)))
+    icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
+    cmd.say(f"{icon} {result.message}")
+
+
+def timeoff_help(cmd: Command, rest: str, *, unknown: str = "") -> None:
+    intro = f"I don't know `/timeoff {escape_mrkdwn(unknown)}`. Here is what I can do:" if unknown else ""
+    cmd.say("How to use /timeoff", help_blocks(intro))
+
+
+SUBCOMMANDS = {
+    "list": timeoff_list,
+    "pending": timeoff_pending,
+    "cancel": timeoff_cancel,
+    "help": timeoff_help,
+}
+FORM_WORDS = frozenset({"", "request", "new"})
+
+
+def timeoff_command(
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    ack()
+    subcommand, rest = split_subcommand(str(command.get("text") or ""))
+    if subcommand in FORM_WORDS:
+        open_request_modal(client, str(command["trigger_id"]), context, channel_id=command.get("channel_id"))
+        return
+    cmd = Command(context, client, respond, command)
+    handler = SUBCOMMANDS.get(subcommand)
+    if handler is None:
+        timeoff_help(cmd, rest, unknown=subcommand)
+        return
+    handler(cmd, rest)
+
+
+def register(app: App) -> None:
+    app.command("/timeoff")(timeoff_command)
+    app.view(CallbackId.TIMEOFF_REQUEST.value)(request_submitted)
+    app.view(CallbackId.TIMEOFF_DENY.value)(deny_submitted)
+    app.action(ActionId.TIMEOFF_APPROVE.value)(approve_clicked)
+    app.action(ActionId.TIMEOFF_DENY.value)(deny_clicked)
+    app.action(ActionId.TIMEOFF_CANCEL.value)(cancel_clicked)
+    app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)

@@ -1,0 +1,185 @@
+"""Time off, availability and the App Home end to end: one `Sandbox` per module (the business API
+emulator, the Slack stand-in and the real web app on loopback, the Slack notifier wired in), put
+back to the demo business before each test. The worker's passes are run by the test
+(`deliver(box)`), so what the outbox sends happens when the test says.
+
+Helpers send what a user does (signed, through `SlackWorkspace`) and wait for what the app sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+
+from rosterbot.api.transport import RetryPolicy as ApiRetryPolicy
+from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
+from rosterbot.emulators.slack_api.state import ResponsePost
+from rosterbot.sandbox import Sandbox
+from rosterbot.services.outbox import RetryPolicy
+
+OWNER, ADMIN, ADMIN2 = "U0OWNER01", "U0ADMIN01", "U0ADMIN02"
+SAM, TARA = "U0STAFF01", "U0STAFF02"
+GUEST = "U0GUEST01"  # in Slack, not on the team: unlinked
+# Demo member ids (emulators/demo.py order, ids from 1 after each reset).
+OLIVIA, AARON, BEATRIZ, SAM_ID, TARA_ID = 1, 2, 3, 4, 5
+SENIOR_STYLIST = 1  # the emulator's first demo position
+ZONE = "Europe/Berlin"
+WAIT = 5.0
+# The outbox retries at once in these tests (the backoff itself is tested in tests/timeoff).
+QUICK_RETRIES = RetryPolicy(max_attempts=5, base_seconds=0.0, max_seconds=0.0, lease_seconds=60)
+
+
+@pytest.fixture(scope="module")
+def _box(database_url: str, _migrated_engine: Engine) -> Iterator[Sandbox]:
+    # The client's shared rate limit (5/s by default, for the live API) would only slow the tests.
+    box = Sandbox.start(database_url=database_url, settings={"api_rate_limit": 1000.0, "timezone": ZONE})
+    # An outage is meant to fail fast here: the client's own retries are tested in tests/api.
+    box.services.api._transport._policy = ApiRetryPolicy(max_retries=0)
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def box(_box: Sandbox, engine: Engine) -> Sandbox:
+    """The sandbox with the demo business as new: emulator reset and up, nothing recorded in the
+    Slack stand-in, rosterbot's tables emptied (the `engine` fixture) and no cached roles."""
+    _box.api_state.reset()
+    _box.api_state.down(False)
+    _box.slack_state.clear()
+    _box.services.identity.forget()
+    _box.services.availability.forget_positions()
+    assert _box.services.outbox is not None, "the runtime wires a SlackNotifier when there is a bot token"
+    _box.services.outbox.policy = QUICK_RETRIES
+    return _box
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(ZONE)).date()
+
+
+def day(ahead: int) -> str:
+    return (today() + timedelta(days=ahead)).isoformat()
+
+
+def deliver(box: Sandbox) -> int:
+    """One worker pass over the outbox, follow-ups included; how many items it took."""
+    assert box.services.outbox is not None
+    total = 0
+    for _ in range(20):
+        claimed = box.services.outbox.deliver_due()
+        total += claimed
+        if claimed == 0:
+            break
+    return total
+
+
+def texts(blocks: Any) -> str:
+    """Every `text` in a block tree, one per line: what the user reads."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(found)
+
+
+def action_ids(blocks: Any) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "action_id" in node and node.get("type") == "button":
+                found.append(str(node["action_id"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return found
+
+
+def said(response: ResponsePost) -> str:
+    return response.text + "\n" + texts(response.blocks or [])
+
+
+def command(box: Sandbox, user: str, name: str, text: str = "") -> ResponsePost:
+    """`user` types `name text`; the app's first answer through the response_url."""
+    before = len(box.slack_state.responses)
+    reply = box.slack.command(user, name, text)
+    assert reply.status_code == 200
+    assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=WAIT), "no answer"
+    return box.slack_state.responses[before]
+
+
+def answer_after(box: Sandbox, before: int) -> ResponsePost:
+    assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=WAIT), "no answer"
+    return box.slack_state.responses[before]
+
+
+def request_form(box: Sandbox, user: str) -> dict[str, Any]:
+    """`user` types `/timeoff`; the request form once the app has finished with it (for owners and
+    admins, once the For select is in)."""
+    reply = box.slack.command(user, "/timeoff")
+    assert reply.status_code == 200
+    wants_member = user in (OWNER, ADMIN, ADMIN2)
+
+    def ready(state: Any) -> bool:
+        views = [v for v in state.open_views(user) if v["callback_id"] == "timeoff_request"]
+        if not views:
+            return False
+        has_member = any(b.get("block_id") == "member" for b in views[-1]["blocks"])
+        return has_member or not wants_member
+
+    assert box.slack_state.wait_for(ready, timeout=WAIT), "the request form did not open"
+    return [v for v in box.slack_state.open_views(user) if v["callback_id"] == "timeoff_request"][-1]
+
+
+def form_values(
+    starts_on: str,
+    ends_on: str | None = None,
+    *,
+    part_day: bool = False,
+    start_time: str | None = None,
+    end_time: str | None = None,
+    reason: str = "",
+    member: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {
+        "starts_on": {"timeoff_field": starts_on},
+        "all_day": {"timeoff_field": "part_day" if part_day else "all_day"},
+    }
+    if ends_on is not None:
+        values["ends_on"] = {"timeoff_field": ends_on}
+    if start_time is not None:
+        values["start_time"] = {"timeoff_field": start_time}
+    if end_time is not None:
+        values["end_time"] = {"timeoff_field": end_time}
+    if reason:
+        values["reason"] = {"timeoff_field": reason}
+    if member is not None:
+        values["member"] = {"timeoff_field": str(member)}
+    return values
+
+
+def approval_messages(box: Sandbox) -> list[dict[str, Any]]:
+    return box.slack_state.messages(APPROVALS_CHANNEL_ID)
+
+
+def dms(box: Sandbox, user: str) -> list[dict[str, Any]]:
+    return box.slack_state.messages("D" + user[1:])

@@ -317,15 +317,17 @@ class ConsoleSession:
         self.say(f"You are now {found[0].real_name} ({role}, {found[0].id}).")
 
     def find_people(self, ref: str) -> list[SlackUser]:
-        """Slack users matching an id, an e-mail, a name, a first name, or the start of one."""
+        """Slack users matching an id, an e-mail, a full, first or last name, or the start of one."""
         wanted = ref.strip().removeprefix("@").casefold()
         people = self._people()
         for test in (
             lambda u: u.id.casefold() == wanted,
             lambda u: bool(u.email) and u.email.casefold() == wanted,
             lambda u: u.real_name.casefold() == wanted,
-            lambda u: u.first_name.casefold() == wanted,
-            lambda u: u.real_name.casefold().startswith(wanted) or u.email.casefold().startswith(wanted),
+            lambda u: wanted in (u.first_name.casefold(), u.last_name.casefold()),
+            lambda u: any(
+                part.casefold().startswith(wanted) for part in (u.first_name, u.last_name, u.email)
+            ),
         ):
             found = [u for u in people if test(u)]
             if found:

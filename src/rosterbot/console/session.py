@@ -261,11 +261,11 @@ class ConsoleSession:
         elif name == ":click":
             number, _, value = arg.partition(" ")
             if not number.isdigit():
-                found = self._choice_by_label(arg)
-                if found is None:
+                labelled = self._choice_by_label(arg)
+                if labelled is None:
                     self.say("Say which button: :click N, or its label (the numbers are in brackets).")
                 else:
-                    self.click(found, None)
+                    self.click(labelled, None)
             else:
                 self.click(int(number), value.strip() or None)
         elif name == ":home":

@@ -182,9 +182,9 @@ def test_a_role_lost_between_opening_and_saving_is_refused_with_the_fresh_role(b
 
 def test_open_add_member_modal_opens_the_form_at_once_or_refuses(box: Sandbox) -> None:
     """The App Home's "Add member" opens the same form with its own trigger."""
-    client = WebClient(
-        token=box.settings.slack_bot_token.get_secret_value(), base_url=box.settings.slack_api_url
-    )
+    token = box.settings.slack_bot_token
+    assert token is not None
+    client = WebClient(token=token.get_secret_value(), base_url=box.settings.slack_api_url)
     admin = Actor(box.slack.team_id, ADMIN, AARON, Role.ADMIN, "Aaron Adams")
     view_id = open_add_member_modal(client, box.slack_state.issue_trigger_id(ADMIN), admin, box.services)
     view = box.slack_state.view(view_id)

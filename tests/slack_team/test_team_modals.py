@@ -288,3 +288,14 @@ def test_editing_the_last_owner_out_of_owner_is_refused_after_the_form(box: Sand
     assert "last active owner" in ephemeral_after(box, OWNER).text
     assert writes(box) == []
     assert box.api_state.member(OLIVIA).role == "owner"  # type: ignore[union-attr]
+
+
+def test_the_confirmation_falls_back_to_a_dm_when_the_channel_refuses_it(box: Sandbox) -> None:
+    view = open_modal(box, OWNER, "/team", "add")
+    box.slack_state.fail("chat.postEphemeral", "channel_not_found")
+
+    box.slack.submit_view(OWNER, view, member_values(**GOOD))
+
+    assert box.slack_state.wait_for(lambda s: len(s.messages("D0OWNER01")) == 1)
+    assert "Added *Nina Novak*" in box.slack_state.messages("D0OWNER01")[0]["text"]
+    assert len(members_named(box, "Nina")) == 1

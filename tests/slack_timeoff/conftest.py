@@ -21,6 +21,8 @@ from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
 from rosterbot.emulators.slack_api.state import ResponsePost
 from rosterbot.sandbox import Sandbox
 from rosterbot.services.outbox import RetryPolicy
+from rosterbot.store.db import session_scope
+from rosterbot.store.models import TimeOffRequest
 
 OWNER, ADMIN, ADMIN2 = "U0OWNER01", "U0ADMIN01", "U0ADMIN02"
 SAM, TARA = "U0STAFF01", "U0STAFF02"
@@ -183,3 +185,42 @@ def approval_messages(box: Sandbox) -> list[dict[str, Any]]:
 
 def dms(box: Sandbox, user: str) -> list[dict[str, Any]]:
     return box.slack_state.messages("D" + user[1:])
+
+
+def stored(box: Sandbox) -> list[TimeOffRequest]:
+    with session_scope(box.services.session_factory) as session:
+        rows = list(session.query(TimeOffRequest).order_by(TimeOffRequest.id))
+        session.expunge_all()
+        return rows
+
+
+def file_request(box: Sandbox, user: str, **values: Any) -> TimeOffRequest:
+    """`user` fills in and sends the request form; the request as stored."""
+    request_form(box, user)
+    before = len(stored(box))
+    reply = box.slack.submit_view(user, "timeoff_request", form_values(**values))
+    assert reply.status_code == 200
+    assert not reply.content or "errors" not in reply.json(), reply.text
+    rows = stored(box)
+    assert len(rows) == before + 1
+    return rows[-1]
+
+
+def our_blocks(box: Sandbox) -> list[Any]:
+    """Blocked times rosterbot made (the demo business has a few of its own)."""
+    return [b for b in box.api_state.blocked_times() if "(rosterbot #" in b.name]
+
+
+def posted_approval(box: Sandbox, request_id: int) -> dict[str, Any]:
+    deliver(box)
+    found = [m for m in approval_messages(box) if f"#{request_id}" in m["text"]]
+    assert len(found) == 1, approval_messages(box)
+    return found[0]
+
+
+def click(box: Sandbox, user: str, action_id: str, message: dict[str, Any]) -> str:
+    """`user` clicks `action_id` in a channel message; what the app told them (ephemeral)."""
+    before = len(box.slack_state.responses)
+    reply = box.slack.click(user, action_id, message=message)
+    assert reply.status_code == 200
+    return said(answer_after(box, before))

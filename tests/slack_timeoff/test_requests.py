@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from typing import Any
 
 from rosterbot.domain.dates import format_day
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
@@ -13,12 +12,11 @@ from rosterbot.sandbox import Sandbox
 from rosterbot.store import positions, workspace
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
-from rosterbot.store.models import TimeOffRequest
 
 from .conftest import (
+    AARON,
     ADMIN,
     ADMIN2,
-    AARON,
     OWNER,
     SAM,
     SAM_ID,
@@ -29,55 +27,21 @@ from .conftest import (
     action_ids,
     answer_after,
     approval_messages,
+    click,
     command,
     day,
     deliver,
     dms,
+    file_request,
     form_values,
+    our_blocks,
+    posted_approval,
     request_form,
     said,
+    stored,
     texts,
     today,
 )
-
-
-def stored(box: Sandbox) -> list[TimeOffRequest]:
-    with session_scope(box.services.session_factory) as session:
-        rows = list(session.query(TimeOffRequest).order_by(TimeOffRequest.id))
-        session.expunge_all()
-        return rows
-
-
-def file_request(box: Sandbox, user: str, **values: Any) -> TimeOffRequest:
-    """`user` fills in and sends the request form; the request as stored."""
-    request_form(box, user)
-    before = len(stored(box))
-    reply = box.slack.submit_view(user, "timeoff_request", form_values(**values))
-    assert reply.status_code == 200
-    assert not reply.content or "errors" not in reply.json(), reply.text
-    rows = stored(box)
-    assert len(rows) == before + 1
-    return rows[-1]
-
-
-def our_blocks(box: Sandbox) -> list[Any]:
-    """Blocked times rosterbot made (the demo business has a few of its own)."""
-    return [b for b in box.api_state.blocked_times() if "(rosterbot #" in b.name]
-
-
-def posted_approval(box: Sandbox, request_id: int) -> dict[str, Any]:
-    deliver(box)
-    found = [m for m in approval_messages(box) if f"#{request_id}" in m["text"]]
-    assert len(found) == 1, approval_messages(box)
-    return found[0]
-
-
-def click(box: Sandbox, user: str, action_id: str, message: dict[str, Any]) -> str:
-    """`user` clicks `action_id` in a channel message; what the app told them (ephemeral)."""
-    before = len(box.slack_state.responses)
-    reply = box.slack.click(user, action_id, message=message)
-    assert reply.status_code == 200
-    return said(answer_after(box, before))
 
 
 def test_a_request_filed_in_the_modal_is_approved_into_the_calendar_and_everyone_is_told(
@@ -90,7 +54,12 @@ def test_a_request_filed_in_the_modal_is_approved_into_the_calendar_and_everyone
 
     form = request_form(box, SAM)
     assert [b.get("block_id") for b in form["blocks"] if b["type"] == "input"] == [
-        "starts_on", "ends_on", "all_day", "start_time", "end_time", "reason",
+        "starts_on",
+        "ends_on",
+        "all_day",
+        "start_time",
+        "end_time",
+        "reason",
     ]  # staff: no "For" select
     row = file_request(box, SAM, starts_on=day(15), ends_on=day(16), reason="Family wedding")
 
@@ -126,7 +95,9 @@ def test_a_request_filed_in_the_modal_is_approved_into_the_calendar_and_everyone
     assert "Family wedding" not in texts(team[0]["blocks"])  # the reason stays with the approvers
     edited = box.slack_state.message(APPROVALS_CHANNEL_ID, message["ts"])
     assert edited is not None and "edited" in edited
-    assert "Approved by *Aaron Adams*" in texts(edited["blocks"]) and "In the calendar" in texts(edited["blocks"])
+    assert "Approved by *Aaron Adams*" in texts(edited["blocks"]) and "In the calendar" in texts(
+        edited["blocks"]
+    )
     assert action_ids(edited["blocks"]) == []  # no more buttons
     assert len(approval_messages(box)) == 1  # edited, never posted again
 
@@ -226,8 +197,12 @@ def test_a_pending_request_cancelled_from_the_list_is_cancelled_and_its_approval
     listed = command(box, SAM, "/timeoff", "list")
     assert f"#{row.id}" in said(listed) and "Waiting for approval" in said(listed)
     before = len(box.slack_state.responses)
-    box.slack.click(SAM, "timeoff_cancel", message={"ts": box.slack_state.next_ts(), "blocks": listed.blocks},
-                    channel=TEAM_CHANNEL_ID)
+    box.slack.click(
+        SAM,
+        "timeoff_cancel",
+        message={"ts": box.slack_state.next_ts(), "blocks": listed.blocks},
+        channel=TEAM_CHANNEL_ID,
+    )
     refreshed = answer_after(box, before)
     assert refreshed.replace_original and "Cancelled Sam Stone's time off" in said(refreshed)
     assert "timeoff_cancel" not in action_ids(refreshed.blocks)
@@ -300,7 +275,9 @@ def test_bad_form_input_is_shown_under_the_inputs_and_nothing_is_stored(box: San
         SAM, "timeoff_request", form_values(day(5), part_day=True, start_time="15:00", end_time="09:00")
     )
     assert wrong_way.json()["errors"] == {"end_time": "The end time must be after the start time."}
-    past = box.slack.submit_view(SAM, "timeoff_request", form_values((today() - timedelta(days=1)).isoformat()))
+    past = box.slack.submit_view(
+        SAM, "timeoff_request", form_values((today() - timedelta(days=1)).isoformat())
+    )
     assert past.json()["errors"] == {"starts_on": "That date has already passed."}
     assert stored(box) == []
     assert any(v["callback_id"] == "timeoff_request" for v in box.slack_state.open_views(SAM))
@@ -323,12 +300,17 @@ def test_pending_lists_the_queue_for_approvers_and_refuses_staff(box: Sandbox) -
     assert action_ids(queue.blocks).count("timeoff_approve") == 2
 
     before = len(box.slack_state.responses)
-    box.slack.click(ADMIN, "timeoff_approve", message={"ts": box.slack_state.next_ts(), "blocks": queue.blocks},
-                    channel=TEAM_CHANNEL_ID, block_id=f"timeoff_decide_{first.id}")
+    box.slack.click(
+        ADMIN,
+        "timeoff_approve",
+        message={"ts": box.slack_state.next_ts(), "blocks": queue.blocks},
+        channel=TEAM_CHANNEL_ID,
+        block_id=f"timeoff_decide_{first.id}",
+    )
     refreshed = answer_after(box, before)
     assert refreshed.replace_original and "Approved Sam Stone's time off" in said(refreshed)
     assert action_ids(refreshed.blocks).count("timeoff_approve") == 1
-    assert requests.APPROVED == stored(box)[0].status
+    assert stored(box)[0].status == requests.APPROVED
 
     refused = command(box, SAM, "/timeoff", "pending")
     assert "Only an owner or admin can approve or deny time-off requests" in said(refused)

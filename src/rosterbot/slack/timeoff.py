@@ -174,7 +174,7 @@ def open_request_modal(
         today=today, zone_name=zone_name, metadata=metadata, members=members, own_member_id=actor.member_id
     )
     try:
-        client.views_update(view_id=view_id, hash=str(opened["view"].get("hash") or ""), view=view)
+        client.views_update(view_id=view_id, hash=opened["view"].get("hash") or None, view=view)
     except SlackApiError as exc:  # submitted or closed meanwhile: nothing to fill
         log.info("time-off form not updated: %s", exc.response.get("error"))
 

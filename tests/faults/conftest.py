@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,6 +23,8 @@ from sqlalchemy import Engine
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
+
+from .fault_proxy import FaultProxy
 
 OWNER, ADMIN, STAFF, GUEST = "U0OWNER01", "U0ADMIN01", "U0STAFF01", "U0GUEST01"
 MEMBER_IDS = {person.slack_user_id: n for n, person in enumerate(DEMO_TEAM, start=1)}
@@ -40,15 +43,32 @@ UNAVAILABLE = "not answering right now"
 BUSY = "busy right now"
 
 
-def start_sandbox(database_url: str, **settings: Any) -> Sandbox:
-    return Sandbox.start(database_url=database_url, settings={**FAST_API, **settings})
+@dataclass
+class Faulty:
+    """The sandbox, and the fault proxy between its app and its business API emulator."""
+
+    box: Sandbox
+    proxy: FaultProxy
+
+    def stop(self) -> None:
+        self.box.stop()
+        self.proxy.stop()
+
+
+def start_faulty(database_url: str, **settings: Any) -> Faulty:
+    """A sandbox whose app reaches the emulator through a `FaultProxy` (passing everything through
+    until a test adds a rule)."""
+    proxy = FaultProxy()
+    box = Sandbox.start(database_url=database_url, settings={**FAST_API, **settings, "api_url": proxy.url})
+    proxy.upstream = box.servers[2].url  # the emulator (servers: app, Slack stand-in, emulator)
+    return Faulty(box, proxy)
 
 
 @pytest.fixture(scope="module")
-def sandbox(database_url: str, _migrated_engine: Engine) -> Iterator[Sandbox]:
-    box = start_sandbox(database_url)
-    yield box
-    box.stop()
+def faulty(database_url: str, _migrated_engine: Engine) -> Iterator[Faulty]:
+    started = start_faulty(database_url)
+    yield started
+    started.stop()
 
 
 def reset(box: Sandbox) -> None:
@@ -59,14 +79,22 @@ def reset(box: Sandbox) -> None:
 
 
 @pytest.fixture
-def box(sandbox: Sandbox, engine: Engine) -> Iterator[Sandbox]:
+def box(faulty: Faulty, engine: Engine) -> Iterator[Sandbox]:
     """The module's sandbox, fresh (`engine` empties rosterbot's tables)."""
+    sandbox = faulty.box
+    faulty.proxy.clear()
     reset(sandbox)
     yield sandbox
+    faulty.proxy.clear()
     sandbox.api_state.set_faults()
     sandbox.api_state.down(False)
     sandbox.slack_state.clear()
     sandbox.stop_worker()
+
+
+@pytest.fixture
+def proxy(faulty: Faulty, box: Sandbox) -> FaultProxy:
+    return faulty.proxy
 
 
 # ---- what went wrong, as logged ----------------------------------------------------------------

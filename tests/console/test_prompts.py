@@ -69,10 +69,18 @@ def test_input_fields_in_order_with_labels_hints_and_initials() -> None:
     ]
     assert found[0].hint == "The first day away" and not found[0].optional
     assert found[1].initial == "all_day"
-    assert found[0].prompt(Names()) == "  Starts on (YYYY-MM-DD): "
-    assert found[1].prompt(Names()) == "  All day (number; Enter keeps All day): "
+    # A field with a hint or options gets a line of its own; the prompt then says only how to answer.
+    assert found[0].describe(Names()) == ["  Starts on — The first day away"]
+    assert found[0].prompt(Names()) == "    › YYYY-MM-DD: "
+    assert found[1].describe(Names()) == ["  All day", "    1. All day", "    2. Part of the day"]
+    assert found[1].prompt(Names()) == "    › number; Enter keeps All day: "
+    assert found[2].describe(Names()) == []
     assert found[2].prompt(Names()) == "  Start time (HH:MM; optional, Enter skips): "
-    assert found[1].describe(Names()) == ["    1. All day", "    2. Part of the day"]
+    # After a refused submission, the app's error sits under the label, as in Slack.
+    assert found[2].describe(Names(), error="Give a start time") == [
+        "  Start time (optional)",
+        "  ! Give a start time",
+    ]
 
 
 def test_dates() -> None:

@@ -36,10 +36,15 @@ def test_staff_is_refused_adding_a_member_and_nothing_is_written(console: Consol
 def test_a_form_is_answered_field_by_field_and_app_errors_are_reprompted(console: Console) -> None:
     shown = console.type("/team add", "Nia", "Nash", "3", "", "12345", "+15550100077")
     assert "┌ Add team member  [modal]" in shown
-    assert "    1. Owner\n    2. Admin\n    3. Staff\n  Role (number): 3\n" in shown
+    assert "  Role — Only the roles you may give are listed.\n    1. Owner\n    2. Admin\n" in shown
+    assert "    3. Staff\n    › number: 3\n" in shown
     # The app refused the phone with response_action errors: shown under its label, asked again.
-    assert "  Phone (optional)\n  ! Enter the number in international form" in shown
-    assert shown.count("  Phone (optional, Enter skips): ") == 2
+    assert (
+        "    › optional, Enter skips: 12345\n"
+        "  Phone (optional) — International form: + and country code.\n"
+        "  ! Enter the number in international form"
+    ) in shown
+    assert "    › optional, Enter skips: +15550100077\n" in shown
     assert "✅ Added Nia Nash" in shown
     member = _member(console, "Nia")
     assert member is not None

@@ -90,20 +90,31 @@ class Field:
             return ", ".join(map(str, value))
         return str(value)
 
-    def describe(self, names: Names, style: Style = PLAIN) -> list[str]:
-        """The lines shown above the prompt: hint, numbered options, how to keep or clear."""
+    @property
+    def headed(self) -> bool:
+        """A field with a hint or options to list gets a line of its own above the prompt."""
+        return bool(self.hint) or self._listed
+
+    @property
+    def _listed(self) -> bool:
+        return bool(self.options) and self.kind in _SINGLE_OPTION + _MULTI_OPTION
+
+    def describe(self, names: Names, style: Style = PLAIN, *, error: str | None = None) -> list[str]:
+        """The lines shown above the prompt: the label with its hint, the error Slack shows under
+        the label after a refused submission, and the numbered options."""
         lines = []
-        if self.hint:
-            lines.append(style.dim(f"    {self.hint}"))
-        if self.options and self.kind in _SINGLE_OPTION + _MULTI_OPTION:
+        if self.headed or error:
+            optional = style.dim(" (optional)") if self.optional else ""
+            hint = style.dim(f" — {self.hint}") if self.hint else ""
+            lines.append(f"  {style.bold(self.label)}{optional}{hint}")
+        if error:
+            lines.append("  " + style.accent(f"! {error}"))
+        if self._listed:
             for n, option in enumerate(self.options, start=1):
                 text = text_object(option.get("text"), names, style)
-                extra = (
-                    text_object(option.get("description"), names, style) if option.get("description") else ""
-                )
-                lines.append(f"    {n}. {text}" + (style.dim(f" — {extra}") if extra else ""))
-            if self.kind in _MULTI_OPTION:
-                lines.append(style.dim("    (numbers separated by commas)"))
+                about = option.get("description")
+                extra = style.dim(f" — {text_object(about, names, style)}") if about else ""
+                lines.append(f"    {n}. {text}{extra}")
         return lines
 
     def prompt(self, names: Names) -> str:
@@ -118,13 +129,15 @@ class Field:
         }.get(self.kind)
         if fmt:
             notes.append(fmt)
-        if self.options and self.kind in _SINGLE_OPTION:
-            notes.append("number")
+        if self._listed:
+            notes.append("number" if self.kind in _SINGLE_OPTION else "numbers, comma-separated")
         current = self.shown_initial(names)
         if current is not None:
             notes.append(f"Enter keeps {current}" + (f", {CLEAR} clears" if self.optional else ""))
         elif self.optional:
             notes.append("optional, Enter skips")
+        if self.headed:
+            return f"    › {'; '.join(notes)}: " if notes else "    › "
         suffix = f" ({'; '.join(notes)})" if notes else ""
         return f"  {self.label}{suffix}: "
 

@@ -114,7 +114,10 @@ class ConsoleSession:
         self.choices: list[Choice] = []
         self._calls = len(self.state.calls)
         self._responses = len(self.state.responses)
-        self._shown_modal: tuple[str, str] | None = None  # (view id, hash) of a modal waiting for a click
+        self._shown_modal: tuple[str, str] | None = None
+        self._shown_messages: dict[
+            tuple[str, str], str
+        ] = {}  # (channel, ts) -> what was last shown  # (view id, hash) of a modal waiting for a click
 
     # ---- the loop --------------------------------------------------------------------------
 
@@ -421,6 +424,10 @@ class ConsoleSession:
             return
         message = response.get("message") or {}
         ts = str(response.get("ts") or message.get("ts") or "")
+        content = json.dumps([message.get("text"), message.get("blocks")], sort_keys=True)
+        if method == "chat.update" and self._shown_messages.get((channel, ts)) == content:
+            return  # an edit that changes nothing shows nothing in Slack
+        self._shown_messages[(channel, ts)] = content
         edited = " (edited)" if method == "chat.update" else ""
         self._message(
             output, self._where(channel) + edited, message.get("text"), message.get("blocks"), channel, ts
@@ -581,11 +588,7 @@ class ConsoleSession:
             return True
 
     def _ask(self, item: Field, error: str | None) -> Any:
-        label_line = self.style.bold(item.label) + (self.style.dim(" (optional)") if item.optional else "")
-        if error:
-            self.say("  " + label_line, "  " + self.style.accent(f"! {error}"))
-        for line in item.describe(self.names, self.style):
-            self.say(line)
+        self.say(*item.describe(self.names, self.style, error=error))
         while True:
             typed = self.source.read(item.prompt(self.names), history=False)
             if typed is None:

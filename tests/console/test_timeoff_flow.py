@@ -1,0 +1,87 @@
+"""The console's done-criterion, end to end on the real path: staff is refused `/team add`, files a
+time-off request through the modal's prompts, an admin approves it from the #approvals post, and
+`/availability week` shows the block. Also the shipped demo script, as `rosterbot console --script`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from rosterbot.config import Settings
+from rosterbot.console import DEMO_SCRIPT
+from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
+from rosterbot.store.models import TimeOffRequest
+
+from .driver import Console, run_script
+
+TARA = "U0STAFF02"
+AARON = "U0ADMIN01"
+
+
+def _grid_row(shown: str, name: str) -> list[str]:
+    """The cells of `name`'s row in the availability grid (today first)."""
+    line = next(line for line in shown.splitlines() if f"│ {name}" in line)
+    return re.split(r"\s{2,}", line.split("│ ", 1)[1].strip())[1:]
+
+
+def test_staff_refused_then_requests_time_off_and_an_admin_approves_it(console: Console) -> None:
+    box = console.box
+    tomorrow = (datetime.now(box.settings.zone) + timedelta(days=1)).date()
+    console.type(":as tara")
+
+    refused = console.type("/team add")
+    assert "Only an owner or admin can add team members." in refused
+    assert box.api_state.writes() == []
+
+    shown = console.type("/timeoff", tomorrow.isoformat(), "", "", "", "", "Family visit")
+    assert "┌ Request time off  [modal]" in shown
+    assert "    1. All day\n    2. From – to (give the times below)\n" in shown
+    assert "[only you] rosterbot: 📤 Time off request #1 sent" in shown
+    # The worker posted it to #approvals with its buttons, numbered for :click.
+    assert "#approvals  rosterbot:\n    Time off request #1\n" in shown
+    assert "Tara Singh · " in shown and "Reason: Family visit" in shown
+    assert "      [1] Approve   [2] Deny" in shown
+    (request,) = box.services.session_factory().scalars(select(TimeOffRequest)).all()
+    assert (request.status, request.starts_on, request.reason) == ("pending", tomorrow, "Family visit")
+    (posted,) = box.slack_state.messages(APPROVALS_CHANNEL_ID)
+
+    console.type(":as aaron")
+    shown = console.type("1")  # typing the number clicks button 1 of the last message shown
+    assert "[only you] rosterbot: ✅ Approved Tara Singh's time off" in shown
+    assert "#approvals (edited)  rosterbot:" in shown and "Approved by Aaron Adams" in shown
+    assert shown.count("#approvals (edited)") == 1  # an edit that changes nothing is not shown again
+    assert "[DM to @Tara Singh] rosterbot:" in shown
+    assert "#team  rosterbot: 🌴 Tara Singh will be away" in shown
+    # What Slack and the business API hold: that post was edited, Aaron decided, the block is Tara's.
+    versions = box.slack_state.message_history(APPROVALS_CHANNEL_ID, str(posted["ts"]))
+    assert len(versions) >= 2 and "Approved by" in str(versions[-1]["blocks"])
+    assert any("will be away" in m["text"] for m in box.slack_state.messages(TEAM_CHANNEL_ID))
+    with box.services.session_factory() as session:
+        decided = session.scalars(select(TimeOffRequest)).one()
+        assert (decided.status, decided.decided_by_slack_user_id) == ("approved", AARON)
+    tara = next(m for m in box.api_state.members() if m.first_name == "Tara")
+    blocks = [b for b in box.api_state.blocked_times() if b.employee_id == tara.id]
+    assert len(blocks) == 1
+
+    shown = console.type("/availability week")
+    assert "Availability " in shown
+    assert _grid_row(shown, "Tara Singh")[:2] == ["✓", "out"]
+    assert "✓" in _grid_row(shown, "Aaron Adams")
+
+
+def test_the_demo_script_runs_as_shipped(console_settings: Settings, tmp_path: Path) -> None:
+    transcript = run_script(console_settings, DEMO_SCRIPT.read_text(encoding="utf-8"), tmp_path)
+    assert "olivia #team> :who" in transcript
+    assert "Team · 9 members" in transcript
+    assert "tara #team> /team add\n  ┌ Add team member  [modal]\n  Only an owner or admin" in transcript
+    assert "  First day (YYYY-MM-DD; Enter keeps " in transcript and "): tomorrow\n" in transcript
+    assert "  Reason (optional, Enter skips): Family visit" in transcript
+    assert "      [1] Approve   [2] Deny" in transcript
+    assert (
+        "aaron #team> :click Approve\n[only you] rosterbot: ✅ Approved Tara Singh's time off" in transcript
+    )
+    assert _grid_row(transcript, "Tara Singh")[:2] == ["✓", "out"]
+    assert "Slack refused" not in transcript

@@ -276,6 +276,20 @@ def test_a_refusal_raised_in_a_command_reaches_the_user_ephemerally(harness: Har
     assert harness.state.messages(TEAM_CHANNEL_ID) == []
 
 
+def test_an_error_raised_right_after_ack_never_turns_the_ack_into_a_404(harness: Harness) -> None:
+    # slack_bolt resets the ack when a listener raises after acking; without StickyAck the request
+    # thread could miss the ack and answer Slack 404 after 3 seconds.
+    @harness.bolt.command("/promote")
+    def promote(ack: Ack) -> None:
+        ack()
+        raise PermissionDenied(Role.ADMIN, "Only an owner or an admin can change roles.")
+
+    statuses = [harness.slack.command(STAFF, "/promote", "@tara admin").status_code for _ in range(8)]
+
+    assert statuses == [200] * 8
+    assert harness.state.wait_for(lambda s: len(s.responses) == 8, timeout=5)
+
+
 def test_an_error_before_ack_still_answers_200_and_an_unexpected_one_is_logged_not_shown(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -28,7 +28,12 @@ from rosterbot.slack.ids import BlockId, CallbackId
 
 log = logging.getLogger(__name__)
 
-UNEXPECTED = "Something went wrong on our side; nothing was changed."
+# It may come after a write succeeded (e.g. the answer could not be delivered): never claim that
+# nothing was changed, or the user repeats a create that was done.
+UNEXPECTED = (
+    "Something went wrong on our side and I could not finish. "
+    "Part of it may already be done, so please check before you try again."
+)
 MAX_ERROR_TEXT = 150  # what fits under an input without being cut
 
 

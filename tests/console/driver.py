@@ -9,7 +9,7 @@ from rosterbot.config import Settings
 from rosterbot.console import ConsoleSession, Timing, run_console
 from rosterbot.sandbox import Sandbox
 
-TIMING = Timing(quiet=0.3, first=1.0, limit=8.0, poll=0.02)
+TIMING = Timing(poll=0.02)
 
 
 class Fed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rosterbot.console.render import AnsiStyle, Names, mrkdwn, render_blocks, render_view
 
 NAMES = Names(
@@ -215,3 +217,13 @@ def test_view_title_and_inputs() -> None:
         "  In the team's time zone",
         "Reason (optional): [plain text input]",
     ]
+
+
+def test_fields_line_up_in_colour_too() -> None:
+    block = {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": "*Role*\nstaff"}, {"type": "mrkdwn", "text": "*Days*\n1"}],
+    }
+    plain = render_blocks([block], NAMES).lines
+    coloured = render_blocks([block], NAMES, AnsiStyle()).lines
+    assert [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in coloured] == plain

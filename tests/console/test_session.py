@@ -125,3 +125,15 @@ def test_script_transcript_and_end_of_input(console_settings: Settings, tmp_path
 
 def test_missing_script(console_settings: Settings, tmp_path: Path) -> None:
     assert run_console(console_settings, script=str(tmp_path / "nope.txt")) == 2
+
+
+def test_a_modal_opened_loading_is_shown_once_the_app_fills_it(console: Console) -> None:
+    # A slow business API: the app opens the loading view at once (the trigger id lives 3 s) and
+    # fills it with views.update later, after the console has stopped seeing activity.
+    console.box.api_state.set_faults(latency=0.6)
+    shown = console.type("/team add", "Rae", "Ray", "3", "", "")
+    methods = [c.method for c in console.box.slack_state.calls if c.method.startswith("views.")]
+    assert methods[:2] == ["views.open", "views.update"]
+    assert "Loading" not in shown
+    assert "  First name: Rae" in shown
+    assert _member(console, "Rae") is not None

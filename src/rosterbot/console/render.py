@@ -74,6 +74,7 @@ _BOLD_RE = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _ITALIC_RE = re.compile(r"(?<![\w_])_(?!\s)([^_\n]+?)(?<!\s)_(?![\w_])")
 _STRIKE_RE = re.compile(r"(?<![\w~])~(?!\s)([^~\n]+?)(?<!\s)~(?![\w~])")
 _PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 
 CLICKABLE = {
     "button",
@@ -370,8 +371,14 @@ def _field(obj: Any, names: Names, style: Style) -> str:
 def _field_rows(fields: list[str]) -> list[str]:
     rows = []
     for left, right in zip(fields[0::2], fields[1::2] + [""], strict=False):
-        rows.append(f"{left.ljust(FIELD_COLUMN)}  {right}".rstrip() if right else left)
+        padding = " " * max(FIELD_COLUMN - visible_len(left), 0)
+        rows.append(f"{left}{padding}  {right}".rstrip() if right else left)
     return rows
+
+
+def visible_len(text: str) -> int:
+    """Length on screen: ANSI attributes take no room."""
+    return len(_ANSI_RE.sub("", text))
 
 
 def _clickable(

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from rosterbot.console.prompts import AnswerError, Field, input_fields, parse_answer
 from rosterbot.console.render import PLAIN, Clickable, Names, Rendered, Style, render_message, render_view
+from rosterbot.console.watch import count_listeners
 from rosterbot.emulators.slack_api.state import BOT_USER_ID, SlackUser
 from rosterbot.store.db import utcnow
 from rosterbot.store.models import OutboxItem
@@ -64,7 +65,7 @@ class Timing:
     """How long to watch for what the app sends after an input. The app acks first and works after."""
 
     quiet: float = 0.3  # done when nothing new happened for this long...
-    first: float = 1.0  # ...or, before any sign of work, for this long
+    first: float = 0.5  # ...or, before any sign of work, for this long
     limit: float = 8.0  # never wait longer than this
     poll: float = 0.03
 
@@ -109,6 +110,7 @@ class ConsoleSession:
         self.timing = timing or Timing()
         self.watch_outbox = watch_outbox
         self.names = Names(user=self._user_name, channel=self._channel_name)
+        self.listeners = count_listeners(box.servers[0].server.app) if box.servers else None
         self.user_id = self.default_user()
         self.channel_id = self._resolve_channel("#team") or next(iter(self.state.channels))
         self.choices: list[Choice] = []
@@ -362,7 +364,9 @@ class ConsoleSession:
             activity = self._activity()
             if activity != last:
                 last, changed, seen = activity, now, True
-            busy = self.watch_outbox and self._outbox_due() > 0
+            busy = (self.listeners is not None and self.listeners.running > 0) or (
+                self.watch_outbox and self._outbox_due() > 0
+            )
             if not busy and now - changed >= (timing.quiet if seen else timing.first):
                 break
             if now - start >= timing.limit:

@@ -12,7 +12,7 @@ import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rosterbot.api.models import MemberInput, PositionInput
 from rosterbot.domain.roles import Role
@@ -120,6 +120,15 @@ def load_metadata(text: str | None) -> dict[str, Any]:
 # ---- submitted forms -----------------------------------------------------------------------------
 
 StateValues = Mapping[str, Mapping[str, Mapping[str, Any]]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Form(Generic[T]):
+    """A submitted form: `value` when every field is good, else `errors` by input block id."""
+
+    value: T | None
+    errors: dict[str, str]
 
 
 def _element(values: StateValues, block_id: str, action_id: str) -> Mapping[str, Any]:
@@ -140,15 +149,7 @@ def option_values(values: StateValues, block_id: str, action_id: str) -> list[st
     return [str(o["value"]) for o in selected if isinstance(o, Mapping) and o.get("value")]
 
 
-@dataclass(frozen=True)
-class MemberForm:
-    """A submitted member form: `member` when every field is good, else `errors` by block id."""
-
-    member: MemberInput | None
-    errors: dict[str, str]
-
-
-def member_form(values: StateValues, *, with_active: bool) -> MemberForm:
+def member_form(values: StateValues, *, with_active: bool) -> Form[MemberInput]:
     """Read and check the add/edit member form (names, role, e-mail, E.164 phone)."""
     field = ActionId.TEAM_FIELD.value
     first = text_value(values, BlockId.MEMBER_FIRST_NAME, field)
@@ -180,7 +181,7 @@ def member_form(values: StateValues, *, with_active: bool) -> MemberForm:
             "Enter the number in international form: + and country code, e.g. +15550100001."
         )
     if errors or role is None:
-        return MemberForm(None, {str(k): v for k, v in errors.items()})
+        return Form(None, {str(k): v for k, v in errors.items()})
     member = MemberInput(
         role=role,
         first_name=first,
@@ -189,16 +190,10 @@ def member_form(values: StateValues, *, with_active: bool) -> MemberForm:
         phone_number=phone or None,
         is_active=active,
     )
-    return MemberForm(member, {})
+    return Form(member, {})
 
 
-@dataclass(frozen=True)
-class PositionForm:
-    position: PositionInput | None
-    errors: dict[str, str]
-
-
-def position_form(values: StateValues) -> PositionForm:
+def position_form(values: StateValues) -> Form[PositionInput]:
     """Read and check the add/edit position form. No location chosen: `salon_ids` is empty and
     the service falls back (the company's locations on add, the current ones on edit)."""
     field = ActionId.POSITION_FIELD.value
@@ -223,5 +218,5 @@ def position_form(values: StateValues) -> PositionForm:
             break
         salon_ids.append(int(salon))
     if errors:
-        return PositionForm(None, {str(k): v for k, v in errors.items()})
-    return PositionForm(PositionInput(title=title, description=description or None, salon_ids=salon_ids), {})
+        return Form(None, {str(k): v for k, v in errors.items()})
+    return Form(PositionInput(title=title, description=description or None, salon_ids=salon_ids), {})

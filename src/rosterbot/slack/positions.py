@@ -1,8 +1,8 @@
 """`/position`: list, show, add, edit, remove, help.
 
-Same shape as `/team` (`rosterbot.slack.team.Turn`): ack first; forms open at once with a loading
-view and are filled with `views.update`; several matching positions get one button each that
-continues the operation; the services decide and refuse.
+Same shape as `/team` (a `rosterbot.slack.turn.Turn` per request): ack first; forms open at once
+with a loading view and are filled with `views.update`; several matching positions get one button
+each that continues the operation; the services decide and refuse.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from rosterbot.api.models import Position, PositionInput
 from rosterbot.domain.permissions import Operation
@@ -30,12 +30,11 @@ from rosterbot.slack.blocks.positions import (
 from rosterbot.slack.ids import ActionId, CallbackId
 from rosterbot.slack.parsing import (
     dump_metadata,
-    load_metadata,
     plain_reference,
     position_form,
     split_subcommand,
 )
-from rosterbot.slack.team import Turn, action_value, require
+from rosterbot.slack.turn import Turn, action_listener, command_listener, form_listener, require
 
 MODAL_TITLE = "Positions"
 
@@ -166,119 +165,43 @@ def run_position(turn: Turn, text: str) -> None:
     if handler is None:
         position_help(turn, rest, unknown=subcommand)
         return
-    turn.modal_title = MODAL_TITLE
     handler(turn, rest)
 
 
-# ---- listeners: ack, then the work under Turn.guard ----------------------------------------------
+# ---- what the buttons and forms continue with (listeners: `rosterbot.slack.turn`) -----------------
 
 
-def position_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    turn = Turn.of_command(command, context, client, respond)
-    turn.guard(lambda: run_position(turn, str(command.get("text") or "")))
+def show_requested_page(turn: Turn, value: str) -> None:
+    show_position_page(turn, int(json.loads(value or "{}").get("page") or 1))
 
 
-def picked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: run_position(turn, action_value(action)))
-
-
-def list_page(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(
-        lambda: show_position_page(turn, int(json.loads(action_value(action) or "{}").get("page") or 1))
-    )
-
-
-def remove_confirmed(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: remove_position(turn, int(action_value(action))))
-
-
-def remove_position(turn: Turn, position_id: int) -> None:
-    removed = turn.services.positions.delete(turn.actor, position_id)
+def remove_position(turn: Turn, value: str) -> None:
+    removed = turn.services.positions.delete(turn.actor, int(value))
     turn.say(f"Deleted the position *{escape_mrkdwn(removed.title)}* (`#{removed.id}`).")
 
 
-def remove_cancelled(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: turn.say("Cancelled: no position was deleted."))
+def remove_cancelled(turn: Turn, value: str) -> None:
+    turn.say("Cancelled: no position was deleted.")
 
 
-def add_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    form = position_form(view["state"]["values"])
-    if form.position is None:
-        ack(response_action="errors", errors=form.errors)
-        return
-    ack()
-    turn = Turn.of_submission(body, context, client)
-    position = form.position
-    turn.guard(lambda: create_position(turn, position))
-
-
-def create_position(turn: Turn, position: PositionInput) -> None:
+def create_position(turn: Turn, metadata: dict[str, Any], position: PositionInput) -> None:
     created = turn.services.positions.create(turn.actor, position)
     text = f"Added the position *{escape_mrkdwn(created.title)}* (`#{created.id}`)."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
 
-def edit_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    form = position_form(view["state"]["values"])
-    if form.position is None:
-        ack(response_action="errors", errors=form.errors)
-        return
-    ack()
-    turn = Turn.of_submission(body, context, client)
-    position_id = int(load_metadata(view.get("private_metadata"))["position_id"])
-    position = form.position
-    turn.guard(lambda: save_position(turn, position_id, position))
-
-
-def save_position(turn: Turn, position_id: int, position: PositionInput) -> None:
-    saved = turn.services.positions.edit(turn.actor, position_id, position)
+def save_position(turn: Turn, metadata: dict[str, Any], position: PositionInput) -> None:
+    saved = turn.services.positions.edit(turn.actor, int(metadata["position_id"]), position)
     text = f"Saved the position *{escape_mrkdwn(saved.title)}* (`#{saved.id}`)."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
 
 def register(app: App) -> None:
-    app.command("/position")(position_command)
-    app.action(re.compile(rf"^{ActionId.POSITION_PICK}_\d+$"))(picked)
-    app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(list_page)
-    app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(remove_confirmed)
-    app.action(ActionId.POSITION_REMOVE_CANCEL.value)(remove_cancelled)
-    app.view(CallbackId.POSITION_ADD.value)(add_submitted)
-    app.view(CallbackId.POSITION_EDIT.value)(edit_submitted)
+    on_click = partial(action_listener, modal_title=MODAL_TITLE)
+    app.command("/position")(command_listener(run_position, modal_title=MODAL_TITLE))
+    app.action(re.compile(rf"^{ActionId.POSITION_PICK}_\d+$"))(on_click(run_position))  # a match chosen
+    app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(on_click(show_requested_page))
+    app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(on_click(remove_position))
+    app.action(ActionId.POSITION_REMOVE_CANCEL.value)(on_click(remove_cancelled))
+    app.view(CallbackId.POSITION_ADD.value)(form_listener(position_form, create_position))
+    app.view(CallbackId.POSITION_EDIT.value)(form_listener(position_form, save_position))

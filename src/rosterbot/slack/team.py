@@ -12,31 +12,25 @@ runs again). The services decide and refuse; `rosterbot.slack.errors` tells the 
 from __future__ import annotations
 
 import json
-import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from rosterbot.api.models import MemberInput, Position, TeamMember
 from rosterbot.domain.permissions import NOT_LINKED_REASON, PERMISSIONS, Operation, check
 from rosterbot.domain.roles import Actor, Role
-from rosterbot.services.errors import NotLinked, PermissionDenied
 from rosterbot.services.positions import match_positions
 from rosterbot.services.team import match_members
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import (
-    BlockDicts,
     Choice,
     choice_blocks,
-    loading_view,
     message,
     notice,
-    notice_view,
 )
 from rosterbot.slack.blocks.team import (
     ROLE_ORDER,
@@ -48,180 +42,23 @@ from rosterbot.slack.blocks.team import (
     team_list_page,
     whoami_blocks,
 )
-from rosterbot.slack.errors import handle_error, user_message
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import (
     dump_metadata,
     first_and_rest,
     is_no_position,
-    load_metadata,
     member_form,
     mentioned_user,
     plain_reference,
     split_subcommand,
     two_part_splits,
 )
+from rosterbot.slack.turn import Turn, action_listener, command_listener, form_listener, require
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
 
-log = logging.getLogger(__name__)
-
 MODAL_TITLE = "Team"
-
-
-# ---- one request -------------------------------------------------------------------------------
-
-
-@dataclass
-class Turn:
-    """One user request to /team or /position: a command, a click that continues one, or a form.
-
-    `view_id`: the modal being filled (opened with a loading view, or the modal clicked in): answers
-    go into it. Else `respond` (the response_url; `replace` overwrites the message clicked), else an
-    ephemeral message in `channel_id`, else a DM."""
-
-    context: BoltContext
-    client: WebClient
-    respond: Respond | None
-    team_id: str
-    user_id: str
-    channel_id: str | None
-    trigger_id: str | None
-    view_id: str | None = None
-    modal_title: str = MODAL_TITLE
-    replace: bool = False
-    body: Mapping[str, Any] = field(default_factory=dict)  # the request's payload
-
-    @classmethod
-    def of_command(
-        cls, command: Mapping[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
-    ) -> Turn:
-        return cls(
-            body=command,
-            context=context,
-            client=client,
-            respond=respond,
-            team_id=str(command.get("team_id") or context.team_id or ""),
-            user_id=str(command.get("user_id") or context.user_id or ""),
-            channel_id=command.get("channel_id"),
-            trigger_id=command.get("trigger_id"),
-        )
-
-    @classmethod
-    def of_action(
-        cls, body: Mapping[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
-    ) -> Turn:
-        container = body.get("container") or {}
-        in_view = container.get("type") == "view" and isinstance(body.get("view"), Mapping)
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or context.channel_id
-        return cls(
-            body=body,
-            context=context,
-            client=client,
-            respond=None if in_view else respond,
-            team_id=str(context.team_id or (body.get("team") or {}).get("id") or ""),
-            user_id=str(context.user_id or (body.get("user") or {}).get("id") or ""),
-            channel_id=channel,
-            trigger_id=body.get("trigger_id"),
-            view_id=body["view"]["id"] if in_view else None,
-            replace=not in_view,
-        )
-
-    @classmethod
-    def of_submission(cls, body: Mapping[str, Any], context: BoltContext, client: WebClient) -> Turn:
-        """A submitted form (already acked, so closed): answers go to the channel the command came
-        from (`channel_id` in the private metadata), else a DM. Errors go the same way."""
-        view = body.get("view") or {}
-        channel = load_metadata(view.get("private_metadata")).get("channel_id")
-        if channel and not context.channel_id:
-            context["channel_id"] = str(channel)  # where errors.py tells the user about a refusal
-        return cls(
-            body=body,
-            context=context,
-            client=client,
-            respond=None,
-            team_id=str(context.team_id or ""),
-            user_id=str(context.user_id or ""),
-            channel_id=str(channel) if channel else None,
-            trigger_id=None,
-        )
-
-    @property
-    def actor(self) -> Actor:
-        return actor_of(self.context)
-
-    @property
-    def services(self) -> Services:
-        return services_of(self.context)
-
-    def say(self, text: str, blocks: BlockDicts | None = None) -> None:
-        """Answer the user where this request is answered (see the class)."""
-        blocks = blocks if blocks is not None else notice(text)
-        if self.view_id is not None:
-            view = notice_view(self.modal_title, blocks, CallbackId.TEAM_NOTICE)
-            self.client.views_update(view_id=self.view_id, view=view)
-        elif self.respond is not None:
-            self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=self.replace)
-        else:
-            tell_user(self.client, self.user_id, self.channel_id, text, blocks)
-
-    def open_loading(self, title: str) -> None:
-        """Open the modal at once (the trigger expires in 3 s) with a loading view; later answers fill it."""
-        self.modal_title = title
-        if self.view_id is not None:
-            return  # a choice made inside the modal: fill the same one
-        if not self.trigger_id:
-            raise LookupError("this request has no trigger id to open a modal with")
-        opened = self.client.views_open(
-            trigger_id=self.trigger_id, view=loading_view(title, CallbackId.TEAM_NOTICE)
-        )
-        self.view_id = opened["view"]["id"]
-
-    def fill_modal(self, view: dict[str, Any]) -> None:
-        assert self.view_id is not None, "open_loading first"
-        self.client.views_update(view_id=self.view_id, view=view)
-
-    def guard(self, work: Callable[[], None]) -> None:
-        """Run a listener's work after its ack, handing an error to `errors.handle_error` here.
-
-        Why not let it propagate: slack_bolt 1.30's ThreadListenerRunner, when a listener raises
-        after acking, sets `ack.response = None`; if that happens within its 10 ms poll, the ack is
-        never seen and Slack gets a 404 after 3 s (a refusal raised right after ack() does that)."""
-        try:
-            work()
-        except Exception as error:  # told to the user (and logged when unexpected) by the handler
-            handle_error(error, dict(self.body), self.context, self.client, self.respond, None)
-
-    def in_modal(self, work: Callable[[], None]) -> None:
-        """Run `work` for the open modal; a refusal or failure is shown in it, not left "Loading…"."""
-        try:
-            work()
-        except Exception as error:  # shown to the user; user_message logs an unexpected one
-            self.say(user_message(error))
-
-
-def tell_user(client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: BlockDicts) -> None:
-    """An ephemeral message in `channel_id`, or a DM when that fails (the bot is not in the channel)."""
-    if channel_id:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
-            return
-        except SlackApiError as error:
-            log.info("ephemeral in %s failed (%s); sending a DM", channel_id, error.response.get("error"))
-    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-
-
-def require(actor: Actor, operation: Operation, *, target_role: Role | None = None) -> None:
-    """Refuse at once (before a form or a confirmation is shown) when the actor's role is not
-    enough. The services check again, with a fresh role, before they write."""
-    decision = check(actor.role, operation, target_role=target_role)
-    if decision.allowed:
-        return
-    if not actor.is_linked:
-        raise NotLinked()
-    raise PermissionDenied(decision.required_role, decision.reason)
 
 
 def grantable_roles(actor: Actor, operation: Operation, *, target_role: Role | None = None) -> list[Role]:
@@ -231,14 +68,6 @@ def grantable_roles(actor: Actor, operation: Operation, *, target_role: Role | N
         for role in ROLE_ORDER
         if check(actor.role, operation, target_role=target_role, new_role=role).allowed
     ]
-
-
-def action_value(action: Mapping[str, Any]) -> str:
-    """A button's value, or a select's chosen option's value."""
-    selected = action.get("selected_option")
-    if isinstance(selected, Mapping):
-        return str(selected.get("value") or "")
-    return str(action.get("value") or "")
 
 
 # ---- finding members ---------------------------------------------------------------------------
@@ -556,42 +385,7 @@ def run_team(turn: Turn, text: str) -> None:
     handler(turn, rest)
 
 
-# ---- listeners: ack, then the work under Turn.guard ----------------------------------------------
-
-
-def team_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    turn = Turn.of_command(command, context, client, respond)
-    turn.guard(lambda: run_team(turn, str(command.get("text") or "")))
-
-
-def picked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    """A member (or position) chosen among matches: continue the operation it was offered for."""
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: run_team(turn, action_value(action)))
-
-
-def list_page(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: show_requested_page(turn, action_value(action)))
+# ---- what the buttons and forms continue with (listeners: `rosterbot.slack.turn`) -----------------
 
 
 def show_requested_page(turn: Turn, value: str) -> None:
@@ -600,99 +394,47 @@ def show_requested_page(turn: Turn, value: str) -> None:
     show_team_page(turn, scope, int(wanted.get("page") or 1))
 
 
-def remove_confirmed(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: remove_member(turn, int(action_value(action))))
-
-
-def remove_member(turn: Turn, member_id: int) -> None:
-    removed = turn.services.team.delete(turn.actor, member_id)
+def remove_member(turn: Turn, value: str) -> None:
+    removed = turn.services.team.delete(turn.actor, int(value))
     turn.say(f"Removed *{escape_mrkdwn(removed.name)}* (`#{removed.id}`) from the team.")
 
 
-def remove_deactivate_instead(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: deactivate_instead(turn, int(action_value(action))))
-
-
-def deactivate_instead(turn: Turn, member_id: int) -> None:
-    done = turn.services.team.deactivate(turn.actor, member_id)
+def deactivate_instead(turn: Turn, value: str) -> None:
+    done = turn.services.team.deactivate(turn.actor, int(value))
     turn.say(
         f"Deactivated *{escape_mrkdwn(done.name)}* (`#{done.id}`) instead of removing them. "
         f"Undo with `/team reactivate #{done.id}`."
     )
 
 
-def remove_cancelled(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
-) -> None:
-    ack()
-    turn = Turn.of_action(body, context, client, respond)
-    turn.guard(lambda: turn.say("Cancelled: nobody was removed."))
+def remove_cancelled(turn: Turn, value: str) -> None:
+    turn.say("Cancelled: nobody was removed.")
 
 
-def add_member_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    form = member_form(view["state"]["values"], with_active=False)
-    if form.member is None:
-        ack(response_action="errors", errors=form.errors)
-        return
-    ack()
-    turn = Turn.of_submission(body, context, client)
-    member = form.member
-    turn.guard(lambda: create_member(turn, member))
-
-
-def create_member(turn: Turn, member: MemberInput) -> None:
+def create_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> None:
     created = turn.services.team.create(turn.actor, member)
     text = f"Added *{escape_mrkdwn(created.name)}* (`#{created.id}`) to the team as {created.role.value}."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
 
-def edit_member_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    form = member_form(view["state"]["values"], with_active=True)
-    if form.member is None:
-        ack(response_action="errors", errors=form.errors)
-        return
-    ack()
-    turn = Turn.of_submission(body, context, client)
-    member_id = int(load_metadata(view.get("private_metadata"))["member_id"])
-    member = form.member
-    turn.guard(lambda: save_member(turn, member_id, member))
-
-
-def save_member(turn: Turn, member_id: int, member: MemberInput) -> None:
-    saved = turn.services.team.edit(turn.actor, member_id, member)
+def save_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> None:
+    saved = turn.services.team.edit(turn.actor, int(metadata["member_id"]), member)
     status = "active" if saved.is_active else "inactive"
     text = f"Saved *{escape_mrkdwn(saved.name)}* (`#{saved.id}`, {saved.role.value}, {status})."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
 
 def register(app: App) -> None:
-    app.command("/team")(team_command)
-    app.action(re.compile(rf"^{ActionId.TEAM_PICK}_\d+$"))(picked)
-    app.action(re.compile(rf"^{ActionId.TEAM_LIST_PAGE}_(prev|next)$"))(list_page)
-    app.action(ActionId.TEAM_REMOVE_CONFIRM.value)(remove_confirmed)
-    app.action(ActionId.TEAM_REMOVE_DEACTIVATE.value)(remove_deactivate_instead)
-    app.action(ActionId.TEAM_REMOVE_CANCEL.value)(remove_cancelled)
-    app.view(CallbackId.TEAM_ADD_MEMBER.value)(add_member_submitted)
-    app.view(CallbackId.TEAM_EDIT_MEMBER.value)(edit_member_submitted)
+    on_click = partial(action_listener, modal_title=MODAL_TITLE)
+    app.command("/team")(command_listener(run_team, modal_title=MODAL_TITLE))
+    app.action(re.compile(rf"^{ActionId.TEAM_PICK}_\d+$"))(on_click(run_team))  # a match chosen
+    app.action(re.compile(rf"^{ActionId.TEAM_LIST_PAGE}_(prev|next)$"))(on_click(show_requested_page))
+    app.action(ActionId.TEAM_REMOVE_CONFIRM.value)(on_click(remove_member))
+    app.action(ActionId.TEAM_REMOVE_DEACTIVATE.value)(on_click(deactivate_instead))
+    app.action(ActionId.TEAM_REMOVE_CANCEL.value)(on_click(remove_cancelled))
+    app.view(CallbackId.TEAM_ADD_MEMBER.value)(
+        form_listener(lambda values: member_form(values, with_active=False), create_member)
+    )
+    app.view(CallbackId.TEAM_EDIT_MEMBER.value)(
+        form_listener(lambda values: member_form(values, with_active=True), save_member)
+    )

@@ -1,0 +1,266 @@
+"""One user request and how it is answered: `Turn` (a command, a click, or a submitted form), and
+the listeners that ack and hand a `Turn` to a feature's work (`/team`, `/position`, `/timeoff`).
+
+An error raised after the ack is not caught here: it goes to Bolt's error handler
+(`rosterbot.slack.errors.handle_error`), which tells the user where the request came from
+(`middleware.StickyAck` keeps the ack given). Work that fills a modal runs under `Turn.in_modal`
+instead, so that a refusal shows in the modal rather than leaving it "Loading…".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from rosterbot.domain.permissions import Operation, check
+from rosterbot.domain.roles import Actor, Role
+from rosterbot.services.errors import NotLinked, PermissionDenied
+from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view
+from rosterbot.slack.errors import user_message
+from rosterbot.slack.ids import CallbackId
+from rosterbot.slack.middleware import actor_of, services_of
+from rosterbot.slack.parsing import Form, StateValues, load_metadata
+
+if TYPE_CHECKING:
+    from rosterbot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+L = TypeVar("L", bound=Callable[..., None])
+CommandListener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
+ActionListener = Callable[
+    [Ack, dict[str, Any], dict[str, Any], BoltContext, WebClient, "Respond | None"], None
+]
+ViewListener = Callable[[Ack, dict[str, Any], dict[str, Any], BoltContext, WebClient], None]
+
+
+@dataclass
+class Turn:
+    """One user request: a command, a click that continues one, or a form.
+
+    `view_id`: the modal being filled (opened with a loading view, or the modal clicked in): answers
+    go into it. Else `respond` (the response_url; `replace` overwrites the message clicked), else an
+    ephemeral message in `channel_id`, else a DM."""
+
+    context: BoltContext
+    client: WebClient
+    respond: Respond | None
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    trigger_id: str | None
+    view_id: str | None = None
+    modal_title: str = ""  # the title of the modals this turn opens or fills
+    replace: bool = False
+    body: Mapping[str, Any] = field(default_factory=dict)  # the request's payload
+
+    @classmethod
+    def of_command(
+        cls,
+        command: Mapping[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond | None,
+        *,
+        modal_title: str = "",
+    ) -> Turn:
+        return cls(
+            body=command,
+            context=context,
+            client=client,
+            respond=respond,
+            team_id=str(command.get("team_id") or context.team_id or ""),
+            user_id=str(command.get("user_id") or context.user_id or ""),
+            channel_id=command.get("channel_id"),
+            trigger_id=command.get("trigger_id"),
+            modal_title=modal_title,
+        )
+
+    @classmethod
+    def of_action(
+        cls,
+        body: Mapping[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond | None,
+        *,
+        modal_title: str = "",
+    ) -> Turn:
+        container = body.get("container") or {}
+        in_view = container.get("type") == "view" and isinstance(body.get("view"), Mapping)
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or context.channel_id
+        return cls(
+            body=body,
+            context=context,
+            client=client,
+            respond=None if in_view else respond,
+            team_id=str(context.team_id or (body.get("team") or {}).get("id") or ""),
+            user_id=str(context.user_id or (body.get("user") or {}).get("id") or ""),
+            channel_id=channel,
+            trigger_id=body.get("trigger_id"),
+            view_id=body["view"]["id"] if in_view else None,
+            modal_title=modal_title,
+            replace=not in_view,
+        )
+
+    @classmethod
+    def of_submission(cls, body: Mapping[str, Any], context: BoltContext, client: WebClient) -> Turn:
+        """A submitted form (already acked, so closed): answers go to the channel the command came
+        from (`channel_id` in the private metadata), else a DM. Errors go the same way."""
+        view = body.get("view") or {}
+        channel = load_metadata(view.get("private_metadata")).get("channel_id")
+        if channel and not context.channel_id:
+            context["channel_id"] = str(channel)  # where errors.py tells the user about a refusal
+        return cls(
+            body=body,
+            context=context,
+            client=client,
+            respond=None,
+            team_id=str(context.team_id or ""),
+            user_id=str(context.user_id or ""),
+            channel_id=str(channel) if channel else None,
+            trigger_id=None,
+        )
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self.context)
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.context)
+
+    def say(self, text: str, blocks: BlockDicts | None = None) -> None:
+        """Answer the user where this request is answered (see the class)."""
+        blocks = blocks if blocks is not None else notice(text)
+        if self.view_id is not None:
+            view = notice_view(self.modal_title, blocks, CallbackId.TEAM_NOTICE)
+            self.client.views_update(view_id=self.view_id, view=view)
+        elif self.respond is not None:
+            self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=self.replace)
+        else:
+            tell_user(self.client, self.user_id, self.channel_id, text, blocks)
+
+    def open_loading(self, title: str) -> None:
+        """Open the modal at once (the trigger expires in 3 s) with a loading view; later answers fill it."""
+        self.modal_title = title
+        if self.view_id is not None:
+            return  # a choice made inside the modal: fill the same one
+        if not self.trigger_id:
+            raise LookupError("this request has no trigger id to open a modal with")
+        opened = self.client.views_open(
+            trigger_id=self.trigger_id, view=loading_view(title, CallbackId.TEAM_NOTICE)
+        )
+        self.view_id = opened["view"]["id"]
+
+    def fill_modal(self, view: dict[str, Any]) -> None:
+        assert self.view_id is not None, "open_loading first"
+        self.client.views_update(view_id=self.view_id, view=view)
+
+    def in_modal(self, work: Callable[[], None]) -> None:
+        """Run `work` for the open modal; a refusal or failure is shown in it, not left "Loading…"."""
+        try:
+            work()
+        except Exception as error:  # shown to the user; user_message logs an unexpected one
+            self.say(user_message(error))
+
+
+def tell_user(client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: BlockDicts) -> None:
+    """An ephemeral message in `channel_id`, or a DM when that fails (the bot is not in the channel)."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+            return
+        except SlackApiError as error:
+            log.info("ephemeral in %s failed (%s); sending a DM", channel_id, error.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def require(actor: Actor, operation: Operation, *, target_role: Role | None = None) -> None:
+    """Refuse at once (before a form or a confirmation is shown) when the actor's role is not
+    enough. The services check again, with a fresh role, before they write."""
+    decision = check(actor.role, operation, target_role=target_role)
+    if decision.allowed:
+        return
+    if not actor.is_linked:
+        raise NotLinked()
+    raise PermissionDenied(decision.required_role, decision.reason)
+
+
+def action_value(action: Mapping[str, Any]) -> str:
+    """A button's value, or a select's chosen option's value."""
+    selected = action.get("selected_option")
+    if isinstance(selected, Mapping):
+        return str(selected.get("value") or "")
+    return str(action.get("value") or "")
+
+
+# ---- listeners: ack, then the work ------------------------------------------------------------------
+# Bolt passes arguments by parameter name, so each listener below keeps Bolt's names.
+
+
+def command_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> CommandListener:
+    """A slash command's listener: ack, then `work(turn, the command's text)`."""
+
+    def listener(
+        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        turn = Turn.of_command(command, context, client, respond, modal_title=modal_title)
+        work(turn, str(command.get("text") or ""))
+
+    return _named(listener, work)
+
+
+def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> ActionListener:
+    """A button's (or select's) listener: ack, then `work(turn, the value clicked)`."""
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond | None,
+    ) -> None:
+        ack()
+        turn = Turn.of_action(body, context, client, respond, modal_title=modal_title)
+        work(turn, action_value(action))
+
+    return _named(listener, work)
+
+
+def form_listener(
+    read: Callable[[StateValues], Form[T]], work: Callable[[Turn, dict[str, Any], T], None]
+) -> ViewListener:
+    """A form's listener: a form that does not read well is answered under its inputs; else ack
+    (the modal closes), then `work(turn, the view's private metadata, what the form holds)`."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        form = read(view["state"]["values"])
+        if form.value is None:
+            ack(response_action="errors", errors=form.errors)
+            return
+        ack()
+        turn = Turn.of_submission(body, context, client)
+        work(turn, load_metadata(view.get("private_metadata")), form.value)
+
+    return _named(listener, work)
+
+
+def _named(listener: L, work: Callable[..., None]) -> L:
+    """Name the listener after its work in Bolt's logs (not functools.wraps: Bolt would then read
+    the work's parameters instead of the listener's)."""
+    name = getattr(work, "__name__", "listener")
+    listener.__name__ = name
+    listener.__qualname__ = name
+    return listener

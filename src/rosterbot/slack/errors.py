@@ -111,7 +111,7 @@ def notice_view(text: str) -> dict[str, Any]:
 
 def _tell_user(text: str, context: BoltContext, client: WebClient, respond: Respond | None) -> None:
     attempts: list[Callable[[], object]] = []
-    if respond is not None:
+    if respond is not None and respond.response_url:  # events (App Home) have no response_url
         attempts.append(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
     if context.channel_id and context.user_id:
         channel, user = context.channel_id, context.user_id

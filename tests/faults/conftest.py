@@ -101,10 +101,11 @@ def proxy(faulty: Faulty, box: Sandbox) -> FaultProxy:
 
 
 class ErrorLog(logging.Handler):
-    """Records at ERROR or above from the `rosterbot` and `slack_bolt` loggers."""
+    """Records at WARNING or above from the `rosterbot` and `slack_bolt` loggers; `tracebacks()`:
+    those that carry one (an expected fault is told to the user, not dumped in the log)."""
 
     def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
+        super().__init__(level=logging.WARNING)
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -49,6 +49,8 @@ READS = [
     ("/team", "list", "Team: 9 members"),
     ("/team", "show Sam", "Sam Stone"),
     ("/position", "list", "4 positions"),
+    ("/availability", "", "Available today"),
+    ("/timeoff", "list", "time off"),
 ]
 
 
@@ -248,3 +250,20 @@ def test_a_position_create_refused_with_500_is_not_made(
     assert "Barber" not in [p.title for p in box.api_state.positions()]
     assert sum(p.method == "POST" for p in proxy.seen) == 1
     assert error_log.tracebacks() == []
+
+
+@pytest.mark.parametrize("fault", ["down", "429 asking for 30 s"])
+def test_the_home_tab_opened_during_an_api_fault_tells_the_user(
+    box: Sandbox, error_log: ErrorLog, fault: str
+) -> None:
+    switch_on, told = API_FAULTS[fault]
+    switch_on(box.api_state)
+
+    timed(lambda: box.slack.home_opened(STAFF))
+
+    assert_plain(box, wait_said(box, STAFF, told))
+    assert error_log.tracebacks() == []
+    box.api_state.set_faults()
+    box.api_state.down(False)
+    timed(lambda: box.slack.home_opened(STAFF))
+    assert box.slack_state.wait_for(lambda s: s.home(STAFF) is not None, timeout=5)

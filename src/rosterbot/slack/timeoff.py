@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,6 @@ from rosterbot.api.errors import ApiError
 from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
-from rosterbot.services.errors import NotLinked, PermissionDenied
 from rosterbot.services.timeoff import RequestInput, workspace_config
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.timeoff import (
@@ -48,12 +47,22 @@ from rosterbot.slack.home import publish_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import (
+    Form,
     StateValues,
     dump_metadata,
     load_metadata,
     option_value,
     split_subcommand,
     text_value,
+)
+from rosterbot.slack.turn import (
+    ActionListener,
+    Turn,
+    action_value,
+    command_listener,
+    named_after,
+    require,
+    tell_user,
 )
 from rosterbot.store import timeoff as statuses
 from rosterbot.store.db import session_scope
@@ -69,14 +78,6 @@ _REQUEST_ID = re.compile(r"^#?(\d{1,9})$")
 
 
 # ---- the request form ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestForm:
-    """A submitted request form: `data` when it reads well, else `errors` by input block id."""
-
-    data: RequestInput | None
-    errors: dict[str, str]
 
 
 def _date(values: StateValues, block_id: str) -> date | None:
@@ -95,7 +96,7 @@ def _time(values: StateValues, block_id: str) -> time | None:
         return None
 
 
-def read_request_form(values: StateValues) -> RequestForm:
+def read_request_form(values: StateValues) -> Form[RequestInput]:
     """Read the form; catch what needs no service (missing dates and times, the last day before
     the first). The service checks the rest (dates passed, the end before the start)."""
     field = ActionId.TIMEOFF_FIELD.value
@@ -120,7 +121,7 @@ def read_request_form(values: StateValues) -> RequestForm:
         if end_time is None:
             errors[BlockId.TIMEOFF_END_TIME] = "Give an end time, or choose all day."
     if errors or starts_on is None or ends_on is None:
-        return RequestForm(None, {str(key): text for key, text in errors.items()})
+        return Form(None, {str(key): text for key, text in errors.items()})
     data = RequestInput(
         starts_on=starts_on,
         ends_on=ends_on,
@@ -130,7 +131,7 @@ def read_request_form(values: StateValues) -> RequestForm:
         end_time=None if all_day else end_time,
         reason=reason,
     )
-    return RequestForm(data, {})
+    return Form(data, {})
 
 
 def business_today(services: Services, team_id: str) -> tuple[date, str]:
@@ -183,11 +184,11 @@ def request_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     form = read_request_form(view["state"]["values"])
-    if form.data is None:
+    if form.value is None:
         ack(response_action="errors", errors=form.errors)
         return
     services, actor = services_of(context), actor_of(context)
-    created = services.timeoff.request(actor, form.data)  # refusals and field errors: errors.py
+    created = services.timeoff.request(actor, form.value)  # refusals and field errors: errors.py
     ack()
     metadata = load_metadata(view.get("private_metadata"))
     whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
@@ -197,21 +198,10 @@ def request_submitted(
     )
     if metadata.get("home"):
         publish_home(client, services, actor, notice=f":outbox_tray: {text}")
-    tell(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
+    tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
 
 
-# ---- where an answer goes ------------------------------------------------------------------------
-
-
-def tell(client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: BlockDicts) -> None:
-    """An ephemeral message in `channel_id`, else (or when that fails) a DM."""
-    if channel_id:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
-            return
-        except SlackApiError as exc:
-            log.info("ephemeral in %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+# ---- where a click's answer goes ----------------------------------------------------------------
 
 
 @dataclass
@@ -221,13 +211,8 @@ class Click:
     is now), or an ephemeral message (the approvals channel's shared message stays as the worker
     edits it)."""
 
-    context: BoltContext
-    client: WebClient
-    respond: Respond | None
+    turn: Turn
     response_url: str | None
-    user_id: str
-    channel_id: str | None
-    trigger_id: str | None
     in_home: bool
     in_list: str | None  # BlockId.TIMEOFF_LIST or TIMEOFF_PENDING when the click was in one
 
@@ -244,41 +229,21 @@ class Click:
         )
         if in_list is None and container.get("is_ephemeral"):
             in_list = ""  # an ephemeral list whose blocks Slack did not send: the action decides which
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or context.channel_id
-        return cls(
-            context=context,
-            client=client,
-            respond=respond,
-            response_url=body.get("response_url"),
-            user_id=str(context.user_id or (body.get("user") or {}).get("id") or ""),
-            channel_id=channel,
-            trigger_id=body.get("trigger_id"),
-            in_home=in_home,
-            in_list=in_list,
-        )
-
-    @property
-    def services(self) -> Services:
-        return services_of(self.context)
-
-    @property
-    def actor(self) -> Actor:
-        return actor_of(self.context)
+        turn = replace(Turn.of_action(body, context, client, respond), replace=False)
+        return cls(turn=turn, response_url=body.get("response_url"), in_home=in_home, in_list=in_list)
 
     def answer(self, text: str, *, refresh: str) -> None:
         """Say `text` where the click happened; `refresh`: the list to show again if it was in one."""
+        turn = self.turn
         if self.in_home:
-            publish_home(self.client, self.services, self.actor, notice=text)
+            publish_home(turn.client, turn.services, turn.actor, notice=text)
             return
-        if self.in_list is not None and self.respond is not None:
+        if self.in_list is not None and turn.respond is not None:
             which = self.in_list or refresh
-            listed_text, blocks = list_for(self.services, self.actor, which, note=text)
-            self.respond(text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True)
+            listed_text, blocks = list_for(turn.services, turn.actor, which, note=text)
+            turn.respond(text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True)
             return
-        if self.respond is not None:
-            self.respond(text=text, blocks=notice(text), response_type="ephemeral", replace_original=False)
-            return
-        tell(self.client, self.user_id, self.channel_id, text, notice(text))
+        turn.say(text)
 
 
 def list_for(services: Services, actor: Actor, which: str, *, note: str = "") -> tuple[str, BlockDicts]:
@@ -290,52 +255,39 @@ def list_for(services: Services, actor: Actor, which: str, *, note: str = "") ->
     return request_list_blocks(mine, now=datetime.now(UTC), approver=approver, note=note)
 
 
-def request_id_of(action: Mapping[str, Any]) -> int:
-    return int(str(action.get("value") or "0"))
+# ---- buttons (the request id is their value) --------------------------------------------------
 
 
-def require_decider(actor: Actor) -> None:
-    """Refuse before a form opens; the service checks again with a fresh role."""
-    decision = check(actor.role, Operation.TIME_OFF_DECIDE)
-    if decision.allowed:
-        return
-    if not actor.is_linked:
-        raise NotLinked()
-    raise PermissionDenied(decision.required_role, decision.reason)
+def click_listener(work: Callable[[Click, int], None]) -> ActionListener:
+    """A button's listener: ack, then `work(click, the request id)`."""
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond | None,
+    ) -> None:
+        ack()
+        work(Click.of(body, context, client, respond), int(action_value(action) or "0"))
+
+    return named_after(listener, work)
 
 
-# ---- buttons -------------------------------------------------------------------------------------
-
-
-def approve_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    click = Click.of(body, context, client, respond)
-    result = click.services.timeoff.decide(click.actor, request_id_of(action), True)
+def approve(click: Click, request_id: int) -> None:
+    turn = click.turn
+    result = turn.services.timeoff.decide(turn.actor, request_id, True)
     icon = ":white_check_mark:" if result.recorded else ":information_source:"
     click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_PENDING.value)
 
 
-def deny_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
+def open_deny_form(click: Click, request_id: int) -> None:
     """Open the reason form (if the request still waits); the decision is made on its submission."""
-    ack()
-    click = Click.of(body, context, client, respond)
-    actor = click.actor
-    require_decider(actor)
-    request = click.services.timeoff.get(actor, request_id_of(action))
+    turn = click.turn
+    actor = turn.actor
+    require(actor, Operation.TIME_OFF_DECIDE)
+    request = turn.services.timeoff.get(actor, request_id)
     if request.status != statuses.PENDING:
         who = f" by {request.decided_by_name}" if request.decided_by_name else ""
         click.answer(
@@ -345,12 +297,19 @@ def deny_clicked(
         return
     metadata = dump_metadata(
         request_id=request.id,
-        channel_id=click.channel_id,
+        channel_id=turn.channel_id,
         home=1 if click.in_home else None,
         list=(click.in_list or BlockId.TIMEOFF_PENDING.value) if click.in_list is not None else None,
         response_url=click.response_url if click.in_list is not None else None,
     )
-    client.views_open(trigger_id=str(click.trigger_id), view=deny_modal(request, metadata=metadata))
+    turn.client.views_open(trigger_id=str(turn.trigger_id), view=deny_modal(request, metadata=metadata))
+
+
+def cancel(click: Click, request_id: int) -> None:
+    turn = click.turn
+    result = turn.services.timeoff.cancel(turn.actor, request_id)
+    icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
+    click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_LIST.value)
 
 
 def deny_submitted(
@@ -381,22 +340,7 @@ def deny_submitted(
             text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True
         )
     else:
-        tell(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(text))
-
-
-def cancel_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    context: BoltContext,
-    client: WebClient,
-    respond: Respond | None,
-) -> None:
-    ack()
-    click = Click.of(body, context, client, respond)
-    result = click.services.timeoff.cancel(click.actor, request_id_of(action))
-    icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
-    click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_LIST.value)
+        tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(text))
 
 
 def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -407,53 +351,32 @@ def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, c
 # ---- the command ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Command:
-    context: BoltContext
-    client: WebClient
-    respond: Respond
-    command: Mapping[str, Any]
-
-    @property
-    def services(self) -> Services:
-        return services_of(self.context)
-
-    @property
-    def actor(self) -> Actor:
-        return actor_of(self.context)
-
-    def say(self, text: str, blocks: BlockDicts | None = None) -> None:
-        self.respond(
-            text=text, blocks=blocks if blocks is not None else notice(text), response_type="ephemeral"
-        )
+def timeoff_list(turn: Turn, rest: str) -> None:
+    text, blocks = list_for(turn.services, turn.actor, BlockId.TIMEOFF_LIST.value)
+    turn.say(text, blocks)
 
 
-def timeoff_list(cmd: Command, rest: str) -> None:
-    text, blocks = list_for(cmd.services, cmd.actor, BlockId.TIMEOFF_LIST.value)
-    cmd.say(text, blocks)
+def timeoff_pending(turn: Turn, rest: str) -> None:
+    text, blocks = list_for(turn.services, turn.actor, BlockId.TIMEOFF_PENDING.value)
+    turn.say(text, blocks)
 
 
-def timeoff_pending(cmd: Command, rest: str) -> None:
-    text, blocks = list_for(cmd.services, cmd.actor, BlockId.TIMEOFF_PENDING.value)
-    cmd.say(text, blocks)
-
-
-def timeoff_cancel(cmd: Command, rest: str) -> None:
+def timeoff_cancel(turn: Turn, rest: str) -> None:
     found = _REQUEST_ID.match(rest.strip())
     if found is None:
-        cmd.say("Which request? Give its number: `/timeoff cancel 12` (see `/timeoff list`).")
+        turn.say("Which request? Give its number: `/timeoff cancel 12` (see `/timeoff list`).")
         return
-    result = cmd.services.timeoff.cancel(cmd.actor, int(found.group(1)))
+    result = turn.services.timeoff.cancel(turn.actor, int(found.group(1)))
     icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
-    cmd.say(f"{icon} {result.message}")
+    turn.say(f"{icon} {result.message}")
 
 
-def timeoff_help(cmd: Command, rest: str, *, unknown: str = "") -> None:
+def timeoff_help(turn: Turn, rest: str, *, unknown: str = "") -> None:
     intro = f"I don't know `/timeoff {escape_mrkdwn(unknown)}`. Here is what I can do:" if unknown else ""
-    cmd.say("How to use /timeoff", help_blocks(intro))
+    turn.say("How to use /timeoff", help_blocks(intro))
 
 
-SUBCOMMANDS = {
+SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "list": timeoff_list,
     "pending": timeoff_pending,
     "cancel": timeoff_cancel,
@@ -462,27 +385,26 @@ SUBCOMMANDS = {
 FORM_WORDS = frozenset({"", "request", "new"})
 
 
-def timeoff_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    subcommand, rest = split_subcommand(str(command.get("text") or ""))
+def run_timeoff(turn: Turn, text: str) -> None:
+    """Dispatch `/timeoff <text>`: no words (or "request", "new") open the form."""
+    subcommand, rest = split_subcommand(text)
     if subcommand in FORM_WORDS:
-        open_request_modal(client, str(command["trigger_id"]), context, channel_id=command.get("channel_id"))
+        open_request_modal(
+            turn.client, str(turn.body["trigger_id"]), turn.context, channel_id=turn.channel_id
+        )
         return
-    cmd = Command(context, client, respond, command)
     handler = SUBCOMMANDS.get(subcommand)
     if handler is None:
-        timeoff_help(cmd, rest, unknown=subcommand)
+        timeoff_help(turn, rest, unknown=subcommand)
         return
-    handler(cmd, rest)
+    handler(turn, rest)
 
 
 def register(app: App) -> None:
-    app.command("/timeoff")(timeoff_command)
+    app.command("/timeoff")(command_listener(run_timeoff, modal_title=FORM_TITLE))
     app.view(CallbackId.TIMEOFF_REQUEST.value)(request_submitted)
     app.view(CallbackId.TIMEOFF_DENY.value)(deny_submitted)
-    app.action(ActionId.TIMEOFF_APPROVE.value)(approve_clicked)
-    app.action(ActionId.TIMEOFF_DENY.value)(deny_clicked)
-    app.action(ActionId.TIMEOFF_CANCEL.value)(cancel_clicked)
+    app.action(ActionId.TIMEOFF_APPROVE.value)(click_listener(approve))
+    app.action(ActionId.TIMEOFF_DENY.value)(click_listener(open_deny_form))
+    app.action(ActionId.TIMEOFF_CANCEL.value)(click_listener(cancel))
     app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)

@@ -216,7 +216,7 @@ def command_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> 
         turn = Turn.of_command(command, context, client, respond, modal_title=modal_title)
         work(turn, str(command.get("text") or ""))
 
-    return _named(listener, work)
+    return named_after(listener, work)
 
 
 def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> ActionListener:
@@ -234,7 +234,7 @@ def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> A
         turn = Turn.of_action(body, context, client, respond, modal_title=modal_title)
         work(turn, action_value(action))
 
-    return _named(listener, work)
+    return named_after(listener, work)
 
 
 def form_listener(
@@ -254,11 +254,11 @@ def form_listener(
         turn = Turn.of_submission(body, context, client)
         work(turn, load_metadata(view.get("private_metadata")), form.value)
 
-    return _named(listener, work)
+    return named_after(listener, work)
 
 
-def _named(listener: L, work: Callable[..., None]) -> L:
-    """Name the listener after its work in Bolt's logs (not functools.wraps: Bolt would then read
+def named_after(listener: L, work: Callable[..., None]) -> L:
+    """`listener`, named after its work in Bolt's logs (not functools.wraps: Bolt would then read
     the work's parameters instead of the listener's)."""
     name = getattr(work, "__name__", "listener")
     listener.__name__ = name

@@ -23,7 +23,7 @@ from rosterbot.slack.blocks.availability import (
     day_summary_blocks,
     day_summary_text,
 )
-from rosterbot.slack.blocks.timeoff import notice
+from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.middleware import actor_of, services_of
 
 # <#C123|general> or <#C123> as Slack escapes a channel in a command's text; #general as typed.

@@ -35,13 +35,13 @@ from rosterbot.slack.blocks.timeoff import (
     BlockDicts,
     MemberChoice,
     deny_modal,
-    help_blocks,
     notice,
     notice_modal,
     pending_blocks,
     period_text,
     request_list_blocks,
     request_modal,
+    timeoff_help_blocks,
 )
 from rosterbot.slack.home import publish_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
@@ -373,7 +373,7 @@ def timeoff_cancel(turn: Turn, rest: str) -> None:
 
 def timeoff_help(turn: Turn, rest: str, *, unknown: str = "") -> None:
     intro = f"I don't know `/timeoff {escape_mrkdwn(unknown)}`. Here is what I can do:" if unknown else ""
-    turn.say("How to use /timeoff", help_blocks(intro))
+    turn.say("How to use /timeoff", timeoff_help_blocks(intro))
 
 
 SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {

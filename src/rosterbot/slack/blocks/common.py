@@ -1,5 +1,5 @@
-"""Small Block Kit builders the team and position features share: sections, help, a notice, a
-choice among matches, a confirmation, paging buttons, and modals that only say something.
+"""Small Block Kit builders the features share: sections, help, a notice, a choice among matches,
+a confirmation, a page of a list and its paging buttons, forms, and modals that only say something.
 
 Everything is made with `slack_sdk.models` and turned into dicts with `to_dict()`, which checks
 Slack's limits (button text 75 characters, value 2000, 25 elements an actions block, 100 blocks
@@ -8,9 +8,9 @@ and a 24-character title a modal); `message` checks the 50 blocks a message may 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 from rosterbot.slack.blocks import MAX_HEADER_CHARS, MAX_MESSAGE_BLOCKS, MAX_SECTION_CHARS, clip
 
 BlockDicts = list[dict[str, Any]]
+T = TypeVar("T")
 
 BUTTON_TEXT_MAX = 75
 MODAL_TITLE_MAX = 24
@@ -34,12 +35,16 @@ MAX_CHOICES = 25  # one actions block
 LOADING_TEXT = ":hourglass_flowing_sand: Loading…"
 
 
-def section(text: str, *, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS)), block_id=block_id)
+def section(
+    text: str, *, block_id: str | None = None, accessory: ButtonElement | None = None
+) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS)), block_id=block_id, accessory=accessory
+    )
 
 
-def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_CHARS)))
+def header(text: str, *, block_id: str | None = None) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_CHARS), emoji=True), block_id=block_id)
 
 
 def context(text: str) -> ContextBlock:
@@ -81,10 +86,14 @@ def chunk_lines(lines: Iterable[str], max_chars: int = MAX_SECTION_CHARS) -> lis
     return chunks
 
 
-def help_blocks(title: str, usage: Sequence[tuple[str, str]], footer: str = "") -> BlockDicts:
-    """A help message: `usage` is (command, what it does) pairs."""
+def help_blocks(
+    title: str, usage: Sequence[tuple[str, str]], footer: str = "", *, intro: str = ""
+) -> BlockDicts:
+    """A help message: `usage` is (command, what it does) pairs; `intro` comes under the title."""
     lines = [f"`{command}` — {what}" for command, what in usage]
     blocks: list[Block] = [header(title)]
+    if intro:
+        blocks.append(section(intro))
     blocks.extend(section(chunk) for chunk in chunk_lines(lines))
     if footer:
         blocks.append(context(footer))
@@ -124,30 +133,68 @@ def confirmation_blocks(
     return message(blocks)
 
 
-def pager_block(
-    page: int, pages: int, *, action_id: str, block_id: str, value_for: Any
-) -> ActionsBlock | None:
-    """Previous / Next buttons (`{action_id}_prev`, `{action_id}_next`); None with one page.
-    `value_for(page) -> str` gives the value a button sends."""
-    if pages <= 1:
-        return None
-    elements: list[ButtonElement] = []
-    if page > 1:
-        elements.append(button("◀ Previous", f"{action_id}_prev", value_for(page - 1)))
-    if page < pages:
-        elements.append(button("Next ▶", f"{action_id}_next", value_for(page + 1)))
-    return ActionsBlock(block_id=block_id, elements=elements)
+# ---- a page of a list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage:
+    text: str  # the notification text
+    blocks: BlockDicts
 
 
 def pages_of(count: int, page_size: int) -> int:
     return max(1, -(-count // page_size))
 
 
-# ---- modals that only say something ----------------------------------------------------------------
+def page_of(items: Sequence[T], page: int, page_size: int) -> tuple[Sequence[T], int, int]:
+    """The items on `page` (taken within 1..pages, so a stale button still shows a page), the page
+    shown, and how many pages there are."""
+    pages = pages_of(len(items), page_size)
+    page = min(max(page, 1), pages)
+    return items[(page - 1) * page_size : page * page_size], page, pages
+
+
+def pager_blocks(
+    page: int, pages: int, *, action_id: str, block_id: str, value_for: Callable[[int], str]
+) -> list[Block]:
+    """Previous / Next buttons (`{action_id}_prev`, `{action_id}_next`); none with one page.
+    `value_for(page)` gives the value a button sends."""
+    if pages <= 1:
+        return []
+    elements: list[ButtonElement] = []
+    if page > 1:
+        elements.append(button("◀ Previous", f"{action_id}_prev", value_for(page - 1)))
+    if page < pages:
+        elements.append(button("Next ▶", f"{action_id}_next", value_for(page + 1)))
+    return [ActionsBlock(block_id=block_id, elements=elements)]
+
+
+# ---- modals ----------------------------------------------------------------------------------------
 
 
 def modal_title(text: str) -> PlainTextObject:
     return PlainTextObject(text=clip(text, MODAL_TITLE_MAX))
+
+
+def form_view(
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    callback_id: str,
+    submit: str,
+    metadata: str,
+    close: str = "Cancel",
+) -> dict[str, Any]:
+    """A modal form: `submit` and `close` name its buttons; `metadata` comes back on submission."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=modal_title(title),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text=close),
+        blocks=list(blocks),
+        private_metadata=metadata or None,
+    ).to_dict()
 
 
 def loading_view(title: str, callback_id: str) -> dict[str, Any]:

@@ -16,16 +16,8 @@ from rosterbot.domain.permissions import NOT_LINKED_REASON
 from rosterbot.domain.roles import Actor
 from rosterbot.services.timeoff import TimeOffView
 from rosterbot.slack.blocks import MAX_MODAL_BLOCKS, escape_mrkdwn
-from rosterbot.slack.blocks.timeoff import (
-    button,
-    cancel_button,
-    context,
-    decide_buttons,
-    header,
-    may_cancel,
-    request_line,
-    section,
-)
+from rosterbot.slack.blocks.common import button, context, header, section
+from rosterbot.slack.blocks.timeoff import own_request_section, queued_request_blocks
 from rosterbot.slack.ids import ActionId, BlockId
 
 MAX_OWN = 30  # the member's own requests shown; the queue gets the rest of the 100 blocks
@@ -66,9 +58,7 @@ def home_view(
     if not own:
         blocks.append(context("Nothing planned. Ask for time off with the button above or `/timeoff`."))
     approver = queue is not None
-    for request in own[:own_room]:
-        accessory = cancel_button(request) if may_cancel(request, now=now, approver=approver) else None
-        blocks.append(section(request_line(request, with_member=False), accessory=accessory))
+    blocks += [own_request_section(request, now=now, approver=approver) for request in own[:own_room]]
     if len(own) > own_room:
         blocks.append(context(f"…and {len(own) - own_room} more: see `/timeoff list`."))
 
@@ -79,8 +69,7 @@ def home_view(
             blocks.append(context("Nothing is waiting for a decision."))
         room = max(0, (max_blocks - len(blocks) - 1) // 2)
         for request in queue[:room]:
-            blocks.append(section(request_line(request, with_member=True)))
-            blocks.append(decide_buttons(request, block_id=f"{BlockId.TIMEOFF_DECIDE.value}_{request.id}"))
+            blocks += queued_request_blocks(request)
         if len(queue) > room:
             blocks.append(context(f"…and {len(queue) - room} more: see `/timeoff pending`."))
     return _home(blocks, max_blocks)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,7 +15,6 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     StaticMultiSelectElement,
 )
-from slack_sdk.models.views import View
 
 from rosterbot.api.models import Position, TeamMember
 from rosterbot.services.positions import DESCRIPTION_MAX, TITLE_MAX
@@ -24,17 +22,18 @@ from rosterbot.slack.blocks import clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,
     Choice,
+    ListPage,
     button,
     choice_blocks,
     chunk_lines,
     confirmation_blocks,
     context,
+    form_view,
     header,
     help_blocks,
     message,
-    modal_title,
-    pager_block,
-    pages_of,
+    page_of,
+    pager_blocks,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
@@ -68,12 +67,6 @@ def salons_text(salon_ids: Sequence[int]) -> str:
 # ---- the list ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ListPage:
-    text: str
-    blocks: BlockDicts
-
-
 def list_page_value(page: int) -> str:
     return json.dumps({"page": page}, separators=(",", ":"))
 
@@ -90,9 +83,7 @@ def position_line(position: Position) -> str:
 def position_list_page(
     positions: Sequence[Position], *, page: int = 1, page_size: int = PAGE_SIZE
 ) -> ListPage:
-    pages = pages_of(len(positions), page_size)
-    page = min(max(page, 1), pages)
-    shown = positions[(page - 1) * page_size : page * page_size]
+    shown, page, pages = page_of(positions, page, page_size)
     count = len(positions)
     blocks: list[Block] = [header(f"Positions · {count}")]
     if not positions:
@@ -103,15 +94,13 @@ def position_list_page(
     blocks.extend(section(chunk) for chunk in chunk_lines(position_line(p) for p in shown))
     if pages > 1:
         blocks.append(context(f"Page {page} of {pages}"))
-    pager = pager_block(
+    blocks += pager_blocks(
         page,
         pages,
         action_id=ActionId.POSITION_LIST_PAGE,
         block_id=BlockId.POSITION_LIST_NAV,
         value_for=list_page_value,
     )
-    if pager is not None:
-        blocks.append(pager)
     return ListPage(f"{count} position{'s' if count != 1 else ''}", message(blocks))
 
 
@@ -218,12 +207,10 @@ def position_form_view(
             )
         )
     editing = position is not None
-    return View(
-        type="modal",
+    return form_view(
+        "Edit position" if editing else "Add position",
+        blocks,
         callback_id=CallbackId.POSITION_EDIT if editing else CallbackId.POSITION_ADD,
-        title=modal_title("Edit position" if editing else "Add position"),
-        submit=PlainTextObject(text="Save" if editing else "Add"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-        private_metadata=metadata,
-    ).to_dict()
+        submit="Save" if editing else "Add",
+        metadata=metadata,
+    )

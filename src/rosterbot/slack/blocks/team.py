@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -23,7 +22,6 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from rosterbot.api.models import TeamMember
 from rosterbot.domain.roles import Actor, Role
@@ -31,17 +29,18 @@ from rosterbot.slack.blocks import clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,
     Choice,
+    ListPage,
     button,
     choice_blocks,
     chunk_lines,
     confirmation_blocks,
     context,
+    form_view,
     header,
     help_blocks,
     message,
-    modal_title,
-    pager_block,
-    pages_of,
+    page_of,
+    pager_blocks,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
@@ -90,19 +89,10 @@ def member_label(member: TeamMember) -> str:
 
 
 def team_help_blocks(intro: str = "") -> BlockDicts:
-    blocks = help_blocks("/team", TEAM_USAGE, TEAM_HELP_FOOTER)
-    if intro:
-        blocks.insert(1, section(intro).to_dict())
-    return blocks
+    return help_blocks("/team", TEAM_USAGE, TEAM_HELP_FOOTER, intro=intro)
 
 
 # ---- the list ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ListPage:
-    text: str  # the notification text
-    blocks: BlockDicts
 
 
 def list_page_value(scope: str, page: int) -> str:
@@ -130,9 +120,7 @@ def team_list_page(
     """One page of the team, grouped by role (owners, admins, staff), each with their position.
     `positions`: member id -> position title. `scope`: "active", "all" or "inactive"."""
     ordered = sorted(members, key=lambda m: ROLE_ORDER.index(m.role))  # stable: names stay sorted
-    pages = pages_of(len(ordered), page_size)
-    page = min(max(page, 1), pages)
-    shown = ordered[(page - 1) * page_size : page * page_size]
+    shown, page, pages = page_of(ordered, page, page_size)
     title = SCOPE_TITLES.get(scope, "Team")
     blocks: list[Block] = [header(f"{title} · {len(ordered)} member{'s' if len(ordered) != 1 else ''}")]
     if not ordered:
@@ -148,15 +136,13 @@ def team_list_page(
     if pages > 1:
         first, last = (page - 1) * page_size + 1, (page - 1) * page_size + len(shown)
         blocks.append(context(f"Page {page} of {pages} · members {first}–{last} of {len(ordered)}"))
-    pager = pager_block(
+    blocks += pager_blocks(
         page,
         pages,
         action_id=ActionId.TEAM_LIST_PAGE,
         block_id=BlockId.TEAM_LIST_NAV,
         value_for=lambda p: list_page_value(scope, p),
     )
-    if pager is not None:
-        blocks.append(pager)
     text = f"{title}: {len(ordered)} members" + (f" (page {page} of {pages})" if pages > 1 else "")
     return ListPage(text, message(blocks))
 
@@ -302,12 +288,10 @@ def member_form_view(
                 ),
             )
         )
-    return View(
-        type="modal",
+    return form_view(
+        "Edit team member" if editing else "Add team member",
+        blocks,
         callback_id=CallbackId.TEAM_EDIT_MEMBER if editing else CallbackId.TEAM_ADD_MEMBER,
-        title=modal_title("Edit team member" if editing else "Add team member"),
-        submit=PlainTextObject(text="Save" if editing else "Add"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-        private_metadata=metadata,
-    ).to_dict()
+        submit="Save" if editing else "Add",
+        metadata=metadata,
+    )

@@ -17,39 +17,35 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DatePickerElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
     TimePickerElement,
 )
-from slack_sdk.models.views import View
 
 from rosterbot.domain.dates import format_day
 from rosterbot.services.timeoff import MAX_REASON, TimeOffView
-from rosterbot.slack.blocks import (
-    MAX_HEADER_CHARS,
-    MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_CHARS,
-    clip,
-    escape_mrkdwn,
+from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS, clip, escape_mrkdwn
+from rosterbot.slack.blocks.common import (
+    BlockDicts,
+    button,
+    context,
+    form_view,
+    header,
+    help_blocks,
+    message,
+    notice,
+    notice_view,
+    section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 
-BlockDicts = list[dict[str, Any]]
-
 PENDING, APPROVED, DENIED, CANCELLED = "pending", "approved", "denied", "cancelled"
 ALL_DAY, PART_DAY = "all_day", "part_day"
-MODAL_TITLE_MAX = 24
-BUTTON_TEXT_MAX = 75
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a static select
 MAX_LISTED = 40  # requests in one message: a section each, within the 50 blocks
 STATUS_ICONS = {
@@ -72,56 +68,15 @@ HELP_USAGE: tuple[tuple[str, str], ...] = (
     ("/timeoff pending", "owners and admins: requests waiting for a decision, with Approve and Deny"),
     ("/timeoff help", "this help"),
 )
+HELP_FOOTER = "See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."
 
 
 # ---- small parts --------------------------------------------------------------------------------
 
 
-def section(
-    text: str, *, block_id: str | None = None, accessory: ButtonElement | None = None
-) -> SectionBlock:
-    return SectionBlock(
-        text=MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS)), block_id=block_id, accessory=accessory
-    )
-
-
-def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS))])
-
-
-def header(text: str, *, block_id: str | None = None) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_CHARS), emoji=True), block_id=block_id)
-
-
-def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=PlainTextObject(text=clip(text, BUTTON_TEXT_MAX)), action_id=action_id, value=value, style=style
-    )
-
-
-def dicts(blocks: Sequence[Block], *, limit: int = MAX_MESSAGE_BLOCKS) -> BlockDicts:
-    if len(blocks) > limit:
-        raise ValueError(f"at most {limit} blocks, not {len(blocks)}")
-    return [block.to_dict() for block in blocks]
-
-
-def notice(text: str) -> BlockDicts:
-    return dicts([section(text)])
-
-
-def modal_title(text: str) -> PlainTextObject:
-    return PlainTextObject(text=clip(text, MODAL_TITLE_MAX))
-
-
 def notice_modal(title: str, text: str) -> dict[str, Any]:
     """A modal that only says `text` (a refusal, or a request decided by someone else)."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.TIMEOFF_NOTICE.value,
-        title=modal_title(title),
-        close=PlainTextObject(text="Close"),
-        blocks=[section(text)],
-    ).to_dict()
+    return notice_view(title, [section(text)], CallbackId.TIMEOFF_NOTICE.value)
 
 
 def when_decided(request: TimeOffView) -> str:
@@ -288,38 +243,36 @@ def request_modal(
             ),
         ]
     )
-    return View(
-        type="modal",
+    return form_view(
+        "Request time off",
+        blocks,
         callback_id=CallbackId.TIMEOFF_REQUEST.value,
-        title=modal_title("Request time off"),
-        submit=PlainTextObject(text="Send request"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=metadata or None,
-        blocks=blocks,
-    ).to_dict()
+        submit="Send request",
+        metadata=metadata,
+    )
 
 
 def deny_modal(request: TimeOffView, *, metadata: str) -> dict[str, Any]:
     """Asks the approver why (required): the member reads it."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.TIMEOFF_DENY.value,
-        title=modal_title("Deny time off"),
-        submit=PlainTextObject(text="Deny"),
-        close=PlainTextObject(text="Back"),
-        private_metadata=metadata,
-        blocks=[
-            section(request_summary(request)),
-            InputBlock(
-                block_id=BlockId.TIMEOFF_NOTE.value,
-                label="Why?",
-                hint=f"{request.member_name} will read this.",
-                element=PlainTextInputElement(
-                    action_id=ActionId.TIMEOFF_FIELD.value, multiline=True, max_length=MAX_REASON
-                ),
+    blocks: list[Block] = [
+        section(request_summary(request)),
+        InputBlock(
+            block_id=BlockId.TIMEOFF_NOTE.value,
+            label="Why?",
+            hint=f"{request.member_name} will read this.",
+            element=PlainTextInputElement(
+                action_id=ActionId.TIMEOFF_FIELD.value, multiline=True, max_length=MAX_REASON
             ),
-        ],
-    ).to_dict()
+        ),
+    ]
+    return form_view(
+        "Deny time off",
+        blocks,
+        callback_id=CallbackId.TIMEOFF_DENY.value,
+        submit="Deny",
+        close="Back",
+        metadata=metadata,
+    )
 
 
 # ---- the approvals channel ---------------------------------------------------------------------
@@ -348,7 +301,7 @@ def approval_message(request: TimeOffView, coverage_lines: Sequence[str] = ()) -
         f"Time off request #{request.id} from {request.member_name}: "
         f"{period_text(request)} ({status_word(request)})"
     )
-    return text, dicts(blocks)
+    return text, message(blocks)
 
 
 def reminder_message(request: TimeOffView) -> tuple[str, BlockDicts]:
@@ -360,7 +313,7 @@ def reminder_message(request: TimeOffView) -> tuple[str, BlockDicts]:
         section(f":bell: Still waiting for a decision:\n{request_summary(request)}"),
         decide_buttons(request, block_id=f"{BlockId.TIMEOFF_DECIDE.value}_{request.id}"),
     ]
-    return text, dicts(blocks)
+    return text, message(blocks)
 
 
 def failure_message(what: str) -> tuple[str, BlockDicts]:
@@ -387,13 +340,13 @@ def decision_message(
     else:
         text = f"{whose} time off request for {period_text(request)} is {status_word(request)}."
         icon = STATUS_ICONS.get(request.status, "")
-    return text, dicts([section(f"{icon} {escape_mrkdwn(text)}"), context(f"Request #{request.id}")])
+    return text, message([section(f"{icon} {escape_mrkdwn(text)}"), context(f"Request #{request.id}")])
 
 
 def team_post(request: TimeOffView) -> tuple[str, BlockDicts]:
     """The team channel's note: who is away when (no reason: the channel is the whole team)."""
     text = f"{request.member_name} will be away {period_text(request)}."
-    return text, dicts(
+    return text, message(
         [section(f":palm_tree: *{escape_mrkdwn(request.member_name)}* will be away {period_text(request)}.")]
     )
 
@@ -403,7 +356,7 @@ def team_post_cancelled(request: TimeOffView) -> tuple[str, BlockDicts]:
         f"{request.member_name} will not be away {period_text(request)} after all: "
         "the time off was cancelled."
     )
-    return text, dicts(
+    return text, message(
         [
             section(
                 f"~{escape_mrkdwn(request.member_name)} will be away {period_text(request)}.~\n"
@@ -418,7 +371,7 @@ def cancelled_message(
 ) -> tuple[str, BlockDicts]:
     whose = "Your" if to_member else f"{request.member_name}'s"
     text = f"{whose} time off {period_text(request)} was cancelled by <@{cancelled_by_slack_user_id}>."
-    return text, dicts([section(f":no_entry_sign: {text}"), context(f"Request #{request.id}")])
+    return text, message([section(f":no_entry_sign: {text}"), context(f"Request #{request.id}")])
 
 
 # ---- lists -------------------------------------------------------------------------------------
@@ -437,6 +390,20 @@ def request_line(request: TimeOffView, *, with_member: bool) -> str:
     return f"*#{request.id}* · {who}{period_text(request)}\n{status_text(request)}{reason}"
 
 
+def own_request_section(request: TimeOffView, *, now: datetime, approver: bool) -> SectionBlock:
+    """One of the member's own requests, with Cancel while they may still cancel it."""
+    accessory = cancel_button(request) if may_cancel(request, now=now, approver=approver) else None
+    return section(request_line(request, with_member=False), accessory=accessory)
+
+
+def queued_request_blocks(request: TimeOffView) -> list[Block]:
+    """A request waiting for a decision, with its own Approve and Deny (the block id names it)."""
+    return [
+        section(request_line(request, with_member=True)),
+        decide_buttons(request, block_id=f"{BlockId.TIMEOFF_DECIDE.value}_{request.id}"),
+    ]
+
+
 def request_list_blocks(
     requests: Sequence[TimeOffView], *, now: datetime, approver: bool, note: str = ""
 ) -> tuple[str, BlockDicts]:
@@ -447,14 +414,12 @@ def request_list_blocks(
     if not requests:
         blocks.append(section("You have no time-off requests. Ask for time off with `/timeoff`."))
     shown = requests[:MAX_LISTED]
-    for request in shown:
-        accessory = cancel_button(request) if may_cancel(request, now=now, approver=approver) else None
-        blocks.append(section(request_line(request, with_member=False), accessory=accessory))
+    blocks += [own_request_section(request, now=now, approver=approver) for request in shown]
     if len(requests) > len(shown):
         blocks.append(context(f"…and {len(requests) - len(shown)} older requests."))
     if not approver and any(r.status == APPROVED and r.starts_at > now for r in shown):
         blocks.append(context("To cancel approved time off, ask an owner or admin."))
-    return f"Your time off: {len(requests)} requests.", dicts(blocks)
+    return f"Your time off: {len(requests)} requests.", message(blocks)
 
 
 def pending_blocks(requests: Sequence[TimeOffView], *, note: str = "") -> tuple[str, BlockDicts]:
@@ -468,21 +433,11 @@ def pending_blocks(requests: Sequence[TimeOffView], *, note: str = "") -> tuple[
     room = (MAX_MESSAGE_BLOCKS - len(blocks) - 1) // per_request
     shown = requests[:room]
     for request in shown:
-        blocks.append(section(request_line(request, with_member=True)))
-        blocks.append(decide_buttons(request, block_id=f"{BlockId.TIMEOFF_DECIDE.value}_{request.id}"))
+        blocks += queued_request_blocks(request)
     if len(requests) > len(shown):
         blocks.append(context(f"…and {len(requests) - len(shown)} more. Decide these first."))
-    return f"{len(requests)} time-off requests waiting for a decision.", dicts(blocks)
+    return f"{len(requests)} time-off requests waiting for a decision.", message(blocks)
 
 
-def help_blocks(intro: str = "") -> BlockDicts:
-    blocks: list[Block] = [header("Time off")]
-    if intro:
-        blocks.append(section(intro))
-    blocks.append(section("\n".join(f"`{usage}` — {what}" for usage, what in HELP_USAGE)))
-    blocks.append(context("See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."))
-    return dicts(blocks)
-
-
-def divider() -> DividerBlock:
-    return DividerBlock()
+def timeoff_help_blocks(intro: str = "") -> BlockDicts:
+    return help_blocks("Time off", HELP_USAGE, HELP_FOOTER, intro=intro)

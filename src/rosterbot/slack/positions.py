@@ -32,9 +32,15 @@ from rosterbot.slack.parsing import (
     dump_metadata,
     plain_reference,
     position_form,
-    split_subcommand,
 )
-from rosterbot.slack.turn import Turn, action_listener, command_listener, form_listener, require
+from rosterbot.slack.turn import (
+    Turn,
+    action_listener,
+    command_listener,
+    dispatch,
+    form_listener,
+    require,
+)
 
 MODAL_TITLE = "Positions"
 
@@ -97,15 +103,8 @@ def position_add(turn: Turn, rest: str) -> None:
 
 
 def fill_add_position(turn: Turn) -> None:
-    actor = turn.actor
-    require(actor, Operation.POSITION_CREATE)
-    salons = known_salon_ids(turn, turn.services.positions.list(actor))
-    view = position_form_view(
-        salon_ids=salons,
-        selected_salon_ids=turn.services.positions.default_salon_ids,
-        metadata=dump_metadata(channel_id=turn.channel_id),
-    )
-    turn.fill_modal(view)
+    require(turn.actor, Operation.POSITION_CREATE)
+    fill_position_form(turn, None)
 
 
 def position_edit(turn: Turn, rest: str) -> None:
@@ -114,16 +113,19 @@ def position_edit(turn: Turn, rest: str) -> None:
 
 
 def fill_edit_position(turn: Turn, rest: str) -> None:
-    actor = turn.actor
-    require(actor, Operation.POSITION_EDIT)
+    require(turn.actor, Operation.POSITION_EDIT)
     position = find_position(turn, rest, lambda p: f"edit #{p.id}", usage="/position edit <position>")
-    if position is None:
-        return
-    salons = known_salon_ids(turn, turn.services.positions.list(actor))
+    if position is not None:
+        fill_position_form(turn, position)
+
+
+def fill_position_form(turn: Turn, position: Position | None) -> None:
+    """The add form (no `position`: the company's locations chosen) or the edit form."""
+    positions = turn.services.positions
     view = position_form_view(
-        salon_ids=salons,
-        selected_salon_ids=position.salon_ids,
-        metadata=dump_metadata(position_id=position.id, channel_id=turn.channel_id),
+        salon_ids=known_salon_ids(turn, positions.list(turn.actor)),
+        selected_salon_ids=position.salon_ids if position else positions.default_salon_ids,
+        metadata=dump_metadata(position_id=position.id if position else None, channel_id=turn.channel_id),
         position=position,
     )
     turn.fill_modal(view)
@@ -160,12 +162,7 @@ SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
 
 def run_position(turn: Turn, text: str) -> None:
     """Dispatch `/position <text>` (typed, or continued by a click)."""
-    subcommand, rest = split_subcommand(text)
-    handler = SUBCOMMANDS.get(subcommand)
-    if handler is None:
-        position_help(turn, rest, unknown=subcommand)
-        return
-    handler(turn, rest)
+    dispatch(turn, text, SUBCOMMANDS, position_help)
 
 
 # ---- what the buttons and forms continue with (listeners: `rosterbot.slack.turn`) -----------------

@@ -50,10 +50,16 @@ from rosterbot.slack.parsing import (
     member_form,
     mentioned_user,
     plain_reference,
-    split_subcommand,
     two_part_splits,
 )
-from rosterbot.slack.turn import Turn, action_listener, command_listener, form_listener, require
+from rosterbot.slack.turn import (
+    Turn,
+    action_listener,
+    command_listener,
+    dispatch,
+    form_listener,
+    require,
+)
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -95,22 +101,31 @@ def not_linked_text(slack_user_id: str) -> str:
     )
 
 
+def member_reference(turn: Turn, reference: str) -> str | None:
+    """`reference` with a mention turned into the member's id (`#12`), or None after telling the
+    user that the mentioned Slack user is not linked."""
+    slack_user = mentioned_user(reference)
+    if slack_user is None:
+        return reference
+    member_id = member_of_slack_user(turn, slack_user)
+    if member_id is None:
+        turn.say(not_linked_text(slack_user))
+        return None
+    return f"#{member_id}"
+
+
 def find_member(
     turn: Turn, text: str, continuation: Callable[[TeamMember], str], *, usage: str
 ) -> TeamMember | None:
     """The one member `text` names, or None after telling the user (no match, or a choice among
     several whose buttons continue with `continuation(member)`)."""
-    reference = plain_reference(text)
-    if not reference:
+    typed = plain_reference(text)
+    if not typed:
         turn.say(f"Name a member: `{usage}` (a mention, an id like `#12`, an e-mail or a name).")
         return None
-    slack_user = mentioned_user(reference)
-    if slack_user is not None:
-        member_id = member_of_slack_user(turn, slack_user)
-        if member_id is None:
-            turn.say(not_linked_text(slack_user))
-            return None
-        reference = f"#{member_id}"
+    reference = member_reference(turn, typed)
+    if reference is None:
+        return None
     matches = turn.services.team.find(turn.actor, reference)
     if not matches:
         turn.say(f"No team member matches “{escape_mrkdwn(reference)}”. See `/team list all`.")
@@ -293,15 +308,8 @@ def team_position(turn: Turn, rest: str) -> None:
 
 
 def _members_named(turn: Turn, team: Sequence[TeamMember], text: str) -> list[TeamMember] | None:
-    reference = plain_reference(text)
-    slack_user = mentioned_user(reference)
-    if slack_user is not None:
-        member_id = member_of_slack_user(turn, slack_user)
-        if member_id is None:
-            turn.say(not_linked_text(slack_user))
-            return None
-        reference = f"#{member_id}"
-    return match_members(list(team), reference)
+    reference = member_reference(turn, plain_reference(text))
+    return None if reference is None else match_members(list(team), reference)
 
 
 def _score(candidate: tuple[list[TeamMember], list[Position] | None, str, str]) -> tuple[int, int]:
@@ -377,12 +385,7 @@ SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
 
 def run_team(turn: Turn, text: str) -> None:
     """Dispatch `/team <text>` (typed, or continued by a click)."""
-    subcommand, rest = split_subcommand(text)
-    handler = SUBCOMMANDS.get(subcommand)
-    if handler is None:
-        team_help(turn, rest, unknown=subcommand)
-        return
-    handler(turn, rest)
+    dispatch(turn, text, SUBCOMMANDS, team_help)
 
 
 # ---- what the buttons and forms continue with (listeners: `rosterbot.slack.turn`) -----------------

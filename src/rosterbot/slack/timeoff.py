@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -52,14 +53,14 @@ from rosterbot.slack.parsing import (
     dump_metadata,
     load_metadata,
     option_value,
-    split_subcommand,
     text_value,
 )
 from rosterbot.slack.turn import (
-    ActionListener,
+    Subcommand,
     Turn,
-    action_value,
+    action_listener,
     command_listener,
+    dispatch,
     named_after,
     require,
     tell_user,
@@ -217,9 +218,8 @@ class Click:
     in_list: str | None  # BlockId.TIMEOFF_LIST or TIMEOFF_PENDING when the click was in one
 
     @classmethod
-    def of(
-        cls, body: Mapping[str, Any], context: BoltContext, client: WebClient, respond: Respond | None
-    ) -> Click:
+    def of(cls, turn: Turn) -> Click:
+        body = turn.body
         container = body.get("container") or {}
         in_home = container.get("type") == "view" and (body.get("view") or {}).get("type") == "home"
         blocks = (body.get("message") or {}).get("blocks") or []
@@ -229,7 +229,7 @@ class Click:
         )
         if in_list is None and container.get("is_ephemeral"):
             in_list = ""  # an ephemeral list whose blocks Slack did not send: the action decides which
-        turn = replace(Turn.of_action(body, context, client, respond), replace=False)
+        turn.replace = False  # a shared message (the approvals post) stays as the worker edits it
         return cls(turn=turn, response_url=body.get("response_url"), in_home=in_home, in_list=in_list)
 
     def answer(self, text: str, *, refresh: str) -> None:
@@ -258,21 +258,13 @@ def list_for(services: Services, actor: Actor, which: str, *, note: str = "") ->
 # ---- buttons (the request id is their value) --------------------------------------------------
 
 
-def click_listener(work: Callable[[Click, int], None]) -> ActionListener:
-    """A button's listener: ack, then `work(click, the request id)`."""
+def on_request(work: Callable[[Click, int], None]) -> Callable[[Turn, str], None]:
+    """`work(click, the request id)` for a button whose value is the request's id."""
 
-    def listener(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: BoltContext,
-        client: WebClient,
-        respond: Respond | None,
-    ) -> None:
-        ack()
-        work(Click.of(body, context, client, respond), int(action_value(action) or "0"))
+    def run(turn: Turn, value: str) -> None:
+        work(Click.of(turn), int(value or "0"))
 
-    return named_after(listener, work)
+    return named_after(run, work)
 
 
 def approve(click: Click, request_id: int) -> None:
@@ -376,35 +368,32 @@ def timeoff_help(turn: Turn, rest: str, *, unknown: str = "") -> None:
     turn.say("How to use /timeoff", timeoff_help_blocks(intro))
 
 
-SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
+def request_form(turn: Turn, rest: str) -> None:
+    open_request_modal(turn.client, str(turn.trigger_id), turn.context, channel_id=turn.channel_id)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "": request_form,
+    "request": request_form,
+    "new": request_form,
     "list": timeoff_list,
     "pending": timeoff_pending,
     "cancel": timeoff_cancel,
     "help": timeoff_help,
 }
-FORM_WORDS = frozenset({"", "request", "new"})
 
 
 def run_timeoff(turn: Turn, text: str) -> None:
     """Dispatch `/timeoff <text>`: no words (or "request", "new") open the form."""
-    subcommand, rest = split_subcommand(text)
-    if subcommand in FORM_WORDS:
-        open_request_modal(
-            turn.client, str(turn.body["trigger_id"]), turn.context, channel_id=turn.channel_id
-        )
-        return
-    handler = SUBCOMMANDS.get(subcommand)
-    if handler is None:
-        timeoff_help(turn, rest, unknown=subcommand)
-        return
-    handler(turn, rest)
+    dispatch(turn, text, SUBCOMMANDS, timeoff_help)
 
 
 def register(app: App) -> None:
+    on_click = partial(action_listener, modal_title=FORM_TITLE)
     app.command("/timeoff")(command_listener(run_timeoff, modal_title=FORM_TITLE))
     app.view(CallbackId.TIMEOFF_REQUEST.value)(request_submitted)
     app.view(CallbackId.TIMEOFF_DENY.value)(deny_submitted)
-    app.action(ActionId.TIMEOFF_APPROVE.value)(click_listener(approve))
-    app.action(ActionId.TIMEOFF_DENY.value)(click_listener(open_deny_form))
-    app.action(ActionId.TIMEOFF_CANCEL.value)(click_listener(cancel))
+    app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
+    app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))
+    app.action(ActionId.TIMEOFF_CANCEL.value)(on_click(on_request(cancel)))
     app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)

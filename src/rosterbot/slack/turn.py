@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -25,7 +25,7 @@ from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, noti
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import CallbackId
 from rosterbot.slack.middleware import actor_of, services_of
-from rosterbot.slack.parsing import Form, StateValues, load_metadata
+from rosterbot.slack.parsing import Form, StateValues, load_metadata, split_subcommand
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -200,6 +200,25 @@ def action_value(action: Mapping[str, Any]) -> str:
     if isinstance(selected, Mapping):
         return str(selected.get("value") or "")
     return str(action.get("value") or "")
+
+
+# ---- a command's subcommands ----------------------------------------------------------------------
+
+Subcommand = Callable[[Turn, str], None]  # (turn, the words after the subcommand)
+
+
+class Help(Protocol):
+    def __call__(self, turn: Turn, rest: str, *, unknown: str = "") -> None: ...
+
+
+def dispatch(turn: Turn, text: str, subcommands: Mapping[str, Subcommand], help_: Help) -> None:
+    """Run the subcommand `text` starts with; an unknown one gets the help, saying it is unknown."""
+    subcommand, rest = split_subcommand(text)
+    handler = subcommands.get(subcommand)
+    if handler is None:
+        help_(turn, rest, unknown=subcommand)
+        return
+    handler(turn, rest)
 
 
 # ---- listeners: ack, then the work ------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Shared fixtures: a database for the whole run (SQLite, or PostgreSQL when
-ROSTERBOT_TEST_DATABASE_URL is set), migrated once, with every table emptied before each test."""
+ROSTERBOT_TEST_DATABASE_URL is set), migrated once, with every table emptied before each test; and
+`sandbox`, which starts the whole bot on loopback on that database."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -14,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from rosterbot.store.db import make_engine, make_session_factory
 from rosterbot.store.migrate import upgrade
 from rosterbot.store.models import Base
+
+if TYPE_CHECKING:
+    from rosterbot.sandbox import Sandbox
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +65,23 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as db_session:
         yield db_session
+
+
+@pytest.fixture(scope="module")
+def sandbox(database_url: str, _migrated_engine: Engine) -> Iterator[Callable[..., Sandbox]]:
+    """Start a `Sandbox` (the business API emulator, the Slack stand-in and the web app on
+    loopback) on the test database: `sandbox(timezone="Europe/Berlin")` overrides settings by field
+    name. Every one started is stopped after the module."""
+    from rosterbot.sandbox import Sandbox  # the whole app: only for the tests that use it
+
+    started: list[Sandbox] = []
+
+    def start(**settings: Any) -> Sandbox:
+        # The client's shared rate limit (5/s by default, for the live API) would only slow the tests.
+        box = Sandbox.start(database_url=database_url, settings={"api_rate_limit": 1000.0, **settings})
+        started.append(box)
+        return box
+
+    yield start
+    for box in started:
+        box.stop()

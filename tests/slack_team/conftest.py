@@ -6,7 +6,7 @@ Helpers send what a user does (signed, through `SlackWorkspace`) and wait for wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,11 +33,8 @@ WAIT = 5.0
 
 
 @pytest.fixture(scope="module")
-def _box(database_url: str, _migrated_engine: Engine) -> Iterator[Sandbox]:
-    # The client's shared rate limit (5/s by default, for the live API) would only slow the tests.
-    box = Sandbox.start(database_url=database_url, settings={"api_rate_limit": 1000.0})
-    yield box
-    box.stop()
+def _box(sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return sandbox()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ Helpers send what a user does (signed, through `SlackWorkspace`) and wait for wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from rosterbot.api.transport import RetryPolicy as ApiRetryPolicy
-from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
+from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.emulators.slack_api.state import ResponsePost
 from rosterbot.sandbox import Sandbox
 from rosterbot.services.outbox import RetryPolicy
@@ -37,13 +37,11 @@ QUICK_RETRIES = RetryPolicy(max_attempts=5, base_seconds=0.0, max_seconds=0.0, l
 
 
 @pytest.fixture(scope="module")
-def _box(database_url: str, _migrated_engine: Engine) -> Iterator[Sandbox]:
-    # The client's shared rate limit (5/s by default, for the live API) would only slow the tests.
-    box = Sandbox.start(database_url=database_url, settings={"api_rate_limit": 1000.0, "timezone": ZONE})
+def _box(sandbox: Callable[..., Sandbox]) -> Sandbox:
+    box = sandbox(timezone=ZONE)
     # An outage is meant to fail fast here: the client's own retries are tested in tests/api.
     box.services.api._transport._policy = ApiRetryPolicy(max_retries=0)
-    yield box
-    box.stop()
+    return box
 
 
 @pytest.fixture
@@ -224,3 +222,15 @@ def click(box: Sandbox, user: str, action_id: str, message: dict[str, Any]) -> s
     reply = box.slack.click(user, action_id, message=message)
     assert reply.status_code == 200
     return said(answer_after(box, before))
+
+
+def click_in_list(
+    box: Sandbox, user: str, action_id: str, listed: ResponsePost, **where: Any
+) -> ResponsePost:
+    """`user` clicks `action_id` in the ephemeral list `listed` (in the team channel); the app's
+    answer through the response_url. `where`: `block_id=` for a button that is in several blocks."""
+    before = len(box.slack_state.responses)
+    message = {"ts": box.slack_state.next_ts(), "blocks": listed.blocks}
+    reply = box.slack.click(user, action_id, message=message, channel=TEAM_CHANNEL_ID, **where)
+    assert reply.status_code == 200
+    return answer_after(box, before)

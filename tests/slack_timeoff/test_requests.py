@@ -25,9 +25,9 @@ from .conftest import (
     TARA_ID,
     WAIT,
     action_ids,
-    answer_after,
     approval_messages,
     click,
+    click_in_list,
     command,
     day,
     deliver,
@@ -196,14 +196,7 @@ def test_a_pending_request_cancelled_from_the_list_is_cancelled_and_its_approval
 
     listed = command(box, SAM, "/timeoff", "list")
     assert f"#{row.id}" in said(listed) and "Waiting for approval" in said(listed)
-    before = len(box.slack_state.responses)
-    box.slack.click(
-        SAM,
-        "timeoff_cancel",
-        message={"ts": box.slack_state.next_ts(), "blocks": listed.blocks},
-        channel=TEAM_CHANNEL_ID,
-    )
-    refreshed = answer_after(box, before)
+    refreshed = click_in_list(box, SAM, "timeoff_cancel", listed)
     assert refreshed.replace_original and "Cancelled Sam Stone's time off" in said(refreshed)
     assert "timeoff_cancel" not in action_ids(refreshed.blocks)
     assert stored(box)[-1].status == "cancelled"
@@ -299,15 +292,7 @@ def test_pending_lists_the_queue_for_approvers_and_refuses_staff(box: Sandbox) -
     assert text.index(f"#{first.id}") < text.index(f"#{second.id}")
     assert action_ids(queue.blocks).count("timeoff_approve") == 2
 
-    before = len(box.slack_state.responses)
-    box.slack.click(
-        ADMIN,
-        "timeoff_approve",
-        message={"ts": box.slack_state.next_ts(), "blocks": queue.blocks},
-        channel=TEAM_CHANNEL_ID,
-        block_id=f"timeoff_decide_{first.id}",
-    )
-    refreshed = answer_after(box, before)
+    refreshed = click_in_list(box, ADMIN, "timeoff_approve", queue, block_id=f"timeoff_decide_{first.id}")
     assert refreshed.replace_original and "Approved Sam Stone's time off" in said(refreshed)
     assert action_ids(refreshed.blocks).count("timeoff_approve") == 1
     assert stored(box)[0].status == requests.APPROVED

@@ -12,6 +12,7 @@ import importlib
 import logging
 import secrets
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -38,6 +39,13 @@ FEATURES: tuple[str, ...] = (
     "rosterbot.slack.home",
 )
 
+# Threads that run listeners, per process. Bolt runs a listener (ack included) on its listener
+# executor and the HTTP thread waits for the ack; with Bolt's default of 5, a sixth listener still
+# waiting on the business API (2 s a call, 5 calls a second) delays every later ack past Slack's
+# 3 s, and Bolt answers 404 while the command still runs later (bench/ack.py, BENCHMARKS.md).
+# Threads start only when needed, so an idle process keeps few.
+LISTENER_THREADS = 256
+
 
 def build_app(
     settings: Settings,
@@ -46,12 +54,14 @@ def build_app(
     client: WebClient | None = None,
     features: Iterable[str] = FEATURES,
     socket_mode: bool = False,
+    listener_threads: int = LISTENER_THREADS,
 ) -> App:
     """A Bolt app that verifies Slack's signatures with `settings.slack_signing_secret`, acks before
     it works (`process_before_response=False`), resolves the actor, drops repeated deliveries and
     turns errors into messages. `client`: the Web client (default `make_web_client(settings)`).
     `socket_mode`: the signing secret may be unset (Socket Mode requests are not signed; then a
-    random secret keeps the verification on, refusing every HTTP request)."""
+    random secret keeps the verification on, refusing every HTTP request). `listener_threads`: how
+    many listeners may run at once in this process (more wait, and so do their acks)."""
     if settings.slack_signing_secret is not None:
         signing_secret = settings.slack_signing_secret.get_secret_value()
     elif socket_mode:
@@ -69,6 +79,7 @@ def build_app(
         token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
     app.error(handle_error)
     for middleware in build_middleware(settings, services):

@@ -100,13 +100,9 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 def _emulator(settings: Settings, args: argparse.Namespace) -> int:
     from rosterbot.emulators.business_api import EmulatorConfig, serve
 
-    config = EmulatorConfig(
+    config = EmulatorConfig.for_settings(
+        settings,
         database_url=args.database,
-        company_id=settings.company_id,
-        partner_token=settings.partner_token.get_secret_value(),
-        user_token=settings.user_token.get_secret_value(),
-        session_cookie=settings.session_cookie.get_secret_value(),
-        session_cookie_name=settings.session_cookie_name,
         latency=args.latency,
         v1_style="live" if args.live_style else "seed",
     )

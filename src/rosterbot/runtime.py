@@ -63,13 +63,6 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
 def start_builtin_emulator(settings: Settings) -> RunningServer:
     from rosterbot.emulators.business_api import EmulatorConfig, start_emulator
 
-    config = EmulatorConfig(
-        database_url=settings.emulator_database_url,
-        company_id=settings.company_id,
-        partner_token=settings.partner_token.get_secret_value(),
-        user_token=settings.user_token.get_secret_value(),
-        session_cookie=settings.session_cookie.get_secret_value(),
-        session_cookie_name=settings.session_cookie_name,
-    )
+    config = EmulatorConfig.for_settings(settings)
     server, _state = start_emulator(config)
     return server

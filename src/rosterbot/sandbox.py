@@ -104,6 +104,28 @@ class Sandbox:
     ) -> None:
         self.stop()
 
+    def seed_demo_positions(self) -> int:
+        """Give the demo team their positions (emulators/demo.py) in rosterbot's store, once: the
+        business API has no position field, so the emulator's demo data cannot carry them.
+        Returns how many were assigned (0 when any assignment exists already)."""
+        from rosterbot.emulators.demo import DEMO_TEAM
+        from rosterbot.store import positions
+        from rosterbot.store.db import session_scope
+
+        services = self.runtime.services
+        with session_scope(services.session_factory) as session:
+            if positions.assignments(session):
+                return 0
+            member_ids = {m.email: m.id for m in self.api_state.members() if m.email}
+            position_ids = {p.title: p.id for p in self.api_state.positions()}
+            assigned = 0
+            for person in DEMO_TEAM:
+                member_id, position_id = member_ids.get(person.email), position_ids.get(person.position)
+                if member_id is not None and position_id is not None:
+                    positions.assign(session, member_id, position_id, assigned_by="demo")
+                    assigned += 1
+            return assigned
+
     # The worker (outbox, reminders, digests), in a thread of this process.
     def start_worker(self, poll_seconds: float = 0.2) -> None:
         from rosterbot.worker import run

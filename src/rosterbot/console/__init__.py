@@ -100,18 +100,13 @@ def start_console_sandbox(settings: Settings) -> Sandbox:
     from rosterbot.emulators.business_api import EmulatorConfig
     from rosterbot.sandbox import Sandbox
 
-    emulator = EmulatorConfig(
-        database_url=settings.emulator_database_url,
-        company_id=settings.company_id,
-        partner_token=settings.partner_token.get_secret_value(),
-        user_token=settings.user_token.get_secret_value(),
-        session_cookie=settings.session_cookie.get_secret_value(),
-        session_cookie_name=settings.session_cookie_name,
-    )
+    emulator = EmulatorConfig.for_settings(settings)
     overrides: dict[str, Any] = {
         name: getattr(settings, name) for name in type(settings).model_fields if name not in _SANDBOX_OWNED
     }
-    return Sandbox.start(database_url=settings.database_url, emulator=emulator, settings=overrides)
+    box = Sandbox.start(database_url=settings.database_url, emulator=emulator, settings=overrides)
+    box.seed_demo_positions()
+    return box
 
 
 def _quiet_logging() -> None:

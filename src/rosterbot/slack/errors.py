@@ -3,6 +3,8 @@ so no listener needs try/except.
 
 - `rosterbot.services.errors.ServiceError` (and subclasses): its `message`.
 - `rosterbot.api.errors.ApiError` (and subclasses): its `user_message`.
+- `slack_sdk.errors.SlackApiError` with a code in `SLACK_REFUSALS`: `SLACK_REFUSED`, logged plainly.
+- `rosterbot.slack.middleware.NoActor` (no user or team in the request): `NOBODY`, logged plainly.
 - Anything else: logged with its traceback, and the user reads `UNEXPECTED`.
 
 Where it goes: a view submission not yet acked gets `response_action: errors` under the input blocks
@@ -21,10 +23,12 @@ from typing import Any
 from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from rosterbot.api.errors import ApiError
 from rosterbot.services.errors import ServiceError
 from rosterbot.slack.ids import BlockId, CallbackId
+from rosterbot.slack.middleware import NoActor
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,38 @@ UNEXPECTED = (
     "Something went wrong on our side and I could not finish. "
     "Part of it may already be done, so please check before you try again."
 )
+NOBODY = "I could not tell who you are from what Slack sent, so I did nothing."
 MAX_ERROR_TEXT = 150  # what fits under an input without being cut
+
+
+# Slack refusing a call for reasons of the moment or of the workspace, not for a bug of ours (a
+# trigger that expired while the API was slow, a channel the bot is not in, Slack's own outage):
+# told plainly and logged without a traceback. Anything else (invalid_blocks...) is unexpected.
+SLACK_REFUSALS = frozenset(
+    {
+        "expired_trigger_id",
+        "exchanged_trigger_id",
+        "invalid_trigger_id",
+        "view_not_found",
+        "not_found",  # views.update of a modal the user closed meanwhile
+        "hash_conflict",
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "messages_tab_disabled",
+        "cannot_dm_bot",
+        "user_not_found",
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
+SLACK_REFUSED = (
+    "Slack did not let me finish that ({code}). "
+    "Part of it may already be done, so please check before you try again."
+)
 
 
 def user_message(error: BaseException) -> str:
@@ -43,6 +78,13 @@ def user_message(error: BaseException) -> str:
         return error.message
     if isinstance(error, ApiError):
         return error.user_message
+    if isinstance(error, NoActor):
+        log.warning("ignored a Slack request without a user or team")
+        return NOBODY
+    code = str(error.response.get("error") or "") if isinstance(error, SlackApiError) else ""
+    if code in SLACK_REFUSALS:
+        log.warning("Slack refused a call: %s", code)
+        return SLACK_REFUSED.format(code=code)
     log.error("unexpected error in a Slack listener", exc_info=error)
     return UNEXPECTED
 

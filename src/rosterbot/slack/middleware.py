@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 def build_middleware(settings: Settings, services: Services) -> list[Middleware]:
     return [
+        PayloadShape(),
         RequestContext(settings, services),
         DeliveryDedup(services.session_factory),
         ActorResolution(services),
@@ -52,27 +53,100 @@ def settings_of(context: BoltContext) -> Settings:
 
 def actor_of(context: BoltContext) -> Actor:
     """The actor behind the request, resolved once per request on first use (call it after ack);
-    raises LookupError for a request without a user."""
+    raises `NoActor` (a LookupError) for a request without a Slack user and team."""
     actor = context.get("actor")
     if actor is None and callable(context.get("resolve_actor")):
         actor = context["actor"] = context["resolve_actor"]()
     if not isinstance(actor, Actor):
-        raise LookupError("this request has no Slack user to act as")
+        raise NoActor("this request has no Slack user to act as")
     return actor
+
+
+class NoActor(LookupError):
+    """The request names no Slack user and team (Slack always sends both for a person's action):
+    there is nobody to act as, and nobody to tell."""
 
 
 def delivery_key(req: BoltRequest) -> str | None:
     """What makes a delivery the same as an earlier one: an event's id, or a submitted view's id
     and hash (the hash changes whenever the app updates the view). None: not deduplicated."""
-    body = req.body or {}
-    team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
+    body = req.body if isinstance(req.body, dict) else {}
+    team = str(body.get("team_id") or _field(body.get("team"), "id") or "")
     if body.get("type") == "event_callback" and body.get("event_id"):
         return f"event:{team}:{body['event_id']}"
     if body.get("type") == "view_submission":
-        view = body.get("view") or {}
-        if view.get("id") and view.get("hash"):
-            return f"view:{team}:{view['id']}:{view['hash']}"
+        view_id, view_hash = _field(body.get("view"), "id"), _field(body.get("view"), "hash")
+        if view_id and view_hash:
+            return f"view:{team}:{view_id}:{view_hash}"
     return None
+
+
+def _field(value: Any, name: str) -> Any:
+    """`value[name]` when `value` is an object; None for anything else (a payload of the wrong
+    shape is answered by the listeners, or by nobody, not by a crash here)."""
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def shape_problem(body: Any) -> str | None:
+    """What is wrong with an interaction payload's shape, or None. Checks what Slack always sends
+    and what Bolt (its matchers, and its log line for an unhandled request) and our listeners read
+    without looking: objects that are objects (view, user, container, channel, message, state),
+    ids that are strings, the user and team ids, a click's actions (each with a string action_id),
+    a view's callback_id and state values."""
+    if not isinstance(body, dict) or "command" in body or body.get("type") == "event_callback":
+        return None
+    if "view" in body and not isinstance(body["view"], dict):
+        return "view"
+    for key in ("callback_id", "action_id", "block_id"):  # legacy and suggestion payloads
+        if key in body and not isinstance(body[key], str):
+            return key
+    for key in ("user", "container", "channel", "message", "state"):  # objects, when present
+        if key in body and not isinstance(body[key], dict):
+            return key
+    kind = body.get("type")
+    if kind not in INTERACTIONS:
+        return None
+    if not isinstance(_field(body.get("user"), "id"), str):
+        return "user.id"
+    if not isinstance(_field(body.get("team"), "id"), str) and not isinstance(body.get("team_id"), str):
+        return "team.id"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "actions"
+        for action in actions:
+            if not isinstance(_field(action, "action_id"), str) or not isinstance(
+                _field(action, "block_id") or "", str
+            ):
+                return "actions[].action_id"
+    else:
+        view = body.get("view")
+        if not isinstance(_field(view, "callback_id"), str) or not isinstance(_field(view, "id"), str):
+            return "view"
+        if kind == "view_submission" and not isinstance(_field(_field(view, "state"), "values"), dict):
+            return "view.state.values"
+    return None
+
+
+INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed"})
+
+
+class PayloadShape(Middleware):
+    """Refuses (400) an interaction payload whose shape Slack never sends, before Bolt's matchers
+    and our listeners index into it (a list for an action_id, `"actions": []`, no user id...)."""
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse:
+        problem = shape_problem(req.body)
+        if problem is not None:
+            log.warning("refused a Slack payload of the wrong shape (%s)", problem)
+            return BoltResponse(status=400, body="malformed payload")
+        return next()
 
 
 class RequestContext(Middleware):

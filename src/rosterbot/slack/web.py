@@ -31,8 +31,16 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     web.extensions["bolt_app"] = bolt
 
     @web.post("/slack/events")
-    def slack_events() -> Response:
-        return handler.handle(request)
+    def slack_events() -> Response | tuple[Response, int]:
+        try:
+            return handler.handle(request)
+        except Exception as exc:  # noqa: BLE001 - Bolt itself failed on the payload's shape
+            # Bolt's own parsing raises on some malformed payloads (e.g. `"actions": []` in
+            # slack_bolt 1.30's to_action) before any listener or error handler of ours runs; its
+            # middleware error handler then raises again. Slack never sends such a payload: refuse
+            # it without a 500 (nothing was processed).
+            log.warning("could not handle a Slack request: %s", type(exc).__name__)
+            return jsonify(ok=False, error="malformed request"), 400
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

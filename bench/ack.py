@@ -225,7 +225,7 @@ def replay(
     is idle long before; bursts stay whole). Submissions send the same form (no modal is really
     open at the floor)."""
     result = LevelResult("floor", spec.label, len(people))
-    view = form or fallback_form(spec)
+    view = form or (fallback_form(spec) if spec.form else {})
     numbers = itertools.count()
     schedule = compress(sent, max_gap)
     started = time.monotonic()

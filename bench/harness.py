@@ -126,7 +126,9 @@ def database_kind(url: str) -> str:
 class SignalledSlackState(SlackState):
     """The stand-in's state, counting what the app sends per Slack user so a simulated user can
     wait (without polling) for its answer: `reply:<user>` (a response_url post, an ephemeral
-    message or a DM) and `view:<user>:<callback_id>` (a modal opened or updated)."""
+    message or a DM), `answer:<user>` (the same without DMs: what answers a request, not the
+    worker's notices), `response:<url id>` and `view:<user>:<callback_id>` (a modal opened or
+    updated)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -134,6 +136,7 @@ class SignalledSlackState(SlackState):
         self.counts: collections.Counter[str] = collections.Counter()
         self.latest_view: dict[tuple[str, str], str] = {}
         self.response_texts: dict[str, list[str]] = collections.defaultdict(list)
+        self.last_text: dict[str, str] = {}  # the newest response_url post or ephemeral, per user
 
     def count(self, key: str) -> int:
         with self.signal:
@@ -157,11 +160,15 @@ class SignalledSlackState(SlackState):
             user = hook.user if hook else None
         with self.signal:
             self.response_texts[url_id].append(str(payload.get("text") or ""))
-        self._bump(f"reply:{user}", f"response:{url_id}")
+            if user:
+                self.last_text[user] = str(payload.get("text") or "")
+        self._bump(f"reply:{user}", f"answer:{user}", f"response:{url_id}")
 
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None) -> str:
         ts = super().post_ephemeral(channel, user, text, blocks)
-        self._bump(f"reply:{user}")
+        with self.signal:
+            self.last_text[user] = text
+        self._bump(f"reply:{user}", f"answer:{user}")
         return ts
 
     def post_message(

@@ -104,6 +104,8 @@ def shape_problem(body: Any) -> str | None:
         if key in body and not isinstance(body[key], dict):
             return key
     kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        return "type"
     if kind not in INTERACTIONS:
         return None
     if not isinstance(_field(body.get("user"), "id"), str):
@@ -123,9 +125,17 @@ def shape_problem(body: Any) -> str | None:
         view = body.get("view")
         if not isinstance(_field(view, "callback_id"), str) or not isinstance(_field(view, "id"), str):
             return "view"
-        if kind == "view_submission" and not isinstance(_field(_field(view, "state"), "values"), dict):
+        if kind == "view_submission" and not _state_values(_field(_field(view, "state"), "values")):
             return "view.state.values"
     return None
+
+
+def _state_values(values: Any) -> bool:
+    """`{block_id: {action_id: {...element value...}}}`, as Slack sends a view's input values."""
+    return isinstance(values, dict) and all(
+        isinstance(actions, dict) and all(isinstance(value, dict) for value in actions.values())
+        for actions in values.values()
+    )
 
 
 INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed"})

@@ -1,0 +1,55 @@
+"""Many users at once while the business API is slow: every command is still acknowledged at once
+(Bolt runs listeners, ack included, on a thread pool; with too few threads the acks of later
+commands wait for earlier listeners stuck on the API, and Slack gets 404 after 3 s), and every
+user is told what happened.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from rosterbot.emulators.demo import DEMO_TEAM
+from rosterbot.sandbox import Sandbox
+
+from .conftest import FAST_ANSWER_SECONDS, UNAVAILABLE, ErrorLog, assert_plain, wait_said
+
+USERS = [person.slack_user_id for person in DEMO_TEAM]  # 9 listeners stuck on the API at once
+
+
+def test_nine_commands_at_once_against_a_slow_api_are_all_acknowledged_at_once(
+    box: Sandbox, error_log: ErrorLog
+) -> None:
+    box.api_state.set_faults(latency=0.8)  # every try times out: each listener waits ~1.7 s
+    answers: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(USERS))
+
+    def type_command(user: str, text: str) -> None:
+        start.wait()
+        started = time.monotonic()
+        try:
+            status = box.slack.command(user, "/team", text).status_code
+        except httpx.HTTPError:
+            status = 0
+        with lock:
+            answers.append((status, time.monotonic() - started))
+
+    threads = [threading.Thread(target=type_command, args=(user, "list")) for user in USERS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert sorted(status for status, _ in answers) == [200] * len(threads)
+    slowest = max(seconds for _, seconds in answers)
+    assert slowest < FAST_ANSWER_SECONDS, f"the slowest ack took {slowest:.2f} s"
+    for user in USERS:
+        assert_plain(box, wait_said(box, user, UNAVAILABLE, timeout=15))
+    # Every command was answered (and none is still running when the next test starts).
+    assert box.slack_state.wait_for(
+        lambda s: sum(UNAVAILABLE in post.text for post in s.responses) == len(threads), timeout=15
+    )
+    assert error_log.tracebacks() == []

@@ -1,0 +1,196 @@
+"""What the fuzzers found, pinned as plain examples (each correctly signed).
+
+Fixed in the Slack foundation (slack/web.py, middleware.py, errors.py): they pass. Found in feature
+modules still being written (slack/team.py, slack/timeoff.py): `xfail(strict=True)` with the
+failing input, so that the fix shows up as an XPASS to clear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rosterbot.emulators.demo import TEAM_CHANNEL_ID
+
+from .conftest import STAFF, Fuzzed
+
+OWNER = "U0OWNER01"
+
+
+def envelope(fuzz: Fuzzed, user: str = STAFF) -> dict[str, Any]:
+    team = fuzz.box.slack.team_id
+    return {
+        "user": {"id": user, "username": "sam", "team_id": team},
+        "team": {"id": team, "domain": "demo-salon"},
+        "api_app_id": "A0ROSTERBOT",
+        "trigger_id": fuzz.box.slack_state.issue_trigger_id(user),
+    }
+
+
+def click(fuzz: Fuzzed, action_id: str, value: str, user: str = STAFF) -> dict[str, Any]:
+    """A click on a button in an ephemeral message in the team channel."""
+    return {
+        "type": "block_actions",
+        **envelope(fuzz, user),
+        "container": {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": TEAM_CHANNEL_ID,
+            "is_ephemeral": True,
+        },
+        "channel": {"id": TEAM_CHANNEL_ID, "name": "team"},
+        "response_url": fuzz.box.slack_state.issue_response_url(TEAM_CHANNEL_ID, user),
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.2"}
+        ],
+    }
+
+
+# ---- fixed: refused or ignored without a 500 and without a traceback -----------------------------
+
+MALFORMED = {
+    "no actions": lambda f: {"type": "block_actions", **envelope(f), "actions": []},
+    "an action id that is a list": lambda f: {
+        "type": "block_actions",
+        **envelope(f),
+        "actions": [{"action_id": ["timeoff_approve"], "block_id": "b"}],
+    },
+    "a view that is a string": lambda f: {
+        "type": "view_submission",
+        **envelope(f),
+        "view": "team_add_member",
+    },
+    "a view without state": lambda f: {
+        "type": "view_submission",
+        **envelope(f),
+        "view": {"id": "V1", "callback_id": "team_add_member", "hash": "h"},
+    },
+    "a team that is a string": lambda f: {**click(f, "team_list_page_next", "{}"), "team": "T0DEMO"},
+    "a container that is a bool": lambda f: {**click(f, "timeoff_approve", "1"), "container": True},
+    "a legacy callback id that is a list": lambda f: {
+        "type": "dialog_submission",
+        **envelope(f),
+        "callback_id": [],
+    },
+    "a view on an unknown type that is a list": lambda f: {"type": "shortcut", **envelope(f), "view": []},
+    "a type that is a list": lambda f: {**click(f, "timeoff_approve", "1"), "type": ["block_actions"]},
+    "input values that are not objects": lambda f: {
+        "type": "view_submission",
+        **envelope(f),
+        "view": {
+            "id": "V1",
+            "callback_id": "team_add_member",
+            "hash": "h",
+            "state": {"values": {"role": {"team_field": True}, "first_name": "Nina"}},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_interaction_is_refused_without_a_server_error(fuzz: Fuzzed, case: str) -> None:
+    fuzz.fresh()
+    reply = fuzz.send(lambda: fuzz.box.slack.post_interaction(MALFORMED[case](fuzz)), allowed=(400,))
+    assert "malformed" in reply.text
+    fuzz.check(writes_allowed=0)
+
+
+@pytest.mark.parametrize("raw", ["1", "null", '"x"', "[]", "{", "[1, 2]"])
+def test_a_payload_that_is_not_an_object_is_refused_without_a_server_error(fuzz: Fuzzed, raw: str) -> None:
+    fuzz.fresh()
+    fuzz.send(lambda: fuzz.box.slack.post_form({"payload": raw}), allowed=(400,))
+    fuzz.check(writes_allowed=0)
+
+
+def test_a_command_without_a_team_is_ignored_without_a_traceback(fuzz: Fuzzed) -> None:
+    fuzz.fresh()
+    fields = fuzz.box.slack.command_fields(STAFF, "/team", "list")
+    del fields["team_id"]
+    fuzz.send(lambda: fuzz.box.slack.post_form(fields))
+    fuzz.check(writes_allowed=0)
+
+
+def test_a_home_opened_event_with_a_list_for_its_user_is_ignored_without_a_traceback(fuzz: Fuzzed) -> None:
+    fuzz.fresh()
+    fuzz.send(lambda: fuzz.box.slack.event({"type": "app_home_opened", "user": ["U0STAFF01"], "tab": "home"}))
+    fuzz.check(writes_allowed=0)
+
+
+def test_a_modal_update_for_a_closed_modal_is_told_plainly(fuzz: Fuzzed) -> None:
+    """A pick clicked in a view the stand-in no longer has: views.update answers not_found."""
+    fuzz.fresh()
+    payload = {
+        "type": "block_actions",
+        **envelope(fuzz),
+        "container": {"type": "view", "view_id": "VGONE"},
+        "view": {"id": "VGONE", "type": "modal", "callback_id": "team_notice", "blocks": []},
+        "actions": [{"type": "button", "action_id": "position_pick_0", "block_id": "b", "value": "nonsense"}],
+    }
+    fuzz.send(lambda: fuzz.box.slack.post_interaction(payload))
+    fuzz.check(writes_allowed=0)
+
+
+# ---- in feature modules being written: reported, pinned -------------------------------------------
+
+FEATURE_BUGS = {
+    "team list page value that is JSON but not an object (slack/team.py show_requested_page)": (
+        "team_list_page_next",
+        "5",
+    ),
+    "team list page value that is not JSON (slack/team.py show_requested_page)": (
+        "team_list_page_next",
+        "next",
+    ),
+    "remove confirmation value that is not a number (slack/team.py remove_member)": (
+        "team_remove_confirm",
+        "Tara",
+    ),
+    "deactivate-instead value that is not a number (slack/team.py deactivate_instead)": (
+        "team_remove_deactivate",
+        "[5]",
+    ),
+    "position remove confirmation value that is empty (slack/positions.py remove_position)": (
+        "position_remove_confirm",
+        "",
+    ),
+    "approve value that is not a number (slack/timeoff.py on_request.run)": ("timeoff_approve", "abc"),
+    "cancel value that is not a number (slack/timeoff.py on_request.run)": ("timeoff_cancel", "1.5"),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="feature listeners parse button values with int()/json.loads and index the result without "
+    "checking: a value of the wrong shape is logged as an unexpected error with a traceback "
+    "(reported to the slack/team.py and slack/timeoff.py owners)",
+)
+@pytest.mark.parametrize("case", FEATURE_BUGS)
+def test_a_button_value_of_the_wrong_shape_is_refused_plainly(fuzz: Fuzzed, case: str) -> None:
+    action_id, value = FEATURE_BUGS[case]
+    fuzz.fresh()
+    fuzz.send(lambda: fuzz.box.slack.post_interaction(click(fuzz, action_id, value, user=OWNER)))
+    fuzz.check(writes_allowed=0, tolerate_known=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="/availability 9999-12-31: OverflowError in domain/dates.py range_bounds_utc (via "
+    "slack/availability.py availability_message): a date near the calendar's end is not refused",
+)
+def test_availability_for_the_last_day_of_the_calendar_is_answered_plainly(fuzz: Fuzzed) -> None:
+    fuzz.fresh()
+    fuzz.send(lambda: fuzz.box.slack.command(STAFF, "/availability", "9999-12-31"))
+    fuzz.check(writes_allowed=0, tolerate_known=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="slack/timeoff.py Click.of reads message.blocks[0].get(...) without checking that the "
+    "block is an object: a click on a message whose first block is not one is an unexpected error",
+)
+def test_a_decision_click_on_a_message_with_odd_blocks_is_answered_plainly(fuzz: Fuzzed) -> None:
+    fuzz.fresh()
+    payload = {**click(fuzz, "timeoff_approve", "1"), "message": {"ts": "1.1", "blocks": ["x"]}}
+    fuzz.send(lambda: fuzz.box.slack.post_interaction(payload))
+    fuzz.check(writes_allowed=0, tolerate_known=False)

@@ -8,11 +8,14 @@ Helpers send what a user does (signed, through `SlackWorkspace`) and wait for wh
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -192,14 +195,32 @@ def stored(box: Sandbox) -> list[TimeOffRequest]:
         return rows
 
 
+def assert_sending(reply: httpx.Response) -> None:
+    """The form was accepted: Slack's answer turns the modal into "Sending your request…" (the
+    request is then stored, after the ack, and the modal says so)."""
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    assert answer["response_action"] == "update", answer
+    assert "Sending your request" in json.dumps(answer["view"]), answer
+
+
 def file_request(box: Sandbox, user: str, **values: Any) -> TimeOffRequest:
     """`user` fills in and sends the request form; the request as stored."""
     request_form(box, user)
     before = len(stored(box))
     reply = box.slack.submit_view(user, "timeoff_request", form_values(**values))
-    assert reply.status_code == 200
-    assert not reply.content or "errors" not in reply.json(), reply.text
+    assert_sending(reply)
+    return stored_after(box, before)
+
+
+def stored_after(box: Sandbox, before: int, timeout: float = 5.0) -> TimeOffRequest:
+    """The request stored after the ack (the form's work goes on once Slack is answered)."""
+    deadline = time.monotonic() + timeout
     rows = stored(box)
+    while len(rows) <= before:
+        assert time.monotonic() < deadline, "the request was not stored"
+        time.sleep(0.02)
+        rows = stored(box)
     assert len(rows) == before + 1
     return rows[-1]
 

@@ -19,8 +19,7 @@ from .conftest import (
     WAIT,
     action_ids,
     day,
-    form_values,
-    request_form,
+    file_request,
     texts,
     today,
 )
@@ -53,11 +52,7 @@ def click_in_home(box: Sandbox, user: str, action_id: str, *, block_id: str | No
 
 
 def sam_asks(box: Sandbox, ahead: int) -> int:
-    request_form(box, SAM)
-    reply = box.slack.submit_view(SAM, "timeoff_request", form_values(day(ahead)))
-    assert reply.status_code == 200 and not reply.content
-    with session_scope(box.services.session_factory) as session:
-        return max(row.id for row in requests.for_member(session, SAM_ID))
+    return file_request(box, SAM, starts_on=day(ahead)).id
 
 
 def status_of(box: Sandbox, request_id: int) -> str:

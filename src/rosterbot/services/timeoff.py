@@ -274,6 +274,13 @@ class TimeOffService:
 
     # -- writes ---------------------------------------------------------------------------------
 
+    def check_input(self, slack_team_id: str, data: RequestInput) -> None:
+        """Raise InvalidRequest for what is wrong with `data` on its own (dates passed, the end
+        before the start, a long reason): no API call, so a form can answer at once."""
+        with session_scope(self._sessions) as session:
+            zone = workspace_config(session, self._settings, slack_team_id).zone
+        self._validate(data, zone)
+
     def request(self, actor: Actor, data: RequestInput) -> TimeOffView:
         """Store a pending request and queue its post to the approvals channel, in one transaction."""
         actor = self._fresh(actor)

@@ -28,8 +28,10 @@ from rosterbot.api.errors import ApiError
 from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
+from rosterbot.services.errors import ServiceError
 from rosterbot.services.timeoff import RequestInput, workspace_config
 from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
     ALL_DAY,
     PART_DAY,
@@ -44,6 +46,7 @@ from rosterbot.slack.blocks.timeoff import (
     request_modal,
     timeoff_help_blocks,
 )
+from rosterbot.slack.errors import user_message
 from rosterbot.slack.home import publish_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.middleware import actor_of, services_of
@@ -72,6 +75,10 @@ if TYPE_CHECKING:
     from rosterbot.services.container import Services
 
 log = logging.getLogger(__name__)
+
+SENDING_TEXT = ":hourglass_flowing_sand: Sending your request…"
+RECORDING_TEXT = ":hourglass_flowing_sand: Recording your decision…"
+DENY_TITLE = "Deny time off"
 
 FORM_TITLE = "Request time off"
 LIST_LIMIT = 50
@@ -188,15 +195,27 @@ def request_submitted(
     if form.value is None:
         ack(response_action="errors", errors=form.errors)
         return
-    services, actor = services_of(context), actor_of(context)
-    created = services.timeoff.request(actor, form.value)  # refusals and field errors: errors.py
-    ack()
+    services_of(context).timeoff.check_input(str(context.team_id or ""), form.value)  # errors: inline
+    # The service reads the requester's role from the business API: answer Slack first, with the
+    # modal saying the request is on its way, so a slow API never costs Slack's 3 seconds.
+    ack(response_action="update", view=notice_modal(FORM_TITLE, SENDING_TEXT))
+    services = services_of(context)
+    try:
+        actor = actor_of(context)
+        created = services.timeoff.request(actor, form.value)
+    except Exception as exc:  # noqa: BLE001 - every failure goes back into the form, nothing is lost
+        if not isinstance(exc, ServiceError | ApiError):
+            log.exception("time-off request failed")
+        banner = f":warning: {user_message(exc)} Nothing was saved; correct it or send it again."
+        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
+        return
     metadata = load_metadata(view.get("private_metadata"))
     whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
     text = (
         f"Time off request #{created.id}{whose} sent: {period_text(created)}. "
         "It is waiting for approval; I'll message you when it is decided."
     )
+    client.views_update(view_id=view["id"], view=notice_modal(FORM_TITLE, f":outbox_tray: {text}"))
     if metadata.get("home"):
         publish_home(client, services, actor, notice=f":outbox_tray: {text}")
     tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
@@ -315,13 +334,22 @@ def deny_submitted(
         )
         return
     metadata = load_metadata(view.get("private_metadata"))
-    services, actor = services_of(context), actor_of(context)
-    result = services.timeoff.decide(actor, int(metadata["request_id"]), False, note)
-    if not result.recorded:
-        ack(response_action="update", view=notice_modal("Deny time off", result.message))
+    # Deciding reads the approver's role from the business API: answer Slack first.
+    ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
+    services = services_of(context)
+    try:
+        actor = actor_of(context)
+        result = services.timeoff.decide(actor, int(metadata["request_id"]), False, note)
+    except Exception as exc:  # noqa: BLE001 - every failure goes back into the form, nothing is lost
+        if not isinstance(exc, ServiceError | ApiError):
+            log.exception("time-off denial failed")
+        banner = f":warning: {user_message(exc)} Nothing was recorded; send it again when ready."
+        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
         return
-    ack()
-    text = f":x: {result.message}"
+    text = f":x: {result.message}" if result.recorded else result.message
+    client.views_update(view_id=view["id"], view=notice_modal(DENY_TITLE, text))
+    if not result.recorded:
+        return
     if metadata.get("home"):
         publish_home(client, services, actor, notice=text)
     elif metadata.get("response_url"):

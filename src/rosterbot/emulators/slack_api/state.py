@@ -623,10 +623,20 @@ class SlackState:
         with self.lock:
             return self._homes.get(user)
 
-    def apply_view_response(self, user_id: str, view_id: str, body: dict[str, Any] | None) -> None:
+    def apply_view_response(
+        self, user_id: str, view_id: str, body: dict[str, Any] | None, *, submitted_hash: str | None = None
+    ) -> None:
         """Do what Slack does with the app's answer to a view_submission: no response_action closes
-        the modal; "errors" keeps it; "update" replaces it; "push" stacks a new one; "clear" closes all."""
+        the modal; "errors" keeps it; "update" replaces it; "push" stacks a new one; "clear" closes all.
+
+        Slack applies the answer as it arrives, before the app's later views.update calls. Here the
+        app may call views.update before the simulator applies the answer; then (the view's hash no
+        longer `submitted_hash`) the "update" answer is the older of the two and is not applied."""
         with self.lock:
+            current = self._views.get(view_id)
+            changed = submitted_hash and current is not None and current["hash"] != submitted_hash
+            if changed and (body or {}).get("response_action") == "update":
+                return
             stack = self._stacks.setdefault(user_id, [])
             answer = body or {}
             action = answer.get("response_action")

@@ -156,7 +156,9 @@ class SlackWorkspace:
         }
         reply = self.post_interaction(payload)
         if reply.status_code == 200:
-            self.state.apply_view_response(user_id, submitted["id"], _json_or_none(reply))
+            self.state.apply_view_response(
+                user_id, submitted["id"], _json_or_none(reply), submitted_hash=submitted.get("hash")
+            )
         return reply
 
     def close_view(self, user_id: str, view: Mapping[str, Any] | str) -> httpx.Response | None:

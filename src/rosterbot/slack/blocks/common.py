@@ -24,7 +24,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from rosterbot.slack.blocks import MAX_HEADER_CHARS, MAX_MESSAGE_BLOCKS, MAX_SECTION_CHARS, clip
+from rosterbot.slack.blocks import (
+    MAX_HEADER_CHARS,
+    MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_BLOCKS,
+    MAX_SECTION_CHARS,
+    clip,
+)
 
 BlockDicts = list[dict[str, Any]]
 T = TypeVar("T")
@@ -220,3 +226,38 @@ def notice_view(
         blocks=list(blocks),
         private_metadata=metadata or None,
     ).to_dict()
+
+
+# Where each input element keeps its submitted value (state.values) and its initial one.
+_REFILL = {
+    "datepicker": ("selected_date", "initial_date"),
+    "timepicker": ("selected_time", "initial_time"),
+    "radio_buttons": ("selected_option", "initial_option"),
+    "static_select": ("selected_option", "initial_option"),
+    "users_select": ("selected_user", "initial_user"),
+    "checkboxes": ("selected_options", "initial_options"),
+    "multi_static_select": ("selected_options", "initial_options"),
+    "plain_text_input": ("value", "initial_value"),
+    "email_text_input": ("value", "initial_value"),
+    "number_input": ("value", "initial_value"),
+}
+
+
+def refilled_form(view: dict[str, Any], banner: str) -> dict[str, Any]:
+    """The submitted form `view` (as Slack sent it) again, with what the user entered and `banner`
+    on top: for a form acked before its work was done, when that work then fails."""
+    values = (view.get("state") or {}).get("values") or {}
+    blocks: list[dict[str, Any]] = [section(banner).to_dict()]
+    for block in view.get("blocks") or []:
+        block = {key: value for key, value in block.items() if key != "dispatch_action"}
+        element = block.get("element")
+        if block.get("type") == "input" and isinstance(element, dict):
+            submitted = (values.get(block.get("block_id")) or {}).get(element.get("action_id")) or {}
+            source, target = _REFILL.get(str(element.get("type")), ("", ""))
+            element = {key: value for key, value in element.items() if not key.startswith("initial_")}
+            if submitted.get(source) not in (None, [], ""):
+                element[target] = submitted[source]
+            block["element"] = element
+        blocks.append(block)
+    kept = ("type", "title", "submit", "close", "callback_id", "private_metadata", "notify_on_close")
+    return {key: view[key] for key in kept if key in view} | {"blocks": blocks[:MAX_MODAL_BLOCKS]}

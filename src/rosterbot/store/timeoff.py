@@ -64,7 +64,14 @@ def add(
     return row
 
 
+# The id column is a 32-bit integer: PostgreSQL refuses to compare it with anything larger
+# (NumericValueOutOfRange), so an id out of that range is simply not found.
+MAX_ID = 2**31 - 1
+
+
 def get(session: Session, request_id: int) -> TimeOffRequest | None:
+    if not 0 < request_id <= MAX_ID:
+        return None
     return session.get(TimeOffRequest, request_id, populate_existing=True)
 
 

@@ -11,8 +11,10 @@ second or two, not a minute.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,14 +45,48 @@ UNAVAILABLE = "not answering right now"
 BUSY = "busy right now"
 
 
+class CountingExecutor(Executor):
+    """Bolt's listener executor, counting the listeners still running (so that a test, and the
+    module at its end, can wait until the app has finished what it started)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self.running = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            self.running += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.running -= 1
+
+        return self._inner.submit(run)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @dataclass
 class Faulty:
     """The sandbox, and the fault proxy between its app and its business API emulator."""
 
     box: Sandbox
     proxy: FaultProxy
+    listeners: CountingExecutor
+
+    def settle(self, timeout: float = 20.0) -> None:
+        """Wait until no listener of the app runs any more."""
+        deadline = time.monotonic() + timeout
+        while self.listeners.running > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def stop(self) -> None:
+        self.settle()
         self.box.stop()
         self.proxy.stop()
 
@@ -61,7 +97,10 @@ def start_faulty(database_url: str, **settings: Any) -> Faulty:
     proxy = FaultProxy()
     box = Sandbox.start(database_url=database_url, settings={**FAST_API, **settings, "api_url": proxy.url})
     proxy.upstream = box.servers[2].url  # the emulator (servers: app, Slack stand-in, emulator)
-    return Faulty(box, proxy)
+    runner = box.servers[0].server.app.extensions["bolt_app"]._listener_runner  # type: ignore[attr-defined]
+    listeners = CountingExecutor(runner.listener_executor)
+    runner.listener_executor = listeners
+    return Faulty(box, proxy, listeners)
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +121,11 @@ def reset(box: Sandbox) -> None:
 def box(faulty: Faulty, engine: Engine) -> Iterator[Sandbox]:
     """The module's sandbox, fresh (`engine` empties rosterbot's tables)."""
     sandbox = faulty.box
+    faulty.settle()
     faulty.proxy.clear()
     reset(sandbox)
     yield sandbox
+    faulty.settle()
     faulty.proxy.clear()
     sandbox.api_state.set_faults()
     sandbox.api_state.down(False)

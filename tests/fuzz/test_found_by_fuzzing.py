@@ -194,3 +194,12 @@ def test_a_decision_click_on_a_message_with_odd_blocks_is_answered_plainly(fuzz:
     payload = {**click(fuzz, "timeoff_approve", "1"), "message": {"ts": "1.1", "blocks": ["x"]}}
     fuzz.send(lambda: fuzz.box.slack.post_interaction(payload))
     fuzz.check(writes_allowed=0, tolerate_known=False)
+
+
+@pytest.mark.parametrize("action_id", ["timeoff_cancel", "timeoff_approve"])
+def test_a_request_id_beyond_the_id_column_is_not_found_plainly(fuzz: Fuzzed, action_id: str) -> None:
+    """PostgreSQL refused to compare its 32-bit id column with 2**31 (a server error, logged)."""
+    fuzz.fresh()
+    fuzz.send(lambda: fuzz.box.slack.post_interaction(click(fuzz, action_id, str(2**31), user=OWNER)))
+    fuzz.check(writes_allowed=0, tolerate_known=False)
+    assert fuzz.box.slack_state.wait_for(lambda s: bool(s.responses), timeout=5)

@@ -427,7 +427,9 @@ def rows(result: LoadResult) -> list[Row]:
             "business API calls",
             f"{result.api_calls}",
             "",
-            f"{result.api_faults} answered 5xx (every 10th)",
+            f"{result.api_faults} answered 500 (the emulator fails every 10th call)"
+            if result.api_faults
+            else "no faults",
         ),
     ]
 

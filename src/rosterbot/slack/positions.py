@@ -7,7 +7,6 @@ each that continues the operation; the services decide and refuse.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from functools import partial
@@ -39,6 +38,8 @@ from rosterbot.slack.turn import (
     command_listener,
     dispatch,
     form_listener,
+    id_value,
+    page_value,
     require,
 )
 
@@ -169,11 +170,11 @@ def run_position(turn: Turn, text: str) -> None:
 
 
 def show_requested_page(turn: Turn, value: str) -> None:
-    show_position_page(turn, int(json.loads(value or "{}").get("page") or 1))
+    show_position_page(turn, page_value(value)[0])
 
 
 def remove_position(turn: Turn, value: str) -> None:
-    removed = turn.services.positions.delete(turn.actor, int(value))
+    removed = turn.services.positions.delete(turn.actor, id_value(value))
     turn.say(f"Deleted the position *{escape_mrkdwn(removed.title)}* (`#{removed.id}`).")
 
 
@@ -188,7 +189,8 @@ def create_position(turn: Turn, metadata: dict[str, Any], position: PositionInpu
 
 
 def save_position(turn: Turn, metadata: dict[str, Any], position: PositionInput) -> None:
-    saved = turn.services.positions.edit(turn.actor, int(metadata["position_id"]), position)
+    position_id = id_value(str(metadata.get("position_id") or ""))
+    saved = turn.services.positions.edit(turn.actor, position_id, position)
     text = f"Saved the position *{escape_mrkdwn(saved.title)}* (`#{saved.id}`)."
     turn.say(text, notice(f":white_check_mark: {text}"))
 

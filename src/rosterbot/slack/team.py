@@ -11,7 +11,6 @@ runs again). The services decide and refuse; `rosterbot.slack.errors` tells the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -58,6 +57,8 @@ from rosterbot.slack.turn import (
     command_listener,
     dispatch,
     form_listener,
+    id_value,
+    page_value,
     require,
 )
 
@@ -392,18 +393,18 @@ def run_team(turn: Turn, text: str) -> None:
 
 
 def show_requested_page(turn: Turn, value: str) -> None:
-    wanted = json.loads(value or "{}")
-    scope = wanted.get("scope") if wanted.get("scope") in ("active", "all", "inactive") else "active"
-    show_team_page(turn, scope, int(wanted.get("page") or 1))
+    page, wanted = page_value(value)
+    scope = wanted.get("scope")
+    show_team_page(turn, scope if scope in ("active", "all", "inactive") else "active", page)
 
 
 def remove_member(turn: Turn, value: str) -> None:
-    removed = turn.services.team.delete(turn.actor, int(value))
+    removed = turn.services.team.delete(turn.actor, id_value(value))
     turn.say(f"Removed *{escape_mrkdwn(removed.name)}* (`#{removed.id}`) from the team.")
 
 
 def deactivate_instead(turn: Turn, value: str) -> None:
-    done = turn.services.team.deactivate(turn.actor, int(value))
+    done = turn.services.team.deactivate(turn.actor, id_value(value))
     turn.say(
         f"Deactivated *{escape_mrkdwn(done.name)}* (`#{done.id}`) instead of removing them. "
         f"Undo with `/team reactivate #{done.id}`."
@@ -421,7 +422,7 @@ def create_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> 
 
 
 def save_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> None:
-    saved = turn.services.team.edit(turn.actor, int(metadata["member_id"]), member)
+    saved = turn.services.team.edit(turn.actor, id_value(str(metadata.get("member_id") or "")), member)
     status = "active" if saved.is_active else "inactive"
     text = f"Saved *{escape_mrkdwn(saved.name)}* (`#{saved.id}`, {saved.role.value}, {status})."
     turn.say(text, notice(f":white_check_mark: {text}"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import partial
@@ -64,6 +64,7 @@ from rosterbot.slack.turn import (
     action_listener,
     command_listener,
     dispatch,
+    id_value,
     named_after,
     require,
     tell_user,
@@ -83,6 +84,7 @@ DENY_TITLE = "Deny time off"
 FORM_TITLE = "Request time off"
 LIST_LIMIT = 50
 _REQUEST_ID = re.compile(r"^#?(\d{1,9})$")
+_MEMBER_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
 
 
 # ---- the request form ----------------------------------------------------------------------------
@@ -133,7 +135,7 @@ def read_request_form(values: StateValues) -> Form[RequestInput]:
     data = RequestInput(
         starts_on=starts_on,
         ends_on=ends_on,
-        member_id=int(member_text) if member_text and member_text.isdigit() else None,
+        member_id=int(member_text) if member_text and _MEMBER_ID.fullmatch(member_text) else None,
         all_day=all_day,
         start_time=None if all_day else start_time,
         end_time=None if all_day else end_time,
@@ -239,17 +241,22 @@ class Click:
     @classmethod
     def of(cls, turn: Turn) -> Click:
         body = turn.body
-        container = body.get("container") or {}
-        in_home = container.get("type") == "view" and (body.get("view") or {}).get("type") == "home"
-        blocks = (body.get("message") or {}).get("blocks") or []
-        heads = {str(block.get("block_id")) for block in blocks[:1]}
+        container = _object(body.get("container"))
+        in_home = container.get("type") == "view" and _object(body.get("view")).get("type") == "home"
+        head = first_block_id(body.get("message"))
         in_list: str | None = next(
-            (b for b in (BlockId.TIMEOFF_LIST.value, BlockId.TIMEOFF_PENDING.value) if b in heads), None
+            (b for b in (BlockId.TIMEOFF_LIST.value, BlockId.TIMEOFF_PENDING.value) if b == head), None
         )
         if in_list is None and container.get("is_ephemeral"):
             in_list = ""  # an ephemeral list whose blocks Slack did not send: the action decides which
         turn.replace = False  # a shared message (the approvals post) stays as the worker edits it
-        return cls(turn=turn, response_url=body.get("response_url"), in_home=in_home, in_list=in_list)
+        response_url = body.get("response_url")
+        return cls(
+            turn=turn,
+            response_url=response_url if isinstance(response_url, str) else None,
+            in_home=in_home,
+            in_list=in_list,
+        )
 
     def answer(self, text: str, *, refresh: str) -> None:
         """Say `text` where the click happened; `refresh`: the list to show again if it was in one."""
@@ -263,6 +270,19 @@ class Click:
             turn.respond(text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True)
             return
         turn.say(text)
+
+
+def first_block_id(message: object) -> str | None:
+    """The block id of a message's first block, read without trusting the message's shape (it
+    comes back in the click's payload): None when there is none."""
+    blocks = _object(message).get("blocks")
+    first = blocks[0] if isinstance(blocks, list) and blocks else None
+    block_id = _object(first).get("block_id")
+    return block_id if isinstance(block_id, str) else None
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def list_for(services: Services, actor: Actor, which: str, *, note: str = "") -> tuple[str, BlockDicts]:
@@ -281,7 +301,7 @@ def on_request(work: Callable[[Click, int], None]) -> Callable[[Turn, str], None
     """`work(click, the request id)` for a button whose value is the request's id."""
 
     def run(turn: Turn, value: str) -> None:
-        work(Click.of(turn), int(value or "0"))
+        work(Click.of(turn), id_value(value))
 
     return named_after(run, work)
 
@@ -339,7 +359,7 @@ def deny_submitted(
     services = services_of(context)
     try:
         actor = actor_of(context)
-        result = services.timeoff.decide(actor, int(metadata["request_id"]), False, note)
+        result = services.timeoff.decide(actor, id_value(str(metadata.get("request_id") or "")), False, note)
     except Exception as exc:  # noqa: BLE001 - every failure goes back into the form, nothing is lost
         if not isinstance(exc, ServiceError | ApiError):
             log.exception("time-off denial failed")

@@ -9,7 +9,9 @@ instead, so that a refusal shows in the modal rather than leaving it "Loading…
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -20,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
-from rosterbot.services.errors import NotLinked, PermissionDenied
+from rosterbot.services.errors import InvalidRequest, NotLinked, PermissionDenied
 from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import CallbackId
@@ -200,6 +202,53 @@ def action_value(action: Mapping[str, Any]) -> str:
     if isinstance(selected, Mapping):
         return str(selected.get("value") or "")
     return str(action.get("value") or "")
+
+
+# ---- reading what a button's value holds ----------------------------------------------------------
+# Values are ours (the blocks we posted), but a click may come from a message an older version
+# posted, or a payload built by hand: a value of the wrong shape is refused in one sentence, shown
+# without a traceback (the error handler shows a ServiceError's message), and nothing is done.
+
+OUT_OF_DATE = "That button is out of date; run the command again."
+_ID = re.compile(r"#?([0-9]{1,18})")  # ASCII digits only: int() would also read "٣" or "1_0"
+
+
+def out_of_date() -> InvalidRequest:
+    """The refusal of a button (or form metadata) whose value is not what we put there."""
+    return InvalidRequest({}, OUT_OF_DATE)
+
+
+def id_value(value: str) -> int:
+    """The positive id a button's value holds ("12", or "#12"); else InvalidRequest(OUT_OF_DATE)."""
+    found = _ID.fullmatch(value.strip())
+    number = int(found.group(1)) if found else 0
+    if number <= 0:
+        raise out_of_date()
+    return number
+
+
+def object_value(value: str) -> dict[str, Any]:
+    """The JSON object a button's value holds (an empty value: {}); else InvalidRequest(OUT_OF_DATE)."""
+    if not value.strip():
+        return {}
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):  # not JSON; or nested past the parser's depth
+        raise out_of_date() from None
+    if not isinstance(parsed, dict):
+        raise out_of_date()
+    return parsed
+
+
+def page_value(value: str) -> tuple[int, dict[str, Any]]:
+    """(the page a pager button asks for, its whole value) from a value like {"page": 2, ...}:
+    no page is page 1; a page that is not a whole number is InvalidRequest(OUT_OF_DATE). The page
+    may be past the end: the list builders show the nearest page."""
+    wanted = object_value(value)
+    page = wanted.get("page", 1)
+    if isinstance(page, bool) or not isinstance(page, int):
+        raise out_of_date()
+    return max(page, 1), wanted
 
 
 # ---- a command's subcommands ----------------------------------------------------------------------

@@ -111,7 +111,7 @@ def plural(title: str) -> str:
 
 
 def _title_for(key: int | str, position_titles: Mapping[int, str]) -> str:
-    if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.strip().isascii() and key.strip().isdigit()):
         position_id = int(key)
         return position_titles.get(position_id, f"position {position_id}")
     return key.strip()

@@ -124,7 +124,7 @@ def match_positions(positions: Sequence[Position], text: str) -> list[Position]:
     wanted = text.strip().removeprefix("#").strip()
     if not wanted:
         return []
-    if wanted.isdigit():
+    if wanted.isascii() and wanted.isdigit():
         return [p for p in positions if p.id == int(wanted)]
     folded = wanted.casefold()
     exact = [p for p in positions if p.title.casefold() == folded]

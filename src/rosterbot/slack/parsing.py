@@ -213,7 +213,7 @@ def position_form(values: StateValues) -> Form[PositionInput]:
         )
     salon_ids: list[int] = []
     for salon in salons:
-        if not salon.isdigit():
+        if not (salon.isascii() and salon.isdigit()):  # int() refuses "²"
             errors[BlockId.POSITION_SALONS] = f"{salon} is not a location id."
             break
         salon_ids.append(int(salon))

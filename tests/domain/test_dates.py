@@ -46,6 +46,26 @@ def test_unreadable(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01", "1 Jan 9999", "Dec 31, 3000"]
+)
+def test_a_date_outside_the_years_shown_is_refused_plainly(text: str) -> None:
+    """9999-12-31 overflowed a datetime on its way to UTC (found by fuzzing `/availability`)."""
+    with pytest.raises(DateInputError) as caught:
+        parse_range(text, FRI)
+    assert caught.value.user_message == (
+        f"'{text}' is outside the years I can show (1900 to 2999). Try a date like 2026-04-03."
+    )
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2999-12-31"])
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_first_and_last_dates_shown_have_utc_bounds_in_every_zone(text: str, zone: str) -> None:
+    days = parse_range(text, FRI)
+    start, end = range_bounds_utc(days, ZoneInfo(zone))
+    assert end - start == timedelta(days=1)
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("2026-04-03", date(2026, 4, 3)),

@@ -15,6 +15,10 @@ from zoneinfo import ZoneInfo
 WEEK_DAYS = 7
 MINUTES_PER_DAY = 24 * 60
 EXAMPLE_DATE = "2026-04-03"
+# Dates people type are refused outside these years: near the calendar's ends (9999-12-31) the
+# next day, or a zone's offset, would overflow a datetime, and no business plans a roster there.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
 
 _MONTHS = {
     name: number
@@ -199,9 +203,16 @@ def _normalise(text: str) -> str:
 
 def _make_date(raw: str, year: int, month: int, day: int) -> date:
     try:
-        return date(year, month, day)
+        made = date(year, month, day)
     except ValueError:
         raise DateInputError(raw) from None
+    if not MIN_YEAR <= made.year <= MAX_YEAR:
+        raise DateInputError(
+            raw,
+            f"'{raw}' is outside the years I can show ({MIN_YEAR} to {MAX_YEAR}). "
+            f"Try a date like {EXAMPLE_DATE}.",
+        )
+    return made
 
 
 def _next_occurrence(raw: str, today: date, month: int, day: int) -> date:

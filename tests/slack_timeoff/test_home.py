@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from rosterbot.domain.permissions import NOT_LINKED_REASON
 from rosterbot.sandbox import Sandbox
@@ -152,3 +155,23 @@ def test_a_long_queue_stays_within_the_home_tab_limit(box: Sandbox) -> None:
     sam_home = open_home(box, SAM)
     assert len(sam_home["blocks"]) <= BLOCK_LIMIT
     assert "see `/timeoff list`" in texts(sam_home["blocks"])
+
+
+def test_the_home_opened_while_the_business_api_is_down_says_so_and_fills_again_after(
+    box: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It stayed empty: the actor (or the requests) could not be read, and nothing was published."""
+    caplog.set_level(logging.INFO)
+    box.api_state.down(True)
+
+    home = open_home(box, SAM)
+
+    shown = texts(home["blocks"])
+    assert "The business system is not answering right now; please try again shortly." in shown
+    assert action_ids(home["blocks"]) == []  # nothing to click that would need the API
+    assert "Traceback" not in shown
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+
+    box.api_state.down(False)
+    home = open_home(box, SAM)
+    assert "You are *Sam Stone* · staff" in texts(home["blocks"])

@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from rosterbot.api.errors import ApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
+from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.middleware import actor_of, services_of
@@ -65,11 +68,32 @@ def publish_home(client: WebClient, services: Services, actor: Actor, *, notice:
 # ---- listeners -----------------------------------------------------------------------------------
 
 
+def outage_home(text: str) -> dict[str, Any]:
+    """The Home while the business API fails: what happened and what to do, nothing to click."""
+    return {"type": "home", "blocks": notice(f":warning: {text}")}
+
+
 def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Events are acked by Bolt before this runs."""
+    """Events are acked by Bolt before this runs. When the business API fails (resolving the
+    user's role, or reading their requests), the Home says so instead of staying empty; the error
+    then goes on to the error handler, which tells the user in a DM as for any request."""
     if event.get("tab", "home") != "home":
         return
-    publish_home(client, services_of(context), actor_of(context))
+    try:
+        actor = actor_of(context)
+        view = build_home(services_of(context), actor)
+    except ApiError as error:
+        if context.user_id:
+            _publish_quietly(client, context.user_id, outage_home(error.user_message))
+        raise
+    client.views_publish(user_id=actor.slack_user_id, view=view)
+
+
+def _publish_quietly(client: WebClient, user_id: str, view: dict[str, Any]) -> None:
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as error:  # the error being handled matters more; it still reaches the user
+        log.warning("could not publish the outage Home: %s", error.response.get("error"))
 
 
 def add_member_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from rosterbot.api.errors import NotFound, Unavailable
-from rosterbot.api.models import MemberInput
+from rosterbot.api.errors import NotFound, RateLimited, Unavailable
+from rosterbot.api.models import MemberInput, TeamMember
 from rosterbot.domain.roles import Role
 from rosterbot.services.errors import InvalidRequest, LastOwner, PermissionDenied
 from rosterbot.store import audit, links
@@ -134,11 +134,14 @@ def test_create_trims_and_returns_the_new_member(world: World) -> None:
 
 def test_api_errors_pass_through_and_are_audited_failed(world: World, session: Session) -> None:
     admin = world.actor("U0ADMIN01")
-    world.emulator.set_faults(fault_status=500, fault_every=2)  # the re-read passes, the POST fails
+    # The role re-read and the team read before the create pass; the POST fails (nothing made).
+    world.emulator.set_faults(fault_status=500, fault_every=3)
     with pytest.raises(Unavailable) as failed:
         world.services.team.create(admin, MemberInput(role=Role.STAFF, first_name="Nina", last_name="New"))
     assert failed.value.user_message
     world.emulator.set_faults()
+    assert [m for m in world.emulator.members() if m.first_name == "Nina"] == []
+    assert [(w.method, w.status) for w in world.emulator.writes()] == [("POST", 500)]
     [row] = audit.entries(session)
     assert row.outcome == "failed" and "Unavailable" in row.detail
 
@@ -189,3 +192,72 @@ def test_audit_rows_say_who_did_what_to_whom(world: World, session: Session) -> 
     )
     assert denied.detail == "Only an owner or admin can reactivate team members."
     assert denied.slack_team_id == TEAM
+
+
+def answer_lost(world: World, monkeypatch: pytest.MonkeyPatch, *, reach_the_api: bool) -> None:
+    """The next member create goes to the emulator over HTTP (`reach_the_api`), or not, and then
+    fails as a timed-out or unreadable answer does: `Unavailable`."""
+    create = world.api.create_member
+
+    def lost(member: MemberInput) -> TeamMember:
+        if reach_the_api:
+            create(member)
+        raise Unavailable("the answer did not come in time")
+
+    monkeypatch.setattr(world.api, "create_member", lost)
+
+
+@pytest.mark.parametrize("email", ["nina@demo-salon.example", None])
+def test_a_create_whose_answer_was_lost_but_was_made_is_reported_made_once(
+    world: World, session: Session, monkeypatch: pytest.MonkeyPatch, email: str | None
+) -> None:
+    """It told the user 'not answering, try again', and the retry made a second Nina."""
+    admin = world.actor("U0ADMIN01")
+    answer_lost(world, monkeypatch, reach_the_api=True)
+
+    created = world.services.team.create(
+        admin, MemberInput(role=Role.STAFF, first_name="Nina", last_name="New", email=email)
+    )
+
+    ninas = [m for m in world.emulator.members() if m.first_name == "Nina"]
+    assert [m.id for m in ninas] == [created.id] and created.name == "Nina New"
+    assert [w.method for w in world.emulator.writes()] == ["POST"]
+    [row] = audit.entries(session)
+    assert row.outcome == "allowed" and "Nina New" in row.target
+
+
+def test_a_create_whose_answer_was_lost_and_was_not_made_is_unavailable_despite_a_namesake(
+    world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sam Stone is already on the team: a Sam Stone (no e-mail) whose POST was lost is not him."""
+    admin = world.actor("U0ADMIN01")
+    answer_lost(world, monkeypatch, reach_the_api=False)
+
+    with pytest.raises(Unavailable):
+        world.services.team.create(admin, MemberInput(role=Role.STAFF, first_name="Sam", last_name="Stone"))
+
+    assert len([m for m in world.emulator.members() if (m.first_name, m.last_name) == ("Sam", "Stone")]) == 1
+    [row] = audit.entries(session)
+    assert row.outcome == "failed"
+
+
+def test_a_create_refused_as_busy_is_not_looked_for(
+    world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 429 made nothing: it goes on up as it is, without another read of the team."""
+    admin = world.actor("U0ADMIN01")
+    world.emulator.clear_requests()
+
+    def busy(member: MemberInput) -> TeamMember:
+        raise RateLimited("slow down")
+
+    monkeypatch.setattr(world.api, "create_member", busy)
+    with pytest.raises(RateLimited):
+        world.services.team.create(admin, MemberInput(role=Role.STAFF, first_name="Nina", last_name="New"))
+    assert [r.path for r in world.emulator.requests if r.path.endswith("/team")] == ["/api/v1/merchant/team"]
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "4" * 5000, "#" + "9" * 19])
+def test_find_by_digits_no_id_has_is_no_match(world: World, text: str) -> None:
+    """A "²" passed str.isdigit() and int() refused it; 5000 digits are past int()'s limit."""
+    assert world.services.team.find(world.actor("U0STAFF01"), text) == []

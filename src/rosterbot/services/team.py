@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.client import BusinessApi
-from rosterbot.api.errors import NotFound
+from rosterbot.api.errors import NotFound, Unavailable
 from rosterbot.api.models import MemberInput, Position, TeamMember
 from rosterbot.domain.permissions import Operation, last_owner_guard
 from rosterbot.domain.roles import Actor, Role
@@ -85,7 +85,7 @@ class TeamService:
         self.auditor.require(fresh, Operation.MEMBER_CREATE, target=target, new_role=member.role)
         member = validate_member(member)
         return self.auditor.perform(
-            fresh, Operation.MEMBER_CREATE, lambda: self.api.create_member(member), target=target
+            fresh, Operation.MEMBER_CREATE, lambda: self._create_once(member), target=target
         )
 
     def edit(self, actor: Actor, member_id: int, member: MemberInput) -> TeamMember:
@@ -156,6 +156,21 @@ class TeamService:
 
     # internals
 
+    def _create_once(self, member: MemberInput) -> TeamMember:
+        """Create `member`. When the POST fails in a way that may have created it anyway (a timeout,
+        a lost connection, an answer we cannot read: `Unavailable`), look for a member that was not
+        on the team before, with the same e-mail (or exact name when there is none): if there is
+        one, the create happened, and a retry by the user would make a duplicate. A create the API
+        refused (400, 401, 429) made nothing: those errors go on up as they are."""
+        before = {m.id for m in self.api.list_team()}
+        try:
+            return self.api.create_member(member)
+        except Unavailable:
+            made = [m for m in self.api.list_team() if m.id not in before and _same_person(m, member)]
+            if not made:
+                raise
+            return max(made, key=lambda m: m.id)
+
     def _set_active(self, actor: Actor, member_id: int, *, active: bool) -> TeamMember:
         operation = Operation.MEMBER_REACTIVATE if active else Operation.MEMBER_DEACTIVATE
         fresh = self.identity.actor_for_write(actor)
@@ -218,8 +233,9 @@ def match_members(team: list[TeamMember], text: str, *, include_inactive: bool =
     wanted = text.strip().removeprefix("#").strip()
     if not wanted:
         return []
-    if wanted.isdigit():
-        return [m for m in pool if m.id == int(wanted)]
+    if wanted.isascii() and wanted.isdigit():  # not str.isdigit() alone: int() refuses "²"
+        number = int(wanted) if len(wanted) <= 18 else -1  # int() refuses 4301 digits; no id has 19
+        return [m for m in pool if m.id == number]
     folded = wanted.casefold()
     if "@" in folded:
         return [m for m in pool if (m.email or "").casefold() == folded]
@@ -227,6 +243,15 @@ def match_members(team: list[TeamMember], text: str, *, include_inactive: bool =
     if exact:
         return sorted(exact, key=_by_name)
     return sorted((m for m in pool if folded in m.name.casefold()), key=_by_name)
+
+
+def _same_person(found: TeamMember, wanted: MemberInput) -> bool:
+    if wanted.email:
+        return (found.email or "").casefold() == wanted.email.casefold()
+    return (found.first_name.casefold(), found.last_name.casefold()) == (
+        wanted.first_name.casefold(),
+        wanted.last_name.casefold(),
+    )
 
 
 def _by_name(member: TeamMember) -> tuple[str, str, int]:

@@ -299,3 +299,21 @@ def test_the_confirmation_falls_back_to_a_dm_when_the_channel_refuses_it(box: Sa
     assert box.slack_state.wait_for(lambda s: len(s.messages("D0OWNER01")) == 1)
     assert "Added *Nina Novak*" in box.slack_state.messages("D0OWNER01")[0]["text"]
     assert len(members_named(box, "Nina")) == 1
+
+
+@pytest.mark.parametrize("metadata", ["{}", '{"member_id": "Sam"}', '{"member_id": [4]}', "not json"])
+def test_an_edit_form_whose_metadata_names_no_member_is_refused_plainly(box: Sandbox, metadata: str) -> None:
+    """`int(metadata["member_id"])` raised (KeyError, ValueError, TypeError): a traceback and
+    "something went wrong"."""
+    view = open_modal(box, OWNER, "/team", "edit Sam Stone")
+    values = member_values(first_name="Samuel", last_name="Stone", role="staff", is_active=["active"])
+
+    reply = box.slack.submit_view(OWNER, view, values, private_metadata=metadata)
+
+    assert reply.status_code == 200
+    dm = box.slack_state.im_channel(OWNER).id  # no channel in the metadata: told in a DM
+    assert box.slack_state.wait_for(lambda s: bool(s.messages(dm)), timeout=5)
+    assert [m.get("text") for m in box.slack_state.messages(dm)] == [
+        "That form is out of date; run the command again."
+    ]
+    assert writes(box) == []

@@ -39,6 +39,7 @@ from rosterbot.slack.turn import (
     dispatch,
     form_listener,
     id_value,
+    metadata_id,
     page_value,
     require,
 )
@@ -189,7 +190,7 @@ def create_position(turn: Turn, metadata: dict[str, Any], position: PositionInpu
 
 
 def save_position(turn: Turn, metadata: dict[str, Any], position: PositionInput) -> None:
-    position_id = id_value(str(metadata.get("position_id") or ""))
+    position_id = metadata_id(metadata, "position_id")
     saved = turn.services.positions.edit(turn.actor, position_id, position)
     text = f"Saved the position *{escape_mrkdwn(saved.title)}* (`#{saved.id}`)."
     turn.say(text, notice(f":white_check_mark: {text}"))

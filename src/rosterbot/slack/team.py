@@ -58,6 +58,7 @@ from rosterbot.slack.turn import (
     dispatch,
     form_listener,
     id_value,
+    metadata_id,
     page_value,
     require,
 )
@@ -422,7 +423,7 @@ def create_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> 
 
 
 def save_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> None:
-    saved = turn.services.team.edit(turn.actor, id_value(str(metadata.get("member_id") or "")), member)
+    saved = turn.services.team.edit(turn.actor, metadata_id(metadata, "member_id"), member)
     status = "active" if saved.is_active else "inactive"
     text = f"Saved *{escape_mrkdwn(saved.name)}* (`#{saved.id}`, {saved.role.value}, {status})."
     turn.say(text, notice(f":white_check_mark: {text}"))

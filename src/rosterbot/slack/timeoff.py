@@ -65,6 +65,7 @@ from rosterbot.slack.turn import (
     command_listener,
     dispatch,
     id_value,
+    metadata_id,
     named_after,
     require,
     tell_user,
@@ -359,7 +360,7 @@ def deny_submitted(
     services = services_of(context)
     try:
         actor = actor_of(context)
-        result = services.timeoff.decide(actor, id_value(str(metadata.get("request_id") or "")), False, note)
+        result = services.timeoff.decide(actor, metadata_id(metadata, "request_id"), False, note)
     except Exception as exc:  # noqa: BLE001 - every failure goes back into the form, nothing is lost
         if not isinstance(exc, ServiceError | ApiError):
             log.exception("time-off denial failed")

@@ -210,21 +210,30 @@ def action_value(action: Mapping[str, Any]) -> str:
 # without a traceback (the error handler shows a ServiceError's message), and nothing is done.
 
 OUT_OF_DATE = "That button is out of date; run the command again."
+FORM_OUT_OF_DATE = "That form is out of date; run the command again."
 _ID = re.compile(r"#?([0-9]{1,18})")  # ASCII digits only: int() would also read "٣" or "1_0"
 
 
-def out_of_date() -> InvalidRequest:
-    """The refusal of a button (or form metadata) whose value is not what we put there."""
-    return InvalidRequest({}, OUT_OF_DATE)
+def out_of_date(message: str = OUT_OF_DATE) -> InvalidRequest:
+    """The refusal of a button (or a form's metadata) whose value is not what we put there."""
+    return InvalidRequest({}, message)
 
 
-def id_value(value: str) -> int:
-    """The positive id a button's value holds ("12", or "#12"); else InvalidRequest(OUT_OF_DATE)."""
+def id_value(value: str, *, stale: str = OUT_OF_DATE) -> int:
+    """The positive id a button's value (or a form's metadata) holds ("12", or "#12"); else
+    InvalidRequest(`stale`)."""
     found = _ID.fullmatch(value.strip())
     number = int(found.group(1)) if found else 0
     if number <= 0:
-        raise out_of_date()
+        raise out_of_date(stale)
     return number
+
+
+def metadata_id(metadata: Mapping[str, Any], key: str) -> int:
+    """The id a form's private metadata holds under `key`; else InvalidRequest(FORM_OUT_OF_DATE)."""
+    raw = metadata.get(key)
+    text = str(raw) if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+    return id_value(text, stale=FORM_OUT_OF_DATE)
 
 
 def object_value(value: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def load_metadata(text: str | None) -> dict[str, Any]:
         return {}
     try:
         loaded = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON (fuzzing)
         return {}
     return loaded if isinstance(loaded, dict) else {}
 

@@ -65,6 +65,8 @@ def test_a_partial_day_keeps_its_times(world: World) -> None:
         ({"all_day": False, "start_time": time(14), "end_time": time(9)}, {"end_time"}),
         ({"all_day": False, "start_time": time(9), "end_time": time(9)}, {"end_time"}),
         ({"reason": "x" * 501}, {"reason"}),
+        ({"days_ahead": 800}, {"starts_on"}),  # over two years ahead
+        ({"days_long": 400}, {"ends_on"}),  # over a year at a time
     ],
 )
 def test_invalid_input_names_the_fields_and_changes_nothing(
@@ -72,6 +74,7 @@ def test_invalid_input_names_the_fields_and_changes_nothing(
 ) -> None:
     start = world.today() + timedelta(days=int(fields.pop("days_ahead", 3)))  # type: ignore[call-overload]
     end = start - timedelta(days=1) if fields.pop("ends_before_start", False) else start
+    end += timedelta(days=int(fields.pop("days_long", 0)))  # type: ignore[call-overload]
     with pytest.raises(InvalidRequest) as caught:
         world.timeoff.request(world.actor(SAM), RequestInput(starts_on=start, ends_on=end, **fields))  # type: ignore[arg-type]
     assert set(caught.value.field_errors) == errors
@@ -161,3 +164,4 @@ def test_reading_requests(world: World) -> None:
     assert [v.id for v in world.timeoff.list_for(world.actor(ADMIN), MEMBER_IDS[SAM])] == [mine.id]
     with pytest.raises(NotFoundError):
         world.timeoff.get(world.actor(ADMIN), 4242)
+

@@ -42,6 +42,8 @@ from rosterbot.store.models import TimeOffRequest
 log = logging.getLogger(__name__)
 
 MAX_REASON = 500
+MAX_AHEAD = timedelta(days=731)  # also keeps every date far from datetime's limits
+MAX_LENGTH = timedelta(days=366)
 COVERAGE_DAYS = 31  # the availability service answers at most a month at a time
 ALREADY_APPROVED = "This request is already approved; ask an owner or admin to cancel it."
 Clock = Callable[[], datetime]
@@ -513,6 +515,10 @@ class TimeOffService:
         today = self._clock().astimezone(zone).date()
         if data.starts_on < today:
             errors["starts_on"] = "That date has already passed."
+        elif data.starts_on > today + MAX_AHEAD:
+            errors["starts_on"] = "Time off can be requested up to two years ahead."
+        if data.ends_on - data.starts_on > MAX_LENGTH:
+            errors["ends_on"] = "Ask for at most a year at a time."
         if data.ends_on < data.starts_on:
             errors["ends_on"] = "The last day can't be before the first day."
         if not data.all_day:

@@ -24,6 +24,7 @@ from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
 from rosterbot.services.team import TeamService
 from rosterbot.services.timeoff import TimeOffService, workspace_config
+from rosterbot.services.workspace import WorkspaceService
 from rosterbot.store.db import session_scope, utcnow
 
 
@@ -39,6 +40,7 @@ class Services:
     availability: AvailabilityService
     timeoff: TimeOffService
     digests: DigestService
+    workspace: WorkspaceService
     # Only where something can tell people (the worker): delivering needs a notifier.
     outbox: OutboxDelivery | None = None
 
@@ -75,6 +77,9 @@ def build_services(
         if notifier is not None
         else None
     )
+    positions = PositionService(
+        api, identity, session_factory, auditor, default_salon_ids=[settings.company_id]
+    )
     return Services(
         settings=settings,
         api=api,
@@ -82,11 +87,10 @@ def build_services(
         auditor=auditor,
         identity=identity,
         team=TeamService(api, identity, session_factory, auditor),
-        positions=PositionService(
-            api, identity, session_factory, auditor, default_salon_ids=[settings.company_id]
-        ),
+        positions=positions,
         availability=availability,
         timeoff=timeoff,
         digests=digests,
+        workspace=WorkspaceService(session_factory, identity, auditor, positions, settings),
         outbox=outbox,
     )

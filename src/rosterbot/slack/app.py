@@ -37,6 +37,7 @@ FEATURES: tuple[str, ...] = (
     "rosterbot.slack.timeoff",
     "rosterbot.slack.availability",
     "rosterbot.slack.home",
+    "rosterbot.slack.settings",
 )
 
 # Threads that run listeners, per process. Bolt runs a listener (ack included) on its listener

@@ -24,6 +24,8 @@ class CallbackId(StrEnum):
     TIMEOFF_REQUEST = "timeoff_request"
     TIMEOFF_DENY = "timeoff_deny"  # the reason for a denial
     TIMEOFF_NOTICE = "timeoff_notice"  # a modal that only says something
+    # /team settings (slack/settings.py)
+    SETTINGS_EDIT = "settings_edit"
 
 
 class ActionId(StrEnum):
@@ -49,6 +51,9 @@ class ActionId(StrEnum):
     # App Home
     HOME_REQUEST_TIMEOFF = "home_request_timeoff"
     HOME_ADD_MEMBER = "home_add_member"
+    # /team settings
+    SETTINGS_OPEN = "settings_open"  # "Change settings" on the settings message
+    SETTINGS_FIELD = "settings_field"  # the one element of each settings form input
 
 
 class BlockId(StrEnum):
@@ -84,3 +89,10 @@ class BlockId(StrEnum):
     TIMEOFF_LIST = "timeoff_list"  # heads `/timeoff list`: a Cancel there refreshes the list
     TIMEOFF_PENDING = "timeoff_pending"  # heads `/timeoff pending`: a decision there refreshes it
     HOME_ACTIONS = "home_actions"
+    # /team settings form: inputs named after services.workspace's fields (InvalidRequest keys)
+    SETTINGS_TEAM_CHANNEL = "team_channel"
+    SETTINGS_APPROVALS_CHANNEL = "approvals_channel"
+    SETTINGS_TIMEZONE = "timezone"
+    SETTINGS_DIGEST_TIME = "digest_time"
+    SETTINGS_MINIMUM = "minimum_"  # + the position id: "minimum_3"
+    SETTINGS_ACTIONS = "settings_actions"

@@ -1,4 +1,5 @@
-"""`/team`: list, show, add, edit, deactivate, reactivate, remove, position, link, whoami, help.
+"""`/team`: list, show, add, edit, deactivate, reactivate, remove, position, link, whoami, settings
+(`rosterbot.slack.settings`), help.
 
 Every listener acks first. A command that needs a modal opens it at once with a loading view (the
 trigger id lives 3 seconds) and fills it with `views.update`; the others answer ephemerally through
@@ -30,7 +31,9 @@ from rosterbot.slack.blocks.common import (
     choice_blocks,
     message,
     notice,
+    section,
 )
+from rosterbot.slack.blocks.settings import SETTINGS_USAGE
 from rosterbot.slack.blocks.team import (
     ROLE_ORDER,
     member_blocks,
@@ -51,6 +54,7 @@ from rosterbot.slack.parsing import (
     plain_reference,
     two_part_splits,
 )
+from rosterbot.slack.settings import team_settings
 from rosterbot.slack.turn import (
     Turn,
     action_listener,
@@ -367,7 +371,11 @@ def team_whoami(turn: Turn, rest: str) -> None:
 
 def team_help(turn: Turn, rest: str, *, unknown: str = "") -> None:
     intro = f"I don't know `/team {escape_mrkdwn(unknown)}`. Here is what I can do:" if unknown else ""
-    turn.say("How to use /team", team_help_blocks(intro))
+    blocks = team_help_blocks(intro)
+    # `/team settings` lives in its own module: its line goes before the help's footer
+    at = len(blocks) - 1 if blocks and blocks[-1].get("type") == "context" else len(blocks)
+    blocks.insert(at, section(f"`{SETTINGS_USAGE[0]}` — {SETTINGS_USAGE[1]}").to_dict())
+    turn.say("How to use /team", blocks)
 
 
 SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
@@ -381,6 +389,7 @@ SUBCOMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "position": team_position,
     "link": team_link,
     "whoami": team_whoami,
+    "settings": team_settings,
     "help": team_help,
 }
 

@@ -1,0 +1,118 @@
+"""`/team settings` (routed here by `rosterbot.slack.team`): see the workspace's settings; owners
+and admins change them in a form (`/team settings edit`, or "Change settings").
+
+The form opens at once with a loading view (the trigger id lives 3 seconds) and is filled with
+`views.update`. A submitted form is read and checked before the ack (a bad time zone or minimum
+is answered under its input, nothing stored); then `services.workspace.update` decides (the role
+read just now) and the user is told what changed.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import partial
+from typing import Any
+
+from slack_bolt import App
+
+from rosterbot.domain.permissions import Operation, check
+from rosterbot.services.workspace import MINIMUM_MAX, WorkspaceChanges, validate
+from rosterbot.slack.blocks.settings import (
+    MODAL_TITLE,
+    changed_blocks,
+    changed_text,
+    settings_blocks,
+    settings_form_view,
+)
+from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.parsing import Form, StateValues, dump_metadata, split_subcommand, text_value
+from rosterbot.slack.turn import Turn, action_listener, form_listener, require
+
+
+def team_settings(turn: Turn, rest: str) -> None:
+    """`/team settings` shows them; `/team settings edit` opens the form."""
+    word, _ = split_subcommand(rest)
+    if word == "edit":
+        open_settings_form(turn, "")
+        return
+    if word:
+        turn.say("Use `/team settings` to see the settings, or `/team settings edit` to change them.")
+        return
+    actor = turn.actor
+    view = turn.services.workspace.show(actor, turn.team_id)
+    can_change = check(actor.role, Operation.CONFIGURE).allowed
+    turn.say("Workspace settings", settings_blocks(view, can_change=can_change))
+
+
+def open_settings_form(turn: Turn, value: str) -> None:
+    turn.open_loading(MODAL_TITLE)
+    turn.in_modal(lambda: fill_settings_form(turn))
+
+
+def fill_settings_form(turn: Turn) -> None:
+    require(turn.actor, Operation.CONFIGURE)  # the service checks again, with a fresh role, on Save
+    view = turn.services.workspace.show(turn.actor, turn.team_id)
+    turn.fill_modal(settings_form_view(view, metadata=dump_metadata(channel_id=turn.channel_id)))
+
+
+# ---- the submitted form ----------------------------------------------------------------------------
+
+
+def _element(values: StateValues, block_id: str) -> dict[str, Any]:
+    return dict((values.get(block_id) or {}).get(ActionId.SETTINGS_FIELD.value) or {})
+
+
+def settings_form(values: StateValues) -> Form[WorkspaceChanges]:
+    """Read and check the settings form (every check the service makes without the API)."""
+    field = ActionId.SETTINGS_FIELD.value
+    errors: dict[str, str] = {}
+    team_channel = _element(values, BlockId.SETTINGS_TEAM_CHANNEL).get("selected_conversation")
+    approvals_channel = _element(values, BlockId.SETTINGS_APPROVALS_CHANNEL).get("selected_conversation")
+    zone = text_value(values, BlockId.SETTINGS_TIMEZONE, field)
+    if not zone:
+        errors[BlockId.SETTINGS_TIMEZONE] = "Enter a time zone, like Europe/Berlin."
+    digest_text = str(_element(values, BlockId.SETTINGS_DIGEST_TIME).get("selected_time") or "")
+    digest: time | None = None
+    if digest_text:
+        try:
+            digest = time.fromisoformat(digest_text)
+        except ValueError:
+            errors[BlockId.SETTINGS_DIGEST_TIME] = "Choose a time."
+    minimums: dict[int, int | None] = {}
+    prefix = BlockId.SETTINGS_MINIMUM.value
+    for block_id in values:
+        suffix = block_id[len(prefix) :] if block_id.startswith(prefix) else ""
+        if not (suffix.isascii() and suffix.isdigit()):
+            continue
+        typed = text_value(values, block_id, field)
+        if not typed:
+            minimums[int(suffix)] = None
+            continue
+        number = typed[1:] if typed.startswith("-") else typed
+        if not (number.isascii() and number.isdigit()) or len(number) > 6:
+            errors[block_id] = f"Enter a whole number from 0 to {MINIMUM_MAX}, or leave it empty."
+            continue
+        minimums[int(suffix)] = int(typed)
+    changes = WorkspaceChanges(
+        team_channel=str(team_channel) if team_channel else None,
+        approvals_channel=str(approvals_channel) if approvals_channel else None,
+        timezone=zone or None,
+        digest_time=digest,
+        coverage_minimums=minimums,
+    )
+    for name, sentence in validate(changes).items():
+        errors.setdefault(name, sentence)
+    if errors:
+        return Form(None, {str(k): v for k, v in errors.items()})
+    return Form(changes, {})
+
+
+def save_settings(turn: Turn, metadata: dict[str, Any], changes: WorkspaceChanges) -> None:
+    saved = turn.services.workspace.update(turn.actor, turn.team_id, changes)
+    turn.say(changed_text(saved.changes), changed_blocks(saved.changes))
+
+
+def register(app: App) -> None:
+    on_click = partial(action_listener, modal_title=MODAL_TITLE)
+    app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
+    app.view(CallbackId.SETTINGS_EDIT.value)(form_listener(settings_form, save_settings))

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -77,6 +77,8 @@ if TYPE_CHECKING:
     from rosterbot.services.container import Services
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SENDING_TEXT = ":hourglass_flowing_sand: Sending your request…"
 RECORDING_TEXT = ":hourglass_flowing_sand: Recording your decision…"
@@ -203,15 +205,16 @@ def request_submitted(
     # modal saying the request is on its way, so a slow API never costs Slack's 3 seconds.
     ack(response_action="update", view=notice_modal(FORM_TITLE, SENDING_TEXT))
     services = services_of(context)
-    try:
-        actor = actor_of(context)
-        created = services.timeoff.request(actor, form.value)
-    except Exception as exc:  # noqa: BLE001 - every failure goes back into the form, nothing is lost
-        if not isinstance(exc, ServiceError | ApiError):
-            log.exception("time-off request failed")
-        banner = f":warning: {user_message(exc)} Nothing was saved; correct it or send it again."
-        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
+    data = form.value
+    created = after_ack(
+        client,
+        view,
+        "Nothing was saved; correct it or send it again.",
+        lambda: services.timeoff.request(actor_of(context), data),
+    )
+    if created is None:
         return
+    actor = actor_of(context)
     metadata = load_metadata(view.get("private_metadata"))
     whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
     text = (
@@ -222,6 +225,19 @@ def request_submitted(
     if metadata.get("home"):
         publish_home(client, services, actor, notice=f":outbox_tray: {text}")
     tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
+
+
+def after_ack(client: WebClient, view: dict[str, Any], nothing_done: str, work: Callable[[], T]) -> T | None:
+    """A form's `work`, run after its ack (the modal says it is on its way). On any failure the
+    form comes back with what the user typed and why, so nothing they entered is lost; None then."""
+    try:
+        return work()
+    except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
+        if not isinstance(exc, ServiceError | ApiError):
+            log.exception("a time-off form failed after its ack")
+        banner = f":warning: {user_message(exc)} {nothing_done}"
+        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
+        return None
 
 
 # ---- where a click's answer goes ----------------------------------------------------------------
@@ -358,15 +374,15 @@ def deny_submitted(
     # Deciding reads the approver's role from the business API: answer Slack first.
     ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
     services = services_of(context)
-    try:
-        actor = actor_of(context)
-        result = services.timeoff.decide(actor, metadata_id(metadata, "request_id"), False, note)
-    except Exception as exc:  # noqa: BLE001 - every failure goes back into the form, nothing is lost
-        if not isinstance(exc, ServiceError | ApiError):
-            log.exception("time-off denial failed")
-        banner = f":warning: {user_message(exc)} Nothing was recorded; send it again when ready."
-        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
+    result = after_ack(
+        client,
+        view,
+        "Nothing was recorded; send it again when ready.",
+        lambda: services.timeoff.decide(actor_of(context), metadata_id(metadata, "request_id"), False, note),
+    )
+    if result is None:
         return
+    actor = actor_of(context)
     text = f":x: {result.message}" if result.recorded else result.message
     client.views_update(view_id=view["id"], view=notice_modal(DENY_TITLE, text))
     if not result.recorded:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +28,12 @@ from rosterbot.emulators.business_api.records import (
 )
 from rosterbot.emulators.business_api.tables import Base, BlockedTimeRow, MemberRow, PositionRow
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 ROLES = ("owner", "admin", "staff")
+_Record = TypeVar("_Record", bound="DataclassInstance")
+_Row = TypeVar("_Row", MemberRow, PositionRow, BlockedTimeRow)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -42,52 +48,15 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(database_url, pool_pre_ping=True)
 
 
-def _member(row: MemberRow) -> Member:
-    return Member(
-        id=row.id,
-        role=row.role,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        email=row.email,
-        phone_number=row.phone_number,
-        is_active=row.is_active,
-    )
-
-
-def _position(row: PositionRow) -> PositionRecord:
-    return PositionRecord(
-        id=row.id,
-        company_id=row.company_id,
-        chain_id=row.chain_id,
-        title=row.title,
-        description=row.description,
-        salon_ids=list(row.salon_ids),
-        services_binding_type=row.services_binding_type,
-        rules_required_fields=list(row.rules_required_fields),
-        only_chain_appointment=row.only_chain_appointment,
-    )
-
-
-def _blocked_time(row: BlockedTimeRow) -> BlockedTimeRecord:
-    return BlockedTimeRecord(
-        id=row.id,
-        employee_id=row.employee_id,
-        name=row.name,
-        from_date=row.from_date,
-        to_date=row.to_date,
-        all_day=row.all_day,
-        blocked_type_id=row.blocked_type_id,
-    )
+def _record(kind: type[_Record], source: object) -> _Record:
+    """A record built from the like-named attributes of a row (or the config); lists are copied, so
+    the record never shares the row's."""
+    values = {f.name: getattr(source, f.name) for f in dataclass_fields(kind)}
+    return kind(**{name: list(v) if isinstance(v, list) else v for name, v in values.items()})
 
 
 def _fault_settings(config: EmulatorConfig) -> FaultSettings:
-    return FaultSettings(
-        latency=config.latency,
-        fault_status=config.fault_status,
-        fault_every=config.fault_every,
-        fault_retry_after=config.fault_retry_after,
-        rate_limit_per_second=config.rate_limit_per_second,
-    )
+    return _record(FaultSettings, config)
 
 
 class EmulatorState:
@@ -146,6 +115,24 @@ class EmulatorState:
                 for table in (MemberRow, PositionRow, BlockedTimeRow)
             )
 
+    def _all(self, table: type[_Row], kind: type[_Record]) -> list[_Record]:
+        with self._session() as session:
+            return [_record(kind, row) for row in session.scalars(select(table).order_by(table.id))]
+
+    def _one(self, table: type[_Row], key: int, kind: type[_Record]) -> _Record | None:
+        with self._session() as session:
+            row = session.get(table, key)
+            return _record(kind, row) if row else None
+
+    def _delete(self, table: type[_Row], key: int) -> bool:
+        """Delete the row; False when there is none."""
+        with self._session() as session:
+            row = session.get(table, key)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
     # -- requests and faults -----------------------------------------------------------------------
 
     def record(self, request: RecordedRequest) -> None:
@@ -196,13 +183,10 @@ class EmulatorState:
     # -- team members ------------------------------------------------------------------------------
 
     def members(self) -> list[Member]:
-        with self._session() as session:
-            return [_member(row) for row in session.scalars(select(MemberRow).order_by(MemberRow.id))]
+        return self._all(MemberRow, Member)
 
     def member(self, member_id: int) -> Member | None:
-        with self._session() as session:
-            row = session.get(MemberRow, member_id)
-            return _member(row) if row else None
+        return self._one(MemberRow, member_id, Member)
 
     def add_member(
         self,
@@ -226,7 +210,7 @@ class EmulatorState:
             )
             session.add(row)
             session.flush()
-            return _member(row)
+            return _record(Member, row)
 
     def replace_member(self, member_id: int, fields: dict[str, Any]) -> Member | None:
         """Set the given member fields; None when there is no such member."""
@@ -238,7 +222,7 @@ class EmulatorState:
                 if name in fields:
                     setattr(row, name, fields[name])
             session.flush()
-            return _member(row)
+            return _record(Member, row)
 
     def set_member_role(self, member_id: int, role: str) -> Member:
         if role not in ROLES:
@@ -249,12 +233,7 @@ class EmulatorState:
         return member
 
     def delete_member(self, member_id: int) -> bool:
-        with self._session() as session:
-            row = session.get(MemberRow, member_id)
-            if row is None:
-                return False
-            session.delete(row)
-            return True
+        return self._delete(MemberRow, member_id)
 
     def account_member(self) -> Member | None:
         """The member behind the emulator's credentials: the first active owner."""
@@ -264,19 +243,15 @@ class EmulatorState:
                 .where(MemberRow.role == "owner", MemberRow.is_active.is_(True))
                 .order_by(MemberRow.id)
             ).first()
-            return _member(row) if row else None
+            return _record(Member, row) if row else None
 
     # -- positions ---------------------------------------------------------------------------------
 
     def positions(self) -> list[PositionRecord]:
-        with self._session() as session:
-            rows = session.scalars(select(PositionRow).order_by(PositionRow.id))
-            return [_position(row) for row in rows]
+        return self._all(PositionRow, PositionRecord)
 
     def position(self, position_id: int) -> PositionRecord | None:
-        with self._session() as session:
-            row = session.get(PositionRow, position_id)
-            return _position(row) if row else None
+        return self._one(PositionRow, position_id, PositionRecord)
 
     def add_position(
         self, title: str, description: str = "", salon_ids: list[int] | None = None
@@ -294,7 +269,7 @@ class EmulatorState:
             )
             session.add(row)
             session.flush()
-            return _position(row)
+            return _record(PositionRecord, row)
 
     def replace_position(
         self, position_id: int, title: str, description: str, salon_ids: list[int] | None
@@ -309,27 +284,18 @@ class EmulatorState:
             if salon_ids is not None:
                 row.salon_ids = list(salon_ids)
             session.flush()
-            return _position(row)
+            return _record(PositionRecord, row)
 
     def delete_position(self, position_id: int) -> bool:
-        with self._session() as session:
-            row = session.get(PositionRow, position_id)
-            if row is None:
-                return False
-            session.delete(row)
-            return True
+        return self._delete(PositionRow, position_id)
 
     # -- blocked times -----------------------------------------------------------------------------
 
     def blocked_times(self) -> list[BlockedTimeRecord]:
-        with self._session() as session:
-            rows = session.scalars(select(BlockedTimeRow).order_by(BlockedTimeRow.id))
-            return [_blocked_time(row) for row in rows]
+        return self._all(BlockedTimeRow, BlockedTimeRecord)
 
     def blocked_time(self, block_id: int) -> BlockedTimeRecord | None:
-        with self._session() as session:
-            row = session.get(BlockedTimeRow, block_id)
-            return _blocked_time(row) if row else None
+        return self._one(BlockedTimeRow, block_id, BlockedTimeRecord)
 
     def add_blocked_times(
         self,
@@ -355,7 +321,7 @@ class EmulatorState:
             ]
             session.add_all(rows)
             session.flush()
-            return [_blocked_time(row) for row in rows]
+            return [_record(BlockedTimeRecord, row) for row in rows]
 
     def replace_blocked_time(self, block_id: int, fields: dict[str, Any]) -> BlockedTimeRecord | None:
         with self._session() as session:
@@ -369,15 +335,10 @@ class EmulatorState:
                 if name in fields:
                     setattr(row, name, to_utc_naive(fields[name]))
             session.flush()
-            return _blocked_time(row)
+            return _record(BlockedTimeRecord, row)
 
     def delete_blocked_time(self, block_id: int) -> bool:
-        with self._session() as session:
-            row = session.get(BlockedTimeRow, block_id)
-            if row is None:
-                return False
-            session.delete(row)
-            return True
+        return self._delete(BlockedTimeRow, block_id)
 
     def blocked_times_overlapping(self, start: datetime, end: datetime) -> list[BlockedTimeRecord]:
         """Blocks with any part inside [start, end)."""
@@ -388,4 +349,4 @@ class EmulatorState:
                 .where(BlockedTimeRow.from_date < end, BlockedTimeRow.to_date > start)
                 .order_by(BlockedTimeRow.from_date, BlockedTimeRow.id)
             )
-            return [_blocked_time(row) for row in rows]
+            return [_record(BlockedTimeRecord, row) for row in rows]

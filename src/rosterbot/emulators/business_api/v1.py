@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from rosterbot.emulators.business_api.records import BlockedTimeRecord
+from rosterbot.emulators.business_api.records import BlockedTimeRecord, Member
 from rosterbot.emulators.business_api.responses import config, v1_created, v1_done, v1_error, v1_ok
 from rosterbot.emulators.business_api.state import EmulatorState
 from rosterbot.emulators.business_api.validation import (
+    BlockedTimeBody,
+    MemberBody,
     check_blocked_time,
     check_member,
     parse_query_moment,
@@ -21,6 +24,8 @@ v1 = Blueprint("business_api_v1", __name__, url_prefix="/api/v1")
 MEMBER_NOT_FOUND = "Team member not found"
 BLOCK_NOT_FOUND = "Blocked time not found"
 BAD_BODY = "The request body must be a JSON object"
+
+_Body = TypeVar("_Body", MemberBody, BlockedTimeBody)
 
 
 def _state() -> EmulatorState:
@@ -42,6 +47,26 @@ def _body() -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def _checked(check: Callable[[dict[str, Any]], _Body]) -> _Body | Response:
+    """The JSON object body as `check` reads it, or the 400 that says what is wrong with it."""
+    body = _body()
+    if body is None:
+        return v1_error(400, BAD_BODY)
+    checked = check(body)
+    if checked.problems:
+        return v1_error(400, "; ".join(checked.problems))
+    return checked
+
+
+def _saved(record: Member | BlockedTimeRecord | None, not_found: str) -> Response:
+    """The answer to an update: the record as saved, or 404 when it went meanwhile."""
+    return v1_error(404, not_found) if record is None else v1_done(record.as_json())
+
+
+def _deleted(found: bool, not_found: str) -> Response:
+    return v1_done() if found else v1_error(404, not_found)
+
+
 # -- team ------------------------------------------------------------------------------------------
 
 
@@ -52,12 +77,9 @@ def list_team() -> Response:
 
 @v1.post("/merchant/team")
 def create_member() -> Response:
-    body = _body()
-    if body is None:
-        return v1_error(400, BAD_BODY)
-    checked = check_member(body)
-    if checked.problems:
-        return v1_error(400, "; ".join(checked.problems))
+    checked = _checked(check_member)
+    if isinstance(checked, Response):
+        return checked
     member = _state().add_member(**checked.fields)
     return v1_created(member.as_json())
 
@@ -74,23 +96,15 @@ def get_member(member_id: int) -> Response:
 def update_member(member_id: int) -> Response:
     if _state().member(member_id) is None:
         return v1_error(404, MEMBER_NOT_FOUND)
-    body = _body()
-    if body is None:
-        return v1_error(400, BAD_BODY)
-    checked = check_member(body)
-    if checked.problems:
-        return v1_error(400, "; ".join(checked.problems))
-    member = _state().replace_member(member_id, checked.fields)
-    if member is None:
-        return v1_error(404, MEMBER_NOT_FOUND)
-    return v1_done(member.as_json())
+    checked = _checked(check_member)
+    if isinstance(checked, Response):
+        return checked
+    return _saved(_state().replace_member(member_id, checked.fields), MEMBER_NOT_FOUND)
 
 
 @v1.delete("/merchant/team/<int:member_id>")
 def delete_member(member_id: int) -> Response:
-    if not _state().delete_member(member_id):
-        return v1_error(404, MEMBER_NOT_FOUND)
-    return v1_done()
+    return _deleted(_state().delete_member(member_id), MEMBER_NOT_FOUND)
 
 
 @v1.get("/merchant/calendar/team")
@@ -108,12 +122,9 @@ def _unknown_employees(employee_ids: list[int]) -> list[int]:
 
 @v1.post("/merchant/blocked-times")
 def create_blocked_time() -> Response:
-    body = _body()
-    if body is None:
-        return v1_error(400, BAD_BODY)
-    checked = check_blocked_time(body)
-    if checked.problems:
-        return v1_error(400, "; ".join(checked.problems))
+    checked = _checked(check_blocked_time)
+    if isinstance(checked, Response):
+        return checked
     if checked.from_date is None or checked.to_date is None:  # check_blocked_time reported it
         return v1_error(400, "from_date and to_date are required")
     if checked.employee_ids:
@@ -165,17 +176,12 @@ def update_blocked_time(block_id: int) -> Response:
         if unknown:
             return v1_error(400, f"employee {unknown[0]} not found")
         fields["employee_id"] = checked.employee_ids[0]
-    updated: BlockedTimeRecord | None = _state().replace_blocked_time(block_id, fields)
-    if updated is None:
-        return v1_error(404, BLOCK_NOT_FOUND)
-    return v1_done(updated.as_json())
+    return _saved(_state().replace_blocked_time(block_id, fields), BLOCK_NOT_FOUND)
 
 
 @v1.delete("/merchant/blocked-times/<int:block_id>")
 def delete_blocked_time(block_id: int) -> Response:
-    if not _state().delete_blocked_time(block_id):
-        return v1_error(404, BLOCK_NOT_FOUND)
-    return v1_done()
+    return _deleted(_state().delete_blocked_time(block_id), BLOCK_NOT_FOUND)
 
 
 @v1.get("/bookings/calendar/events")

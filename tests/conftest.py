@@ -1,6 +1,7 @@
 """Shared fixtures: a database for the whole run (SQLite, or PostgreSQL when
-ROSTERBOT_TEST_DATABASE_URL is set), migrated once, with every table emptied before each test; and
-`sandbox`, which starts the whole bot on loopback on that database."""
+ROSTERBOT_TEST_DATABASE_URL is set), migrated once, with every table emptied before each test;
+`sandbox`, which starts the whole bot on loopback on that database; and `business_emulator`, the
+business API emulator alone."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rosterbot.store.migrate import upgrade
 from rosterbot.store.models import Base
 
 if TYPE_CHECKING:
+    from rosterbot.emulators.business_api.state import EmulatorState
     from rosterbot.sandbox import Sandbox
 
 
@@ -85,3 +87,16 @@ def sandbox(database_url: str, _migrated_engine: Engine) -> Iterator[Callable[..
     yield start
     for box in started:
         box.stop()
+
+
+@pytest.fixture(scope="module")
+def business_emulator() -> Iterator[tuple[str, EmulatorState]]:
+    """The business API emulator alone on loopback, one per module: its URL and its state (demo
+    data; put it back with `state.reset()`)."""
+    from rosterbot.emulators.business_api.config import EmulatorConfig
+    from rosterbot.emulators.business_api.server import start_emulator
+
+    server, state = start_emulator(EmulatorConfig())
+    yield server.url, state
+    server.stop()
+    state.close()

@@ -15,20 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.client import BusinessApi
 from rosterbot.config import (
-    EMULATOR_PARTNER_TOKEN,
-    EMULATOR_SESSION_COOKIE,
-    EMULATOR_USER_TOKEN,
     Settings,
     load_settings,
 )
 from rosterbot.domain.roles import Actor, Role
-from rosterbot.emulators.business_api.config import EmulatorConfig
-from rosterbot.emulators.business_api.server import start_emulator
 from rosterbot.emulators.business_api.state import EmulatorState
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, DEMO_SLACK_TEAM_ID, DEMO_TEAM, TEAM_CHANNEL_ID
 from rosterbot.services.availability import AvailabilityService
@@ -40,6 +34,7 @@ from rosterbot.services.timeoff import RequestInput, TimeOffService, TimeOffView
 from rosterbot.store import outbox as outbox_store
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import OutboxItem
+from support import emulator_api
 
 TEAM = DEMO_SLACK_TEAM_ID
 ZONE = "Europe/Berlin"
@@ -101,7 +96,7 @@ class World:
         return self.timeoff.request(self.actor(slack_user_id), data)
 
     def new_api(self) -> BusinessApi:
-        api = make_api(self.emulator_url)
+        api = emulator_api(self.emulator_url)
         self.extra_apis.append(api)
         return api
 
@@ -143,35 +138,14 @@ class World:
     emulator_url: str = ""
 
 
-def make_api(url: str) -> BusinessApi:
-    return BusinessApi(
-        url,
-        company_id=1,
-        partner_token=SecretStr(EMULATOR_PARTNER_TOKEN),
-        user_token=SecretStr(EMULATOR_USER_TOKEN),
-        session_cookie=SecretStr(EMULATOR_SESSION_COOKIE),
-        rate_limit=10_000,
-        max_retries=0,
-        backoff_base=0.01,
-        max_wait=0.05,
-        timeout=5,
-    )
-
-
-@pytest.fixture(scope="module")
-def _emulator() -> Iterator[tuple[str, EmulatorState]]:
-    server, state = start_emulator(EmulatorConfig())
-    yield server.url, state
-    server.stop()
-    state.close()
-
-
 @pytest.fixture
-def world(_emulator: tuple[str, EmulatorState], session_factory: sessionmaker[Session]) -> Iterator[World]:
-    url, state = _emulator
+def world(
+    business_emulator: tuple[str, EmulatorState], session_factory: sessionmaker[Session]
+) -> Iterator[World]:
+    url, state = business_emulator
     state.reset()
     state.clear_requests()
-    api = make_api(url)
+    api = emulator_api(url)
     settings = load_settings(
         company_id=1,
         timezone=ZONE,

@@ -1,0 +1,106 @@
+"""Helpers shared by several test packages (importable, unlike a conftest): what a user reads in
+Block Kit, a slash command and a modal in the sandbox, the app's listeners counted, log records
+captured, a client for the business API emulator.
+
+Imported as `support`: `tests/` has no `__init__.py`, so pytest puts it on `sys.path` for its
+conftest (the default "prepend" import mode), whichever directory pytest is started from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import SecretStr
+
+from rosterbot.api.client import BusinessApi
+from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
+from rosterbot.console import watch
+from rosterbot.console.watch import CountingExecutor
+from rosterbot.emulators.slack_api.state import ResponsePost
+from rosterbot.sandbox import Sandbox
+
+# How long a test waits for what the app sends to the Slack stand-in.
+SLACK_WAIT = 5.0
+# The loggers whose warnings and errors are the app's (and Bolt's on its behalf).
+APP_LOGGERS = ("rosterbot", "slack_bolt")
+
+
+def block_texts(value: Any) -> list[str]:
+    """Every `text` string inside Block Kit (blocks, a view, a message), depth first."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                found.append(item)
+            else:
+                found.extend(block_texts(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(block_texts(item))
+    return found
+
+
+def texts(blocks: Any) -> str:
+    """Every `text` in a block tree, one per line: what the user reads."""
+    return "\n".join(block_texts(blocks))
+
+
+def command(box: Sandbox, user: str, name: str, text: str = "") -> ResponsePost:
+    """`user` types `name text` in Slack; the app's first answer through the response_url."""
+    before = len(box.slack_state.responses)
+    reply = box.slack.command(user, name, text)
+    assert reply.status_code == 200
+    assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=SLACK_WAIT), "no answer"
+    return box.slack_state.responses[before]
+
+
+def settled_modal(box: Sandbox, user: str) -> dict[str, Any]:
+    """The user's top modal once it no longer says Loading."""
+
+    def settled(state: Any) -> bool:
+        views = state.open_views(user)
+        return bool(views) and "Loading" not in texts(views[-1]["blocks"])
+
+    assert box.slack_state.wait_for(settled, timeout=SLACK_WAIT), "no modal, or still loading"
+    return box.slack_state.open_views(user)[-1]
+
+
+def count_listeners(box: Sandbox) -> CountingExecutor:
+    """Count the sandbox app's running Bolt listeners (the console's wrapper on the listener
+    executor), so that a test, and a module at its end, can wait until the app has finished what it
+    started."""
+    counting = watch.count_listeners(box.servers[0].server.app)  # type: ignore[attr-defined]
+    assert counting is not None, "this Bolt keeps its listener executor elsewhere"
+    return counting
+
+
+@contextmanager
+def logging_to(handler: logging.Handler) -> Iterator[None]:
+    """`handler` attached to the app's loggers (`APP_LOGGERS`) while inside."""
+    loggers = [logging.getLogger(name) for name in APP_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+def emulator_api(url: str) -> BusinessApi:
+    """The real client against the emulator at `url`: its credentials, no rate limit, no retries."""
+    return BusinessApi(
+        url,
+        company_id=1,
+        partner_token=SecretStr(EMULATOR_PARTNER_TOKEN),
+        user_token=SecretStr(EMULATOR_USER_TOKEN),
+        session_cookie=SecretStr(EMULATOR_SESSION_COOKIE),
+        rate_limit=10_000,
+        max_retries=0,
+        backoff_base=0.01,
+        max_wait=0.05,
+        timeout=5,
+    )

@@ -14,13 +14,15 @@ from rosterbot.sandbox import Sandbox
 from rosterbot.store import workspace
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import AuditEntry, WorkspaceSettings
+from support import SLACK_WAIT, settled_modal, texts
+from support import command as slash_command
 
 OWNER, ADMIN, SAM, TARA = "U0OWNER01", "U0ADMIN01", "U0STAFF01", "U0STAFF02"
 GUEST = "U0GUEST01"  # in Slack, not on the team: unlinked
 TEAM = "T0DEMO"
 # Demo position ids: Senior Stylist, Stylist, Colorist, Receptionist.
 SENIOR_STYLIST, STYLIST, COLORIST, RECEPTIONIST = 1, 2, 3, 4
-WAIT = 5.0
+WAIT = SLACK_WAIT
 
 
 @pytest.fixture(scope="module")
@@ -39,47 +41,13 @@ def box(_box: Sandbox, engine: Engine) -> Sandbox:
     return _box
 
 
-def texts(blocks: Any) -> str:
-    """Every `text` in a block tree, one per line: what the user reads."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
-
-
 def command(box: Sandbox, user: str, text: str) -> ResponsePost:
     """`user` types `/team text`; the app's ephemeral answer through the response_url."""
-    before = len(box.slack_state.responses)
-    reply = box.slack.command(user, "/team", text)
-    assert reply.status_code == 200
-    assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=WAIT), "no answer"
-    return box.slack_state.responses[before]
+    return slash_command(box, user, "/team", text)
 
 
 def said(response: ResponsePost) -> str:
     return response.text + "\n" + texts(response.blocks or [])
-
-
-def settled_modal(box: Sandbox, user: str) -> dict[str, Any]:
-    """The user's top modal once it no longer says Loading."""
-
-    def settled(state: Any) -> bool:
-        views = state.open_views(user)
-        return bool(views) and "Loading" not in texts(views[-1]["blocks"])
-
-    assert box.slack_state.wait_for(settled, timeout=WAIT), "no modal, or still loading"
-    return box.slack_state.open_views(user)[-1]
 
 
 def settings_form(box: Sandbox, user: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.emulators.slack_api.state import EphemeralPost, ResponsePost
 from rosterbot.sandbox import Sandbox
+from support import SLACK_WAIT, settled_modal, texts
+from support import command as command  # re-exported for the tests
 
 OWNER = "U0OWNER01"
 ADMIN = "U0ADMIN01"
@@ -29,7 +31,7 @@ OLIVIA, AARON, BEATRIZ, SAM, TARA, UMAR = 1, 2, 3, 4, 5, 6
 # Demo position ids: Senior Stylist, Stylist, Colorist, Receptionist.
 SENIOR_STYLIST, STYLIST, COLORIST, RECEPTIONIST = 1, 2, 3, 4
 
-WAIT = 5.0
+WAIT = SLACK_WAIT
 
 
 @pytest.fixture(scope="module")
@@ -45,34 +47,6 @@ def box(_box: Sandbox, engine: Engine) -> Sandbox:
     _box.slack_state.clear()
     _box.services.identity.forget()
     return _box
-
-
-def texts(blocks: Any) -> str:
-    """Every `text` in a block tree, one per line: what the user reads."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
-
-
-def command(box: Sandbox, user: str, name: str, text: str = "") -> ResponsePost:
-    """`user` types `name text`; the app's ephemeral answer through the response_url."""
-    before = len(box.slack_state.responses)
-    reply = box.slack.command(user, name, text)
-    assert reply.status_code == 200
-    assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=WAIT), "no answer"
-    return box.slack_state.responses[before]
 
 
 def everything_said(response: ResponsePost) -> str:
@@ -94,15 +68,6 @@ def open_modal(box: Sandbox, user: str, name: str, text: str) -> dict[str, Any]:
     reply = box.slack.command(user, name, text)
     assert reply.status_code == 200
     return settled_modal(box, user)
-
-
-def settled_modal(box: Sandbox, user: str) -> dict[str, Any]:
-    def settled(state: Any) -> bool:
-        views = state.open_views(user)
-        return bool(views) and "Loading" not in texts(views[-1]["blocks"])
-
-    assert box.slack_state.wait_for(settled, timeout=WAIT), "no modal, or still loading"
-    return box.slack_state.open_views(user)[-1]
 
 
 def ephemeral_after(box: Sandbox, user: str, count: int = 0) -> EphemeralPost:

@@ -26,6 +26,8 @@ from rosterbot.sandbox import Sandbox
 from rosterbot.services.outbox import RetryPolicy
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import TimeOffRequest
+from support import SLACK_WAIT, texts
+from support import command as command  # re-exported for the tests
 
 OWNER, ADMIN, ADMIN2 = "U0OWNER01", "U0ADMIN01", "U0ADMIN02"
 SAM, TARA = "U0STAFF01", "U0STAFF02"
@@ -34,7 +36,7 @@ GUEST = "U0GUEST01"  # in Slack, not on the team: unlinked
 OLIVIA, AARON, BEATRIZ, SAM_ID, TARA_ID = 1, 2, 3, 4, 5
 SENIOR_STYLIST = 1  # the emulator's first demo position
 ZONE = "Europe/Berlin"
-WAIT = 5.0
+WAIT = SLACK_WAIT
 # The outbox retries at once in these tests (the backoff itself is tested in tests/timeoff).
 QUICK_RETRIES = RetryPolicy(max_attempts=5, base_seconds=0.0, max_seconds=0.0, lease_seconds=60)
 
@@ -81,25 +83,6 @@ def deliver(box: Sandbox) -> int:
     return total
 
 
-def texts(blocks: Any) -> str:
-    """Every `text` in a block tree, one per line: what the user reads."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
-
-
 def action_ids(blocks: Any) -> list[str]:
     found: list[str] = []
 
@@ -119,15 +102,6 @@ def action_ids(blocks: Any) -> list[str]:
 
 def said(response: ResponsePost) -> str:
     return response.text + "\n" + texts(response.blocks or [])
-
-
-def command(box: Sandbox, user: str, name: str, text: str = "") -> ResponsePost:
-    """`user` types `name text`; the app's first answer through the response_url."""
-    before = len(box.slack_state.responses)
-    reply = box.slack.command(user, name, text)
-    assert reply.status_code == 200
-    assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=WAIT), "no answer"
-    return box.slack_state.responses[before]
 
 
 def answer_after(box: Sandbox, before: int) -> ResponsePost:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import collections
 import copy
 import itertools
+import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -49,6 +51,7 @@ from bench.harness import (
 )
 from rosterbot.emulators.business_api import EmulatorConfig
 from rosterbot.emulators.slack_api import SlackWorkspace
+from rosterbot.emulators.slack_api.values import state_values
 
 LEVELS = (1, 20, 50)
 API_LATENCY = 2.0
@@ -58,6 +61,7 @@ MAX_GAP = 1.0  # seconds: longer quiet spells are cut short when the floor repla
 WARM_REQUESTS = 8  # untimed `/team help`s first: a process's first request pays auth.test
 TEAM_FIELD = "team_field"  # ActionId.TEAM_FIELD
 TIMEOFF_FIELD = "timeoff_field"  # ActionId.TIMEOFF_FIELD
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def add_values(number: int) -> dict[str, dict[str, Any]]:
@@ -143,7 +147,7 @@ class Users:
             fields = self.slack.command_fields(user, spec.command, spec.text)
             seen = self.state.count(f"reply:{user}")
             self._log(user, "command")
-            if timed(self.result, lambda: self.slack.post_form(fields)):
+            if timed(self.result, self.slack, form_body(fields)):
                 self._wait(f"reply:{user}", seen)
             return
         assert spec.values is not None
@@ -163,7 +167,7 @@ class Users:
         seen = self.state.count(f"reply:{user}")
         values = spec.values(next(self.counter))
         self._log(user, "submit")
-        if timed(self.result, lambda: self.slack.submit_view(user, view_id, values)):
+        if submit(self.result, self.slack, user, view_id, values):
             self._wait(f"reply:{user}", seen)
 
     def _log(self, user: str, kind: str) -> None:
@@ -179,11 +183,18 @@ class Users:
         return False
 
 
-def timed(result: LevelResult, send: Any) -> bool:
-    """Send; record the time to the HTTP answer and its status. True for a 200."""
+def form_body(fields: Mapping[str, str]) -> bytes:
+    return urlencode(fields).encode()
+
+
+def timed(result: LevelResult, slack: SlackWorkspace, body: bytes) -> httpx.Response | None:
+    """POST the form `body`, signed, to the app; record the time to its HTTP answer and the
+    status. The answer for a 200, else None. Only the round trip is timed: the body is built
+    before, and what Slack then does with the answer after."""
     started = time.perf_counter()
+    reply: httpx.Response | None = None
     try:
-        reply = send()
+        reply = slack.post(body, FORM_TYPE)
     except httpx.HTTPError as exc:
         status = type(exc).__name__
     else:
@@ -194,7 +205,36 @@ def timed(result: LevelResult, send: Any) -> bool:
         result.statuses[status] += 1
         if status != "200":
             result.failed += 1
-    return status == "200"
+    return reply if status == "200" else None
+
+
+def submit(
+    result: LevelResult,
+    slack: SlackWorkspace,
+    user: str,
+    view: str | Mapping[str, Any],
+    values: Mapping[str, Mapping[str, Any]],
+) -> bool:
+    """`user` presses Submit on `view` (an open view's id, or a view dict taken as is), as
+    `SlackWorkspace.submit_view` does, with only the HTTP round trip timed."""
+    state = slack.state
+    shown = state.view(view) if isinstance(view, str) else copy.deepcopy(dict(view))
+    if shown is None:
+        raise LookupError(f"no view {view!r} in the stand-in")
+    shown["state"] = {"values": state_values(shown.get("blocks") or [], values)}
+    payload = {
+        "type": "view_submission",
+        **slack._envelope(user),  # the same envelope submit_view sends
+        "trigger_id": state.issue_trigger_id(user, view_id=shown["id"]),
+        "view": shown,
+        "response_urls": [],
+    }
+    reply = timed(result, slack, form_body({"payload": json.dumps(payload)}))
+    if reply is None:
+        return False
+    answer = reply.json() if reply.content else None
+    state.apply_view_response(user, shown["id"], answer if isinstance(answer, dict) else None)
+    return True
 
 
 def drive(users: Users, people: Sequence[str], *, think: float, max_per_user: int | None) -> None:
@@ -234,7 +274,7 @@ def replay(
         for offset, item in ((o, s) for o, s in schedule if s.user == user):
             time.sleep(max(0.0, started + offset - time.monotonic()))
             if item.kind == "command":
-                timed(result, lambda: slack.command(user, spec.command, spec.text))
+                timed(result, slack, form_body(slack.command_fields(user, spec.command, spec.text)))
             elif item.kind == "open":
                 slack.command(user, spec.command, spec.text)
             else:
@@ -242,7 +282,7 @@ def replay(
                 submitted = copy.deepcopy(view)
                 submitted["id"] = f"V0FLOOR{next(numbers):06d}"
                 values = spec.values(next(numbers))
-                timed(result, lambda v=submitted, x=values: slack.submit_view(user, v, x))
+                submit(result, slack, user, submitted, values)
 
     last = max((o for o, _ in schedule), default=0.0)
     _join([threading.Thread(target=loop, args=(p,), daemon=True) for p in people], started + last + 30)

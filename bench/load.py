@@ -63,7 +63,7 @@ from rosterbot.store.models import OutboxItem, TimeOffRequest
 LOAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/load"
 USERS = 50
 DURATION = 60.0
-DRAIN = 60.0
+DRAIN = 120.0  # the outbox retries a failed call after 15-30 s, then 30-60 s: two failures need 90 s
 ADMIN_SHARE = 5  # one user in five is an admin
 CANCEL_SHARE = 0.25
 FAULT_EVERY = 10  # the API answers every 10th call with a 500

@@ -11,10 +11,8 @@ second or two, not a minute.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +21,10 @@ import pytest
 from sqlalchemy import Engine
 
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
+from rosterbot.console.watch import CountingExecutor
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
+from support import block_texts, count_listeners, logging_to
 
 from .fault_proxy import FaultProxy
 
@@ -43,32 +43,6 @@ FAST_ANSWER_SECONDS = 1.5
 
 UNAVAILABLE = "not answering right now"
 BUSY = "busy right now"
-
-
-class CountingExecutor(Executor):
-    """Bolt's listener executor, counting the listeners still running (so that a test, and the
-    module at its end, can wait until the app has finished what it started)."""
-
-    def __init__(self, inner: Executor) -> None:
-        self._inner = inner
-        self._lock = threading.Lock()
-        self.running = 0
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._lock:
-            self.running += 1
-
-        def run() -> Any:
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._lock:
-                    self.running -= 1
-
-        return self._inner.submit(run)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @dataclass
@@ -97,10 +71,7 @@ def start_faulty(database_url: str, **settings: Any) -> Faulty:
     proxy = FaultProxy()
     box = Sandbox.start(database_url=database_url, settings={**FAST_API, **settings, "api_url": proxy.url})
     proxy.upstream = box.servers[2].url  # the emulator (servers: app, Slack stand-in, emulator)
-    runner = box.servers[0].server.app.extensions["bolt_app"]._listener_runner  # type: ignore[attr-defined]
-    listeners = CountingExecutor(runner.listener_executor)
-    runner.listener_executor = listeners
-    return Faulty(box, proxy, listeners)
+    return Faulty(box, proxy, count_listeners(box))
 
 
 @pytest.fixture(scope="module")
@@ -165,30 +136,11 @@ class ErrorLog(logging.Handler):
 @pytest.fixture
 def error_log() -> Iterator[ErrorLog]:
     handler = ErrorLog()
-    loggers = [logging.getLogger(name) for name in ("rosterbot", "slack_bolt")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield handler
-    for logger in loggers:
-        logger.removeHandler(handler)
+    with logging_to(handler):
+        yield handler
 
 
 # ---- what the user saw -------------------------------------------------------------------------
-
-
-def block_texts(value: Any) -> list[str]:
-    """Every `text` string inside Block Kit (blocks, a view, a message), depth first."""
-    found: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "text" and isinstance(item, str):
-                found.append(item)
-            else:
-                found.extend(block_texts(item))
-    elif isinstance(value, list):
-        for item in value:
-            found.extend(block_texts(item))
-    return found
 
 
 def said_to(box: Sandbox, user: str) -> list[str]:

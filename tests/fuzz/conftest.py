@@ -16,7 +16,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,9 @@ import pytest
 from sqlalchemy import Engine
 
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
+from rosterbot.console.watch import CountingExecutor
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
+from support import block_texts, count_listeners, logging_to
 
 OWNER, ADMIN, STAFF, GUEST = "U0OWNER01", "U0ADMIN01", "U0STAFF01", "U0GUEST01"
 
@@ -66,31 +67,6 @@ class TracebackLog(logging.Handler):
             found = [self.format(r) for r in self.records]
             self.records.clear()
         return found
-
-
-class CountingExecutor(Executor):
-    """Bolt's listener executor, counting the listeners still running."""
-
-    def __init__(self, inner: Executor) -> None:
-        self._inner = inner
-        self._lock = threading.Lock()
-        self.running = 0
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._lock:
-            self.running += 1
-
-        def run() -> Any:
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._lock:
-                    self.running -= 1
-
-        return self._inner.submit(run)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @dataclass
@@ -179,25 +155,14 @@ def known_bug(record: logging.LogRecord) -> tuple[str, str, str] | None:
     return entry if entry in KNOWN_FEATURE_BUGS else None
 
 
-def bolt_of(box: Sandbox) -> Any:
-    """The Bolt app inside the sandbox's web app (the werkzeug server's Flask app)."""
-    return box.servers[0].server.app.extensions["bolt_app"]  # type: ignore[attr-defined]
-
-
 @pytest.fixture(scope="module")
 def fuzzed(database_url: str, _migrated_engine: Engine) -> Iterator[Fuzzed]:
     box = Sandbox.start(database_url=database_url, settings=FUZZ_SETTINGS)
-    runner = bolt_of(box)._listener_runner
-    executor = CountingExecutor(runner.listener_executor)
-    runner.listener_executor = executor
+    executor = count_listeners(box)
     handler = TracebackLog()
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    loggers = [logging.getLogger(name) for name in ("rosterbot", "slack_bolt")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield Fuzzed(box, executor, handler)
-    for logger in loggers:
-        logger.removeHandler(handler)
+    with logging_to(handler):
+        yield Fuzzed(box, executor, handler)
     box.stop()
 
 
@@ -216,20 +181,6 @@ def fuzz(fuzzed: Fuzzed, engine: Engine) -> Iterator[Fuzzed]:
 
 
 # ---- what the user saw -------------------------------------------------------------------------
-
-
-def block_texts(value: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "text" and isinstance(item, str):
-                found.append(item)
-            else:
-                found.extend(block_texts(item))
-    elif isinstance(value, list):
-        for item in value:
-            found.extend(block_texts(item))
-    return found
 
 
 def shown_to(box: Sandbox, user: str) -> list[str]:

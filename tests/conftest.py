@@ -90,9 +90,7 @@ def sandbox(database_url: str, _migrated_engine: Engine) -> Iterator[Callable[..
 
 
 @pytest.fixture(scope="module")
-def business_emulator() -> Iterator[tuple[str, EmulatorState]]:
-    """The business API emulator alone on loopback, one per module: its URL and its state (demo
-    data; put it back with `state.reset()`)."""
+def _business_emulator() -> Iterator[tuple[str, EmulatorState]]:
     from rosterbot.emulators.business_api.config import EmulatorConfig
     from rosterbot.emulators.business_api.server import start_emulator
 
@@ -100,3 +98,13 @@ def business_emulator() -> Iterator[tuple[str, EmulatorState]]:
     yield server.url, state
     server.stop()
     state.close()
+
+
+@pytest.fixture
+def business_emulator(_business_emulator: tuple[str, EmulatorState]) -> tuple[str, EmulatorState]:
+    """The business API emulator alone on loopback (one per module): its URL and its state, reset to
+    the demo business with no recorded requests before each test."""
+    _url, state = _business_emulator
+    state.reset()
+    state.clear_requests()
+    return _business_emulator

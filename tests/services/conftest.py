@@ -28,10 +28,9 @@ def world(
     business_emulator: tuple[str, EmulatorState], session_factory: sessionmaker[Session]
 ) -> Iterator[World]:
     url, state = business_emulator
-    state.reset()
     # An inactive admin: a role that would allow much, on a member who may do nothing.
     state.add_member("admin", "Ines", "Inactive", INACTIVE_EMAIL, None, is_active=False)
-    state.clear_requests()
+    state.clear_requests()  # what the test sends, only
     api = emulator_api(url)
     emails = {person.slack_user_id: person.email for person in DEMO_TEAM}
     emails[UNLINKED_SLACK_USER[0]] = UNLINKED_SLACK_USER[3]

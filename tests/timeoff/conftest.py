@@ -143,8 +143,6 @@ def world(
     business_emulator: tuple[str, EmulatorState], session_factory: sessionmaker[Session]
 ) -> Iterator[World]:
     url, state = business_emulator
-    state.reset()
-    state.clear_requests()
     api = emulator_api(url)
     settings = load_settings(
         company_id=1,

@@ -71,6 +71,17 @@ def test_team_list_shows_active_members_grouped_by_role_with_positions(box: Sand
     assert writes(box) == []
 
 
+def test_team_list_reads_the_positions_once_whatever_their_number(box: Sandbox) -> None:
+    command(box, ROLES["owner"], "/team", "list")  # the actor is resolved and cached
+    box.api_state.clear_requests()
+
+    command(box, ROLES["owner"], "/team", "list")
+
+    paths = [r.path for r in box.api_state.requests if r.method == "GET"]
+    assert sum("/positions" in path for path in paths) == 1, paths
+    assert len(paths) <= 2, paths  # the team and the positions
+
+
 def test_team_list_all_and_inactive(box: Sandbox) -> None:
     box.api_state.replace_member(UMAR, {"is_active": False})
     everyone = texts(command(box, STAFF, "/team", "list all").blocks)

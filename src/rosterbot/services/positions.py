@@ -59,6 +59,17 @@ class PositionService:
             member_ids = assignments.members_with(session, position_id)
         return PositionDetails(position, member_ids)
 
+    def titles_by_member(self, actor: Actor) -> dict[int, str]:
+        """member id -> the title of the position rosterbot gave them: one API call, whatever the
+        number of positions (the assignments are ours)."""
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        titles = {position.id: position.title for position in self.api.list_positions()}
+        with session_scope(self._session_factory) as session:
+            held = assignments.assignments(session)
+        return {
+            member_id: titles[position_id] for member_id, position_id in held.items() if position_id in titles
+        }
+
     def find(self, actor: Actor, text: str) -> builtins.list[Position]:
         """Positions matching `text`: an id, or a title (case-insensitive; exact beats partial)."""
         self.auditor.require(actor, Operation.VIEW, audit=False)

@@ -143,16 +143,6 @@ def find_member(
     return matches[0]
 
 
-def position_titles_by_member(turn: Turn) -> dict[int, str]:
-    """member id -> position title, from the positions and who rosterbot gave them to."""
-    titles: dict[int, str] = {}
-    services, actor = turn.services, turn.actor
-    for position in services.positions.list(actor):
-        for member_id in services.positions.show(actor, position.id).member_ids:
-            titles[member_id] = position.title
-    return titles
-
-
 # ---- the subcommands ---------------------------------------------------------------------------
 
 LIST_SCOPES = {"": "active", "active": "active", "all": "all", "inactive": "inactive"}
@@ -170,7 +160,8 @@ def show_team_page(turn: Turn, scope: str, page: int) -> None:
     members = turn.services.team.list(
         turn.actor, include_inactive=scope == "all", only_inactive=scope == "inactive"
     )
-    listed = team_list_page(members, position_titles_by_member(turn), scope=scope, page=page)
+    titles = turn.services.positions.titles_by_member(turn.actor)
+    listed = team_list_page(members, titles, scope=scope, page=page)
     turn.say(listed.text, listed.blocks)
 
 

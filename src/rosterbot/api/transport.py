@@ -1,8 +1,9 @@
 """Sending one API call: a shared client-side rate limit, a timeout, retries with jittered backoff.
 
 Retries are safe only where repeating a request cannot do a thing twice: GET, PUT and DELETE retry
-on connection errors, timeouts, 5xx and 429; a POST retries only when it cannot have reached the
-server (the connection was never made). Waits are capped by `max_wait` so a Slack user is never
+on connection errors, timeouts, 5xx and 429; a POST retries only when it cannot have done anything:
+the connection was never made, or the API refused it with 429 (rate limited: not processed).
+Waits are capped by `max_wait` so a Slack user is never
 left waiting long: past it the caller gets the error at once.
 """
 
@@ -131,9 +132,9 @@ class Transport:
             budget = self._policy.max_wait - waited
             if isinstance(error, RateLimited) and error.retry_after is not None and wait > budget:
                 raise error  # the API asked for longer than we may keep the user waiting
-            wait = min(wait, budget)
-            if wait <= 0:
+            if budget <= 0:
                 raise error
+            wait = min(wait, budget)
             logger.debug("%s %s: retrying in %.2f s after %s", method, path, wait, type(error).__name__)
             self._sleep(wait)
             waited += wait
@@ -168,7 +169,7 @@ class Transport:
         error = wire.error_for(response, self.scrub)
         if isinstance(error, RateLimited):
             wait = error.retry_after if error.retry_after is not None else self._policy.backoff(attempt)
-            return _Failure(error, idempotent, wait)
+            return _Failure(error, True, wait)  # refused, not processed: safe to send again
         if isinstance(error, Unavailable):
             return _Failure(error, idempotent, self._policy.backoff(attempt))
         return _Failure(error, False, 0.0)

@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 MAX_REASON = 500
 MAX_AHEAD = timedelta(days=731)  # also keeps every date far from datetime's limits
 MAX_LENGTH = timedelta(days=366)
-ZONE_TTL = 30.0  # seconds a workspace's zone serves the form checks (the request itself reads it fresh)
 COVERAGE_DAYS = 31  # the availability service answers at most a month at a time
 ALREADY_APPROVED = "This request is already approved; ask an owner or admin to cancel it."
 Clock = Callable[[], datetime]
@@ -274,29 +273,15 @@ class TimeOffService:
         self._clock = clock
         self.names = names or MemberNames(api)
         self._auditor = auditor or Auditor(session_factory, clock)
-        self._zones: dict[str, tuple[float, ZoneInfo]] = {}
-        self._zones_lock = threading.Lock()
 
     # -- writes ---------------------------------------------------------------------------------
 
     def check_input(self, slack_team_id: str, data: RequestInput) -> None:
         """Raise InvalidRequest for what is wrong with `data` on its own (dates passed, the end
         before the start, a long reason): no API call, so a form can answer at once."""
-        self._validate(data, self._zone_for_checks(slack_team_id))
-
-    def _zone_for_checks(self, slack_team_id: str) -> ZoneInfo:
-        # The business zone, kept ZONE_TTL seconds: a form's checks run before Slack is answered,
-        # and under a burst a database read each waits for a pooled connection.
-        now = monotonic_time.monotonic()
-        with self._zones_lock:
-            cached = self._zones.get(slack_team_id)
-        if cached is not None and now - cached[0] < ZONE_TTL:
-            return cached[1]
         with session_scope(self._sessions) as session:
             zone = workspace_config(session, self._settings, slack_team_id).zone
-        with self._zones_lock:
-            self._zones[slack_team_id] = (now, zone)
-        return zone
+        self._validate(data, zone)
 
     def request(self, actor: Actor, data: RequestInput) -> TimeOffView:
         """Store a pending request and queue its post to the approvals channel, in one transaction."""

@@ -50,5 +50,11 @@ def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str
 
 
 def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
-    """Serve until stopped (SIGTERM/SIGINT)."""
-    _Gunicorn(settings, gunicorn_options(port, workers, host)).run()
+    """Serve until stopped (SIGTERM/SIGINT). The API rate limit is shared out among the workers:
+    each process limits itself, and together they must stay within what the API allows."""
+    _Gunicorn(worker_settings(settings, workers), gunicorn_options(port, workers, host)).run()
+
+
+def worker_settings(settings: Settings, workers: int) -> Settings:
+    """`settings` for one of `workers` processes: ROSTERBOT_API_RATE_LIMIT divided among them."""
+    return settings.model_copy(update={"api_rate_limit": settings.api_rate_limit / max(workers, 1)})

@@ -279,9 +279,12 @@ class TimeOffService:
     def check_input(self, slack_team_id: str, data: RequestInput) -> None:
         """Raise InvalidRequest for what is wrong with `data` on its own (dates passed, the end
         before the start, a long reason): no API call, so a form can answer at once."""
+        self._validate(data, self.business_zone(slack_team_id))
+
+    def business_zone(self, slack_team_id: str) -> ZoneInfo:
+        """The workspace's time zone (its setting, else ROSTERBOT_TIMEZONE). No API call."""
         with session_scope(self._sessions) as session:
-            zone = workspace_config(session, self._settings, slack_team_id).zone
-        self._validate(data, zone)
+            return workspace_config(session, self._settings, slack_team_id).zone
 
     def request(self, actor: Actor, data: RequestInput) -> TimeOffView:
         """Store a pending request and queue its post to the approvals channel, in one transaction."""

@@ -29,7 +29,7 @@ from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services.errors import ServiceError
-from rosterbot.services.timeoff import RequestInput, workspace_config
+from rosterbot.services.timeoff import RequestInput
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
@@ -71,7 +71,6 @@ from rosterbot.slack.turn import (
     tell_user,
 )
 from rosterbot.store import timeoff as statuses
-from rosterbot.store.db import session_scope
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -149,8 +148,7 @@ def read_request_form(values: StateValues) -> Form[RequestInput]:
 
 def business_today(services: Services, team_id: str) -> tuple[date, str]:
     """Today in the workspace's business zone, and the zone's name (no API call)."""
-    with session_scope(services.session_factory) as session:
-        zone = workspace_config(session, services.settings, team_id).zone
+    zone = services.timeoff.business_zone(team_id)
     return local_today(zone), zone.key
 
 

@@ -13,6 +13,7 @@ from rosterbot.api.client import BusinessApi
 from rosterbot.api.models import Position, PositionInput
 from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
+from rosterbot.domain.text import has_control_characters
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
@@ -121,8 +122,12 @@ class PositionService:
             errors["title"] = "Enter a title."
         elif len(title) > TITLE_MAX:
             errors["title"] = f"A title has at most {TITLE_MAX} characters."
+        elif has_control_characters(title):
+            errors["title"] = "A title can't contain control characters."
         if description is not None and len(description) > DESCRIPTION_MAX:
             errors["description"] = f"A description has at most {DESCRIPTION_MAX} characters."
+        elif description is not None and has_control_characters(description, multiline=True):
+            errors["description"] = "A description can't contain control characters."
         salon_ids = list(position.salon_ids) or list(fallback_salon_ids)
         if not salon_ids:
             errors["salon_ids"] = "Choose at least one location."

@@ -35,9 +35,10 @@ def record(
         actor_member_id=actor_member_id,
         actor_role=actor_role,
         operation=operation,
-        target=target[:200],
+        # PostgreSQL refuses NUL in text; the audit row must not be lost over a character.
+        target=target.replace("\x00", "\ufffd")[:200],
         outcome=outcome,
-        detail=detail,
+        detail=detail.replace("\x00", "\ufffd"),
     )
     session.add(entry)
     session.flush()

@@ -39,6 +39,10 @@ from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import TimeOffRequest
 
+# The statuses the Slack half shows (slack/ never imports store/).
+from rosterbot.store.timeoff import APPROVED as APPROVED
+from rosterbot.store.timeoff import PENDING as PENDING
+
 log = logging.getLogger(__name__)
 
 MAX_REASON = 500

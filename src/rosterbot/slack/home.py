@@ -18,12 +18,12 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.api.errors import ApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
+from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.team import open_add_member_modal
-from rosterbot.store import timeoff as statuses
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services

@@ -28,6 +28,7 @@ from rosterbot.api.errors import ApiError
 from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
+from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.services.errors import ServiceError
 from rosterbot.services.timeoff import RequestInput
 from rosterbot.slack.blocks import escape_mrkdwn
@@ -70,7 +71,6 @@ from rosterbot.slack.turn import (
     require,
     tell_user,
 )
-from rosterbot.store import timeoff as statuses
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services

@@ -17,8 +17,6 @@ from pydantic import SecretStr
 
 from rosterbot.api.client import BusinessApi
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
-from rosterbot.console import watch
-from rosterbot.console.watch import CountingExecutor
 from rosterbot.emulators.slack_api.state import ResponsePost
 from rosterbot.sandbox import Sandbox
 
@@ -66,15 +64,6 @@ def settled_modal(box: Sandbox, user: str) -> dict[str, Any]:
 
     assert box.slack_state.wait_for(settled, timeout=SLACK_WAIT), "no modal, or still loading"
     return box.slack_state.open_views(user)[-1]
-
-
-def count_listeners(box: Sandbox) -> CountingExecutor:
-    """Count the sandbox app's running Bolt listeners (the console's wrapper on the listener
-    executor), so that a test, and a module at its end, can wait until the app has finished what it
-    started."""
-    counting = watch.count_listeners(box.servers[0].server.app)  # type: ignore[attr-defined]
-    assert counting is not None, "this Bolt keeps its listener executor elsewhere"
-    return counting
 
 
 @contextmanager

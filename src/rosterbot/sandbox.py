@@ -24,6 +24,7 @@ from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
 from rosterbot.runtime import Runtime, build_runtime
+from rosterbot.slack.work import WorkPool
 
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-bot-token"
 
@@ -35,6 +36,7 @@ class Sandbox:
     api_state: EmulatorState
     slack_state: SlackState
     slack: SlackWorkspace
+    work_pool: WorkPool  # the app's post-ack work: `work_pool.wait_idle(t)` waits for it to finish
     servers: list[RunningServer] = field(default_factory=list, repr=False)
     _worker_stop: threading.Event | None = field(default=None, repr=False)
     _worker_thread: threading.Thread | None = field(default=None, repr=False)
@@ -69,7 +71,8 @@ class Sandbox:
         runtime = build_runtime(config)
         from rosterbot.slack.web import create_web_app
 
-        app_server = serve_in_thread(create_web_app(config, runtime.services))
+        web_app = create_web_app(config, runtime.services)
+        app_server = serve_in_thread(web_app)
         slack = SlackWorkspace(app_server.url, signing_secret, slack_state, slack_server.url)
         return cls(
             settings=config,
@@ -77,6 +80,7 @@ class Sandbox:
             api_state=api_state,
             slack_state=slack_state,
             slack=slack,
+            work_pool=web_app.extensions["work_pool"],
             servers=[app_server, slack_server, api_server],
         )
 

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import Engine
 
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
-from rosterbot.console.watch import CountingExecutor
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
-from support import block_texts, count_listeners, logging_to
+from rosterbot.slack.work import WorkPool
+from support import block_texts, logging_to
 
 from .fault_proxy import FaultProxy
 
@@ -51,7 +51,7 @@ class Faulty:
 
     box: Sandbox
     proxy: FaultProxy
-    listeners: CountingExecutor
+    listeners: WorkPool
 
     def settle(self, timeout: float = 20.0) -> None:
         """Wait until no listener of the app runs any more."""
@@ -71,7 +71,7 @@ def start_faulty(database_url: str, **settings: Any) -> Faulty:
     proxy = FaultProxy()
     box = Sandbox.start(database_url=database_url, settings={**FAST_API, **settings, "api_url": proxy.url})
     proxy.upstream = box.servers[2].url  # the emulator (servers: app, Slack stand-in, emulator)
-    return Faulty(box, proxy, count_listeners(box))
+    return Faulty(box, proxy, box.work_pool)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Many users at once while the business API is slow: every command is still acknowledged at once
-(Bolt runs listeners, ack included, on a thread pool; with too few threads the acks of later
-commands wait for earlier listeners stuck on the API, and Slack gets 404 after 3 s), and every
+(listeners ack on the HTTP thread and leave their API calls to the work pool, `slack/work.py`:
+were the API calls made before the answer, or the pool too small to take them, later commands
+would wait behind earlier ones stuck on the API and Slack would give up after 3 s), and every
 user is told what happened.
 """
 

@@ -1,8 +1,9 @@
 """A listener that acks and then raises at once (a refusal decided in a millisecond) still answers
 Slack 200 at once, and the user reads why.
 
-slack_bolt 1.30 resets `ack.response` to None when a listener raises after acking; when that beats
-its 10 ms poll, Slack used to get a 404 after 3 s (`StickyAck` in rosterbot.slack.middleware).
+With Bolt's default (`process_before_response=False`) slack_bolt 1.30 resets `ack.response` to
+None when a listener raises after acking, and when that beat its 10 ms poll Slack got a 404 after
+3 s. Listeners now answer on the HTTP thread (`rosterbot.slack.work`); this keeps that fixed.
 """
 
 from __future__ import annotations

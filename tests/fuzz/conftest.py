@@ -24,9 +24,9 @@ import pytest
 from sqlalchemy import Engine
 
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
-from rosterbot.console.watch import CountingExecutor
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
-from support import block_texts, count_listeners, logging_to
+from rosterbot.slack.work import WorkPool
+from support import block_texts, logging_to
 
 OWNER, ADMIN, STAFF, GUEST = "U0OWNER01", "U0ADMIN01", "U0STAFF01", "U0GUEST01"
 
@@ -72,7 +72,7 @@ class TracebackLog(logging.Handler):
 @dataclass
 class Fuzzed:
     box: Sandbox
-    executor: CountingExecutor
+    executor: WorkPool
     log: TracebackLog
     statuses: list[int] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)  # per test: e.g. a form opened once
@@ -158,7 +158,7 @@ def known_bug(record: logging.LogRecord) -> tuple[str, str, str] | None:
 @pytest.fixture(scope="module")
 def fuzzed(database_url: str, _migrated_engine: Engine) -> Iterator[Fuzzed]:
     box = Sandbox.start(database_url=database_url, settings=FUZZ_SETTINGS)
-    executor = count_listeners(box)
+    executor = box.work_pool
     handler = TracebackLog()
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     with logging_to(handler):

@@ -23,6 +23,7 @@ from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slac
 from rosterbot.slack.app import build_app
 from rosterbot.slack.client import make_web_client
 from rosterbot.slack.web import create_web_app
+from rosterbot.slack.work import WorkPool, work_pool_of
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -104,6 +105,11 @@ class Harness:
     state: SlackState
     slack: SlackWorkspace
     server: RunningServer
+
+    @property
+    def work_pool(self) -> WorkPool:
+        """Where the app's listeners put their post-ack work."""
+        return work_pool_of(self.bolt)
 
 
 @pytest.fixture

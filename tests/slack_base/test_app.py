@@ -21,6 +21,7 @@ from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.services.errors import InvalidRequest, PermissionDenied
 from rosterbot.slack.errors import UNEXPECTED
 from rosterbot.slack.middleware import actor_of, services_of
+from rosterbot.slack.work import after_ack
 from rosterbot.store.models import SlackDelivery
 
 from .conftest import Harness
@@ -186,9 +187,10 @@ def test_a_double_submitted_view_is_handled_once(harness: Harness) -> None:
     created: list[str] = []
 
     @harness.bolt.view("test_form")
-    def save(ack: Ack, view: dict[str, Any]) -> None:
+    def save(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         ack()
-        created.append(view["state"]["values"]["title"]["value"]["value"])
+        title = view["state"]["values"]["title"]["value"]["value"]
+        after_ack(context, body, lambda: created.append(title))  # as every form's work goes
 
     form = opened_form(harness)
     values = {"title": {"value": "Manager"}, "role": {"value": "admin"}}
@@ -204,7 +206,7 @@ def test_a_double_submitted_view_is_handled_once(harness: Harness) -> None:
         thread.join()
 
     assert [r.status_code for r in replies] == [200, 200]
-    time.sleep(0.1)
+    assert harness.work_pool.wait_idle(5)
     assert created == ["Manager"]
     with harness.services.session_factory() as session:
         keys = session.scalars(select(SlackDelivery.key)).all()
@@ -217,13 +219,13 @@ def test_a_submission_answered_with_errors_can_be_corrected_and_submitted_again(
     saved: list[str] = []
 
     @harness.bolt.view("test_form")
-    def save(ack: Ack, view: dict[str, Any]) -> None:
+    def save(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         title = view["state"]["values"]["title"]["value"]["value"] or ""
         if len(title) < 3:
             ack(response_action="errors", errors={"title": "At least 3 characters."})
             return
         ack()
-        saved.append(title)
+        after_ack(context, body, lambda: saved.append(title))
 
     form = opened_form(harness)
     refused = harness.slack.submit_view(OWNER, form["callback_id"], {"title": {"value": "X"}})
@@ -232,6 +234,7 @@ def test_a_submission_answered_with_errors_can_be_corrected_and_submitted_again(
     accepted = harness.slack.submit_view(OWNER, form["callback_id"], {"title": {"value": "Xavier"}})
     assert accepted.status_code == 200 and accepted.content == b""
     assert harness.state.wait_for(lambda s: s.open_views(OWNER) == [], timeout=2)
+    assert harness.work_pool.wait_idle(5)
     assert saved == ["Xavier"]
 
 
@@ -277,8 +280,8 @@ def test_a_refusal_raised_in_a_command_reaches_the_user_ephemerally(harness: Har
 
 
 def test_an_error_raised_right_after_ack_never_turns_the_ack_into_a_404(harness: Harness) -> None:
-    # slack_bolt resets the ack when a listener raises after acking; without StickyAck the request
-    # thread could miss the ack and answer Slack 404 after 3 seconds.
+    # With process_before_response=False slack_bolt reset the ack when a listener raised after
+    # acking, and the request thread could miss it and answer Slack 404 after 3 seconds.
     @harness.bolt.command("/promote")
     def promote(ack: Ack) -> None:
         ack()

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 
 from rosterbot.console.prompts import AnswerError, Field, input_fields, parse_answer
 from rosterbot.console.render import PLAIN, Clickable, Names, Rendered, Style, render_message, render_view
-from rosterbot.console.watch import count_listeners
 from rosterbot.emulators.slack_api.state import BOT_USER_ID, SlackUser
 from rosterbot.store.db import utcnow
 from rosterbot.store.models import OutboxItem
@@ -110,7 +109,7 @@ class ConsoleSession:
         self.timing = timing or Timing()
         self.watch_outbox = watch_outbox
         self.names = Names(user=self._user_name, channel=self._channel_name)
-        self.listeners = count_listeners(box.servers[0].server.app) if box.servers else None
+        self.work = box.work_pool
         self.user_id = self.default_user()
         self.channel_id = self._resolve_channel("#team") or next(iter(self.state.channels))
         self.choices: list[Choice] = []
@@ -364,7 +363,7 @@ class ConsoleSession:
             activity = self._activity()
             if activity != last:
                 last, changed, seen = activity, now, True
-            busy = (self.listeners is not None and self.listeners.running > 0) or (
+            busy = self.work.running > 0 or (
                 self.watch_outbox and self._outbox_due() > 0
             )
             if not busy and now - changed >= (timing.quiet if seen else timing.first):

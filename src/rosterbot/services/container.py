@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,9 +22,9 @@ from rosterbot.services.notify import Notifier
 from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
 from rosterbot.services.team import TeamService
-from rosterbot.services.timeoff import TimeOffService, workspace_config
+from rosterbot.services.timeoff import TimeOffService, WorkspaceZones
 from rosterbot.services.workspace import WorkspaceService
-from rosterbot.store.db import session_scope, utcnow
+from rosterbot.store.db import utcnow
 
 
 @dataclass
@@ -63,13 +62,17 @@ def build_services(
         api, session_factory, lookup_email, clock, auditor=auditor, cache_ttl=cache_ttl, now=now
     )
 
-    def zone_for_team(slack_team_id: str) -> ZoneInfo:
-        with session_scope(session_factory) as session:
-            return workspace_config(session, settings, slack_team_id).zone
-
-    availability = AvailabilityService(api, session_factory, zone_for_team, clock=clock)
+    zones = WorkspaceZones(session_factory, settings)
+    availability = AvailabilityService(api, session_factory, zones, clock=clock)
     timeoff = TimeOffService(
-        api, session_factory, identity, settings, availability=availability, clock=now, auditor=auditor
+        api,
+        session_factory,
+        identity,
+        settings,
+        availability=availability,
+        clock=now,
+        auditor=auditor,
+        zones=zones,
     )
     digests = DigestService(session_factory, settings, availability, clock=now)
     outbox = (
@@ -91,6 +94,6 @@ def build_services(
         availability=availability,
         timeoff=timeoff,
         digests=digests,
-        workspace=WorkspaceService(session_factory, identity, auditor, positions, settings),
+        workspace=WorkspaceService(session_factory, identity, auditor, positions, settings, zones),
         outbox=outbox,
     )

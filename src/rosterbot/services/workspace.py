@@ -26,7 +26,7 @@ from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
 from rosterbot.services.positions import PositionService
-from rosterbot.services.timeoff import workspace_config
+from rosterbot.services.timeoff import WorkspaceZones, workspace_config
 from rosterbot.store import workspace as workspace_store
 from rosterbot.store.db import session_scope
 
@@ -135,8 +135,10 @@ class WorkspaceService:
         auditor: Auditor,
         positions: PositionService,
         settings: Settings,
+        zones: WorkspaceZones | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._zones = zones
         self.identity = identity
         self.auditor = auditor
         self.positions = positions
@@ -183,6 +185,8 @@ class WorkspaceService:
 
         detail = "; ".join(f"{c.field}: {c.before or '-'} -> {c.after or '-'}" for c in found)
         self.auditor.perform(fresh, Operation.CONFIGURE, save, target=TARGET, detail=detail[:1000])
+        if self._zones is not None:
+            self._zones.forget(team_id)
         after = self._view(team_id, positions)
         return replace(after, changes=tuple(found))
 

@@ -12,7 +12,6 @@ import importlib
 import logging
 import secrets
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -21,8 +20,9 @@ from slack_sdk.errors import SlackApiError
 
 from rosterbot.config import Settings
 from rosterbot.slack.client import make_web_client
-from rosterbot.slack.errors import handle_error
+from rosterbot.slack.errors import handle_error, report_error
 from rosterbot.slack.middleware import build_middleware
+from rosterbot.slack.work import WORK_THREADS, WorkPool, bind
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -40,13 +40,6 @@ FEATURES: tuple[str, ...] = (
     "rosterbot.slack.settings",
 )
 
-# Threads that run listeners, per process. Bolt runs a listener (ack included) on its listener
-# executor and the HTTP thread waits for the ack; with Bolt's default of 5, a sixth listener still
-# waiting on the business API (2 s a call, 5 calls a second) delays every later ack past Slack's
-# 3 s, and Bolt answers 404 while the command still runs later (bench/ack.py, BENCHMARKS.md).
-# Threads start only when needed, so an idle process keeps few.
-LISTENER_THREADS = 256
-
 
 def build_app(
     settings: Settings,
@@ -55,14 +48,15 @@ def build_app(
     client: WebClient | None = None,
     features: Iterable[str] = FEATURES,
     socket_mode: bool = False,
-    listener_threads: int = LISTENER_THREADS,
+    work_threads: int = WORK_THREADS,
 ) -> App:
-    """A Bolt app that verifies Slack's signatures with `settings.slack_signing_secret`, acks before
-    it works (`process_before_response=False`), resolves the actor, drops repeated deliveries and
-    turns errors into messages. `client`: the Web client (default `make_web_client(settings)`).
-    `socket_mode`: the signing secret may be unset (Socket Mode requests are not signed; then a
-    random secret keeps the verification on, refusing every HTTP request). `listener_threads`: how
-    many listeners may run at once in this process (more wait, and so do their acks)."""
+    """A Bolt app that verifies Slack's signatures with `settings.slack_signing_secret`, answers
+    Slack from the HTTP thread and works after (`rosterbot.slack.work`), resolves the actor, drops
+    repeated deliveries and turns errors into messages. `client`: the Web client (default
+    `make_web_client(settings)`). `socket_mode`: the signing secret may be unset (Socket Mode
+    requests are not signed; then a random secret keeps the verification on, refusing every HTTP
+    request). `work_threads`: how many listeners' post-ack work may run at once in this process
+    (more waits its turn)."""
     if settings.slack_signing_secret is not None:
         signing_secret = settings.slack_signing_secret.get_secret_value()
     elif socket_mode:
@@ -78,12 +72,14 @@ def build_app(
         # auth.test is called on the first request instead of at start-up, so the web process
         # starts (and /healthz answers) even while Slack is unreachable.
         token_verification_enabled=False,
-        process_before_response=False,
+        # Listeners run on the HTTP thread up to their ack and hand the rest to the work pool.
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
-        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
     )
     app.error(handle_error)
-    for middleware in build_middleware(settings, services):
+    pool = WorkPool(report_error, threads=work_threads)
+    bind(app, pool)
+    for middleware in build_middleware(settings, services, pool):
         app.use(middleware)
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)

@@ -25,6 +25,7 @@ from rosterbot.slack.blocks.availability import (
 )
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.middleware import actor_of, services_of
+from rosterbot.slack.work import after_ack
 
 # <#C123|general> or <#C123> as Slack escapes a channel in a command's text; #general as typed.
 _ESCAPED_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -78,6 +79,12 @@ def availability_command(
 ) -> None:
     ack()
     ask = read_availability_text(str(command.get("text") or ""))
+    after_ack(context, command, lambda: answer_availability(ask, context, client, respond))
+
+
+def answer_availability(
+    ask: AvailabilityAsk, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     try:
         text, blocks, days = availability_message(context, ask.period)
     except DateInputError as exc:

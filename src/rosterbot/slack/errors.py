@@ -104,12 +104,15 @@ def handle_error(
         log.info("refused %s: %s", _kind(body), type(error).__name__)
     not_acked = response is not None and context.ack.response is None
     if not_acked and body.get("type") == "view_submission":
-        release = context.get("release_delivery")
-        if callable(release):
-            release()  # nothing was done: the user may correct the form and submit again
         return _json_response(modal_error_response(error, text, body.get("view") or {}))
     _tell_user(text, context, client, respond)
     return BoltResponse(status=200, body="") if response is not None else None
+
+
+def report_error(error: Exception, body: Mapping[str, Any], context: BoltContext) -> None:
+    """An error in work done after the ack (`rosterbot.slack.work`): told as `handle_error` tells
+    any error whose ack already went."""
+    handle_error(error, dict(body), context, context.client, context.respond, None)
 
 
 def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from rosterbot.slack.blocks.home import home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.team import open_add_member_modal
+from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -73,12 +74,17 @@ def outage_home(text: str) -> dict[str, Any]:
     return {"type": "home", "blocks": notice(f":warning: {text}")}
 
 
-def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Events are acked by Bolt before this runs. When the business API fails (resolving the
-    user's role, or reading their requests), the Home says so instead of staying empty; the error
-    then goes on to the error handler, which tells the user in a DM as for any request."""
+def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Bolt acks the event when this returns: the Home is published after (`publish_opened_home`)."""
     if event.get("tab", "home") != "home":
         return
+    after_ack(context, body, lambda: publish_opened_home(context, client))
+
+
+def publish_opened_home(context: BoltContext, client: WebClient) -> None:
+    """When the business API fails (resolving the user's role, or reading their requests), the
+    Home says so instead of staying empty; the error then goes on to the error handler, which
+    tells the user in a DM as for any request."""
     try:
         actor = actor_of(context)
         view = build_home(services_of(context), actor)
@@ -98,7 +104,12 @@ def _publish_quietly(client: WebClient, user_id: str, view: dict[str, Any]) -> N
 
 def add_member_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
-    open_add_member_modal(client, str(body["trigger_id"]), actor_of(context), services_of(context))
+    trigger_id = str(body["trigger_id"])
+    after_ack(
+        context,
+        body,
+        lambda: open_add_member_modal(client, trigger_id, actor_of(context), services_of(context)),
+    )
 
 
 def register(app: App) -> None:

@@ -2,8 +2,9 @@
 
 1. `RequestContext`: `context["services"]` and `context["settings"]` for every listener.
 2. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) and a view
-   submitted twice (same view id and hash: a double click) are acked and skipped, so they are
-   handled once, across processes (the claim is a row in `slack_deliveries`).
+   submitted twice (same view id and hash: a double click) are acked and their work skipped, so
+   they are handled once, across processes (the claim is a row in `slack_deliveries`; a form's is
+   made after the ack, by the work pool).
 3. `ActorResolution`: `actor_of(context)` gives the `Actor` behind the Slack user. It is resolved
    on first use, not here: resolving may ask the business API, and a listener must be able to ack
    (and open a modal with its 3-second trigger) before that.
@@ -13,18 +14,17 @@ Listeners read them with `services_of(context)`, `settings_of(context)` and `act
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
-from slack_bolt.context.ack import Ack
 from slack_bolt.middleware import Middleware
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.config import Settings
 from rosterbot.domain.roles import Actor
+from rosterbot.slack.work import WorkPool
 from rosterbot.store import deliveries
 from rosterbot.store.db import session_scope
 
@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_middleware(settings: Settings, services: Services) -> list[Middleware]:
+def build_middleware(settings: Settings, services: Services, pool: WorkPool) -> list[Middleware]:
     return [
         PayloadShape(),
-        RequestContext(settings, services),
+        RequestContext(settings, services, pool),
         DeliveryDedup(services.session_factory),
         ActorResolution(services),
     ]
@@ -160,9 +160,10 @@ class PayloadShape(Middleware):
 
 
 class RequestContext(Middleware):
-    def __init__(self, settings: Settings, services: Services) -> None:
+    def __init__(self, settings: Settings, services: Services, pool: WorkPool) -> None:
         self._settings = settings
         self._services = services
+        self._pool = pool
 
     def process(
         self,
@@ -173,11 +174,19 @@ class RequestContext(Middleware):
     ) -> BoltResponse:
         req.context["settings"] = self._settings
         req.context["services"] = self._services
-        req.context["ack"] = StickyAck()
+        req.context["work_pool"] = self._pool
         return next()
 
 
 class DeliveryDedup(Middleware):
+    """Handles a delivery that may come again (`delivery_key`) once. An event is claimed here,
+    before its listener runs (Bolt acks it when the listener returns; no person waits on that). A
+    submitted form gets `context["claim_delivery"]` instead: the work pool claims it before the
+    form's work starts (`rosterbot.slack.work`), after Slack has its answer, so the claim's
+    database write costs the person's ack nothing. A repeat is answered as the first was and does
+    nothing; a form answered with errors made no claim, so its corrected submission (same hash)
+    goes through."""
+
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
 
@@ -191,22 +200,20 @@ class DeliveryDedup(Middleware):
         key = delivery_key(req)
         if key is None:
             return next()
+        retry = _header(req, "x-slack-retry-num")
+        if key.startswith("view:"):
+            req.context["claim_delivery"] = lambda: self._claim(key, retry)
+            return next()
+        if not self._claim(key, retry):
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def _claim(self, key: str, retry: str | None) -> bool:
         with session_scope(self._session_factory) as session:
             first = deliveries.claim(session, key)
         if not first:
-            retry = _header(req, "x-slack-retry-num")
             log.info("skipped a repeated Slack delivery (%s, retry %s)", key.split(":", 1)[0], retry or "-")
-            return BoltResponse(status=200, body="")
-
-        def release() -> None:
-            with session_scope(self._session_factory) as session:
-                deliveries.release(session, key)
-
-        req.context["release_delivery"] = release
-        if key.startswith("view:"):
-            # A submission answered with errors did nothing: the corrected form (same hash) must pass.
-            req.context["ack"] = _ReleasingAck(release)
-        return next()
+        return first
 
 
 class ActorResolution(Middleware):
@@ -226,54 +233,6 @@ class ActorResolution(Middleware):
             identity = self._services.identity
             req.context["resolve_actor"] = lambda: identity.resolve(team_id, user_id)
         return next()
-
-
-class StickyAck(Ack):
-    """An ack whose answer, once given, stays.
-
-    When a listener raises after `ack()`, Bolt's thread runner (slack_bolt 1.30,
-    `ThreadListenerRunner.run`) sets `ack.response = None`. If that happens before its 10 ms poll
-    has seen the ack (a fast refusal: NotLinked, a denial from the cached role), Bolt believes the
-    listener never acked and answers Slack 404 after 3 seconds, so Slack shows the user a failure
-    on top of the message our error handler sent."""
-
-    def __init__(self) -> None:
-        self._response: BoltResponse | None = None
-        super().__init__()
-
-    @property
-    def response(self) -> BoltResponse | None:
-        return self._response
-
-    @response.setter
-    def response(self, value: BoltResponse | None) -> None:
-        if value is None and self._response is not None:
-            return  # Bolt's reset after a listener error: the ack already went
-        self._response = value
-
-
-class _ReleasingAck(StickyAck):
-    """An ack that gives the delivery claim back when it answers `response_action: errors`."""
-
-    def __init__(self, release: Callable[[], None]) -> None:
-        super().__init__()
-        self._release = release
-
-    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
-        response = super().__call__(*args, **kwargs)
-        if _response_action(response) == "errors":
-            self._release()
-        return response
-
-
-def _response_action(response: BoltResponse) -> str | None:
-    if not response.body:
-        return None
-    try:
-        parsed = json.loads(response.body)
-    except ValueError:
-        return None
-    return parsed.get("response_action") if isinstance(parsed, dict) else None
 
 
 def _header(req: BoltRequest, name: str) -> str | None:

@@ -71,6 +71,7 @@ from rosterbot.slack.turn import (
     require,
     tell_user,
 )
+from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -202,9 +203,14 @@ def request_submitted(
     # The service reads the requester's role from the business API: answer Slack first, with the
     # modal saying the request is on its way, so a slow API never costs Slack's 3 seconds.
     ack(response_action="update", view=notice_modal(FORM_TITLE, SENDING_TEXT))
-    services = services_of(context)
     data = form.value
-    created = after_ack(
+    after_ack(context, body, lambda: send_request(client, view, context, data))
+
+
+def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, data: RequestInput) -> None:
+    """The submitted request, stored; the modal, the Home and the user are told."""
+    services = services_of(context)
+    created = refill_on_failure(
         client,
         view,
         "Nothing was saved; correct it or send it again.",
@@ -225,7 +231,9 @@ def request_submitted(
     tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
 
 
-def after_ack(client: WebClient, view: dict[str, Any], nothing_done: str, work: Callable[[], T]) -> T | None:
+def refill_on_failure(
+    client: WebClient, view: dict[str, Any], nothing_done: str, work: Callable[[], T]
+) -> T | None:
     """A form's `work`, run after its ack (the modal says it is on its way). On any failure the
     form comes back with what the user typed and why, so nothing they entered is lost; None then."""
     try:
@@ -368,11 +376,16 @@ def deny_submitted(
             errors={BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."},
         )
         return
-    metadata = load_metadata(view.get("private_metadata"))
     # Deciding reads the approver's role from the business API: answer Slack first.
     ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
+    after_ack(context, body, lambda: record_denial(client, view, context, note))
+
+
+def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext, note: str) -> None:
+    """The denial, recorded; the modal and the list or Home it came from are told."""
     services = services_of(context)
-    result = after_ack(
+    metadata = load_metadata(view.get("private_metadata"))
+    result = refill_on_failure(
         client,
         view,
         "Nothing was recorded; send it again when ready.",
@@ -400,7 +413,8 @@ def deny_submitted(
 
 def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
-    open_request_modal(client, str(body["trigger_id"]), context, from_home=True)
+    trigger_id = str(body["trigger_id"])
+    after_ack(context, body, lambda: open_request_modal(client, trigger_id, context, from_home=True))
 
 
 # ---- the command ---------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """One user request and how it is answered: `Turn` (a command, a click, or a submitted form), and
 the listeners that ack and hand a `Turn` to a feature's work (`/team`, `/position`, `/timeoff`).
 
-An error raised after the ack is not caught here: it goes to Bolt's error handler
-(`rosterbot.slack.errors.handle_error`), which tells the user where the request came from
-(`middleware.StickyAck` keeps the ack given). Work that fills a modal runs under `Turn.in_modal`
-instead, so that a refusal shows in the modal rather than leaving it "Loading…".
+Each listener acks on the HTTP thread and hands the rest to the work pool
+(`rosterbot.slack.work.after_ack`). An error raised there is not caught here: it goes to
+`rosterbot.slack.errors.handle_error`, which tells the user where the request came from. Work
+that fills a modal runs under `Turn.in_modal` instead, so that a refusal shows in the modal rather
+than leaving it "Loading…".
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import CallbackId
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import Form, StateValues, load_metadata, split_subcommand
+from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -291,7 +293,8 @@ def command_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> 
     ) -> None:
         ack()
         turn = Turn.of_command(command, context, client, respond, modal_title=modal_title)
-        work(turn, str(command.get("text") or ""))
+        text = str(command.get("text") or "")
+        after_ack(context, command, lambda: work(turn, text))
 
     return named_after(listener, work)
 
@@ -309,7 +312,8 @@ def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> A
     ) -> None:
         ack()
         turn = Turn.of_action(body, context, client, respond, modal_title=modal_title)
-        work(turn, action_value(action))
+        value = action_value(action)
+        after_ack(context, body, lambda: work(turn, value))
 
     return named_after(listener, work)
 
@@ -329,7 +333,8 @@ def form_listener(
             return
         ack()
         turn = Turn.of_submission(body, context, client)
-        work(turn, load_metadata(view.get("private_metadata")), form.value)
+        metadata, data = load_metadata(view.get("private_metadata")), form.value
+        after_ack(context, body, lambda: work(turn, metadata, data))
 
     return named_after(listener, work)
 

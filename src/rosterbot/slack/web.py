@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings, load_settings
 from rosterbot.slack.app import build_app
+from rosterbot.slack.work import work_pool_of
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -29,6 +30,7 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     handler = SlackRequestHandler(bolt)
     web = Flask("rosterbot.slack")
     web.extensions["bolt_app"] = bolt
+    web.extensions["work_pool"] = work_pool_of(bolt)
 
     @web.post("/slack/events")
     def slack_events() -> Response | tuple[Response, int]:

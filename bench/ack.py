@@ -35,8 +35,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
 from bench.harness import (
     Outside,
     Row,
@@ -49,9 +47,11 @@ from bench.harness import (
     start_floor,
     start_rosterbot,
 )
+from bench.sender import Answer, Sender
 from rosterbot.emulators.business_api import EmulatorConfig
 from rosterbot.emulators.slack_api import SlackWorkspace
 from rosterbot.emulators.slack_api.values import state_values
+from rosterbot.emulators.slack_api.workspace import EVENTS_PATH
 
 LEVELS = (1, 20, 50)
 API_LATENCY = 2.0
@@ -133,6 +133,7 @@ class Users:
 
     spec: Spec
     slack: SlackWorkspace
+    sender: Sender
     state: SignalledSlackState
     result: LevelResult
     until: float
@@ -147,7 +148,7 @@ class Users:
             fields = self.slack.command_fields(user, spec.command, spec.text)
             seen = self.state.count(f"reply:{user}")
             self._log(user, "command")
-            if timed(self.result, self.slack, form_body(fields)):
+            if timed(self.result, self.sender, self.slack, form_body(fields)):
                 self._wait(f"reply:{user}", seen)
             return
         assert spec.values is not None
@@ -167,7 +168,7 @@ class Users:
         seen = self.state.count(f"reply:{user}")
         values = spec.values(next(self.counter))
         self._log(user, "submit")
-        if submit(self.result, self.slack, user, view_id, values):
+        if submit(self.result, self.sender, self.slack, user, view_id, values):
             self._wait(f"reply:{user}", seen)
 
     def _log(self, user: str, kind: str) -> None:
@@ -187,21 +188,16 @@ def form_body(fields: Mapping[str, str]) -> bytes:
     return urlencode(fields).encode()
 
 
-def timed(result: LevelResult, slack: SlackWorkspace, body: bytes) -> httpx.Response | None:
-    """POST the form `body`, signed, to the app; record the time to its HTTP answer and the
-    status. The answer for a 200, else None. Only the round trip is timed: the body is built
-    before, and what Slack then does with the answer after."""
-    started = time.perf_counter()
-    reply: httpx.Response | None = None
-    try:
-        reply = slack.post(body, FORM_TYPE)
-    except httpx.HTTPError as exc:
-        status = type(exc).__name__
-    else:
-        status = str(reply.status_code)
-    elapsed = time.perf_counter() - started
+def timed(result: LevelResult, sender: Sender, slack: SlackWorkspace, body: bytes) -> Answer | None:
+    """POST the form `body`, signed, to the app through `sender` (a process of its own, see
+    `bench.sender`); record the time to its HTTP answer and the status. The answer for a 200,
+    else None. Only the round trip is timed: the body is built before, and what Slack then does
+    with the answer after."""
+    headers = {"Content-Type": FORM_TYPE, **slack.sign(body)}
+    reply = sender.post(slack.app_url + EVENTS_PATH, body, headers)
+    status = str(reply.status_code) if reply.status_code is not None else reply.error
     with result.lock:
-        result.acks.append(elapsed)
+        result.acks.append(reply.elapsed)
         result.statuses[status] += 1
         if status != "200":
             result.failed += 1
@@ -210,6 +206,7 @@ def timed(result: LevelResult, slack: SlackWorkspace, body: bytes) -> httpx.Resp
 
 def submit(
     result: LevelResult,
+    sender: Sender,
     slack: SlackWorkspace,
     user: str,
     view: str | Mapping[str, Any],
@@ -229,7 +226,7 @@ def submit(
         "view": shown,
         "response_urls": [],
     }
-    reply = timed(result, slack, form_body({"payload": json.dumps(payload)}))
+    reply = timed(result, sender, slack, form_body({"payload": json.dumps(payload)}))
     if reply is None:
         return False
     answer = reply.json() if reply.content else None
@@ -255,6 +252,7 @@ def replay(
     sent: Sequence[Sent],
     spec: Spec,
     slack: SlackWorkspace,
+    sender: Sender,
     form: dict[str, Any] | None,
     people: Sequence[str],
     *,
@@ -274,7 +272,7 @@ def replay(
         for offset, item in ((o, s) for o, s in schedule if s.user == user):
             time.sleep(max(0.0, started + offset - time.monotonic()))
             if item.kind == "command":
-                timed(result, slack, form_body(slack.command_fields(user, spec.command, spec.text)))
+                timed(result, sender, slack, form_body(slack.command_fields(user, spec.command, spec.text)))
             elif item.kind == "open":
                 slack.command(user, spec.command, spec.text)
             else:
@@ -282,7 +280,7 @@ def replay(
                 submitted = copy.deepcopy(view)
                 submitted["id"] = f"V0FLOOR{next(numbers):06d}"
                 values = spec.values(next(numbers))
-                submit(result, slack, user, submitted, values)
+                submit(result, sender, slack, user, submitted, values)
 
     last = max((o for o, _ in schedule), default=0.0)
     _join([threading.Thread(target=loop, args=(p,), daemon=True) for p in people], started + last + 30)
@@ -352,6 +350,7 @@ def measure(
     outside = Outside.start(EmulatorConfig())
     secret = new_secret()
     results: list[tuple[LevelResult, LevelResult]] = []
+    sender = Sender(connections=max(levels) + 10)
     try:
         # One database for the run: links made by e-mail in one level are found in the next.
         database = fresh_database(database_url)
@@ -373,13 +372,15 @@ def measure(
                             max_per_user=max_per_user,
                             database_url=database,
                             server_env=server_env or {},
+                            sender=sender,
                         )
                         spec = SPECS[scenario]
-                        base = replay(users.sent, spec, floor_slack, users.form, people[:level])
+                        base = replay(users.sent, spec, floor_slack, sender, users.form, people[:level])
                         results.append((users.result, base))
         finally:
             floor.stop(grace=0)
     finally:
+        sender.close()
         outside.stop()
     return results
 
@@ -396,6 +397,7 @@ def _rosterbot_level(
     max_per_user: int | None,
     database_url: str,
     server_env: dict[str, str],
+    sender: Sender,
 ) -> Users:
     """One level on a fresh server (its caches cold, as after a deploy)."""
     server = start_rosterbot(outside, database_url, secret, settings=server_env)
@@ -405,7 +407,7 @@ def _rosterbot_level(
             outside.api.set_faults(latency=api_latency)
             result = LevelResult("rosterbot", SPECS[scenario].label, len(people))
             until = time.monotonic() + duration
-            users = Users(SPECS[scenario], slack, outside.slack, result, until=until)
+            users = Users(SPECS[scenario], slack, sender, outside.slack, result, until=until)
             drive(users, people, think=think, max_per_user=max_per_user)
     finally:
         server.stop(grace=0)  # the work still queued at this level is not wanted in the next

@@ -21,6 +21,7 @@ from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import NotFoundError
+from rosterbot.services.single_flight import SingleFlight
 from rosterbot.store import links
 from rosterbot.store.db import session_scope, utcnow
 
@@ -50,6 +51,11 @@ class IdentityService:
         self.auditor = auditor or Auditor(session_factory, now)
         self._members: dict[int, tuple[float, TeamMember | None]] = {}
         self._lock = threading.Lock()
+        # Cached reads and e-mail links for the same thing, asked at once, share one API call.
+        # Fresh reads never do: a role read before a write starts after the write was asked.
+        self._member_reads: SingleFlight[TeamMember | None] = SingleFlight()
+        self._team_reads: SingleFlight[list[TeamMember]] = SingleFlight()
+        self._links: SingleFlight[Actor] = SingleFlight()
 
     # reading who someone is
 
@@ -149,6 +155,10 @@ class IdentityService:
                 cached = self._members.get(member_id)
             if cached is not None and now - cached[0] < self._ttl:
                 return cached[1]
+            return self._member_reads.do(member_id, lambda: self._read_member(member_id, now))
+        return self._read_member(member_id, now)
+
+    def _read_member(self, member_id: int, now: float) -> TeamMember | None:
         try:
             member: TeamMember | None = self.api.get_member(member_id)
         except NotFound:
@@ -158,6 +168,11 @@ class IdentityService:
         return member
 
     def _link_by_email(self, slack_team_id: str, slack_user_id: str) -> Actor:
+        return self._links.do(
+            (slack_team_id, slack_user_id), lambda: self._find_by_email(slack_team_id, slack_user_id)
+        )
+
+    def _find_by_email(self, slack_team_id: str, slack_user_id: str) -> Actor:
         unlinked = Actor(slack_team_id, slack_user_id)
         if self.lookup_email is None:
             return unlinked
@@ -165,7 +180,7 @@ class IdentityService:
         if not email:
             return unlinked
         wanted = email.strip().casefold()
-        team = self.api.list_team()
+        team = self._team_reads.do("team", self.api.list_team)
         now = self._clock()
         with self._lock:
             for member in team:

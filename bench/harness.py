@@ -400,10 +400,19 @@ def start_floor(outside: Outside, signing_secret: str, *, workers: int = WEB_WOR
 
 def rss_kib(pid: int) -> int:
     """Resident memory of `pid` in KiB (VmRSS in /proc/<pid>/status)."""
+    return status_number(pid, "VmRSS")
+
+
+def thread_count(pid: int) -> int:
+    """How many threads `pid` has (Threads in /proc/<pid>/status)."""
+    return status_number(pid, "Threads")
+
+
+def status_number(pid: int, name: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{name}:"):
             return int(line.split()[1])
-    raise LookupError(f"no VmRSS for {pid}")
+    raise LookupError(f"no {name} for {pid}")
 
 
 def new_secret() -> str:

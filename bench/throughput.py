@@ -34,6 +34,7 @@ from bench.harness import (
     rss_kib,
     start_floor,
     start_rosterbot,
+    thread_count,
 )
 from rosterbot.emulators.business_api import EmulatorConfig
 from rosterbot.emulators.slack_api import SlackWorkspace
@@ -56,6 +57,7 @@ class Measured:
     ready_seconds: float = 0.0
     rss_start_kib: list[int] = field(default_factory=list)
     rss_end_kib: list[int] = field(default_factory=list)
+    threads_end: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -141,6 +143,7 @@ def measure(
             result.answer_seconds = time.perf_counter() - started
         result.cpu_seconds = cpu_seconds(pids) - cpu_before
         result.rss_end_kib = [rss_kib(p) for p in pids]
+        result.threads_end = [thread_count(p) for p in pids]
     return result
 
 
@@ -204,7 +207,8 @@ def rows(ours: Measured, base: Measured, threads: int) -> list[Row]:
             f"rosterbot {_mib(ours.rss_start_kib)} -> {_mib(ours.rss_end_kib)}; "
             f"floor {_mib(base.rss_start_kib)} -> {_mib(base.rss_end_kib)} (after {base.requests:,})",
             "",
-            "VmRSS of each gunicorn worker, MiB",
+            f"VmRSS of each gunicorn worker, MiB; threads at the end: rosterbot "
+            f"{'/'.join(map(str, ours.threads_end))}, floor {'/'.join(map(str, base.threads_end))}",
         ),
         Row(
             "5 start",

@@ -103,6 +103,43 @@ def test_a_signed_command_reaches_its_listener_which_responds_and_posts(harness:
     assert harness.services.identity.calls == [("T0DEMO", OWNER)]
 
 
+def test_a_command_whose_text_says_payload_still_reaches_its_listener(harness: Harness) -> None:
+    # slack_bolt 1.30 reads a form body containing "payload" as an interaction without one (empty):
+    # the command matched nothing and Slack got 404 (found by tests/fuzz: "/availability today payload").
+    texts: list[str] = []
+
+    @harness.bolt.command("/hello")
+    def hello(ack: Ack, command: dict[str, Any]) -> None:
+        ack()
+        texts.append(command["text"])
+
+    reply = harness.slack.command(OWNER, "/hello", "today payload=1")
+
+    assert reply.status_code == 200
+    assert texts == ["today payload=1"]
+
+
+def test_a_click_without_a_trigger_id_is_refused_and_runs_nothing(harness: Harness) -> None:
+    clicked: list[str] = []
+
+    @harness.bolt.action("press")
+    def press(ack: Ack) -> None:
+        ack()
+        clicked.append("press")
+
+    payload = {
+        "type": "block_actions",
+        "user": {"id": OWNER},
+        "team": {"id": "T0DEMO"},
+        "actions": [{"action_id": "press", "block_id": "b", "type": "button", "value": "1"}],
+    }
+    refused = harness.slack.post_interaction(payload)
+    accepted = harness.slack.post_interaction({**payload, "trigger_id": "1.2.3"})
+
+    assert (refused.status_code, accepted.status_code) == (400, 200)
+    assert clicked == ["press"]
+
+
 def test_a_tampered_signature_gets_401_and_runs_nothing(harness: Harness) -> None:
     ran: list[str] = []
 

@@ -91,7 +91,8 @@ def shape_problem(body: Any) -> str | None:
     """What is wrong with an interaction payload's shape, or None. Checks what Slack always sends
     and what Bolt (its matchers, and its log line for an unhandled request) and our listeners read
     without looking: objects that are objects (view, user, container, channel, message, state),
-    ids that are strings, the user and team ids, a click's actions (each with a string action_id),
+    ids that are strings, the user and team ids, a click's trigger id and actions (each with a
+    string action_id),
     a view's callback_id and state values."""
     if not isinstance(body, dict) or "command" in body or body.get("type") == "event_callback":
         return None
@@ -113,6 +114,8 @@ def shape_problem(body: Any) -> str | None:
     if not isinstance(_field(body.get("team"), "id"), str) and not isinstance(body.get("team_id"), str):
         return "team.id"
     if kind == "block_actions":
+        if not isinstance(body.get("trigger_id"), str):  # a click's modal opens with it
+            return "trigger_id"
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions:
             return "actions"

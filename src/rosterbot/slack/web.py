@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
-from flask import Flask, Response, jsonify, request
-from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from flask import Flask, Request, Response, jsonify, request
+from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.request.internals import build_context
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,7 +29,6 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     """The web process: Slack's commands, interactivity and events at `POST /slack/events`;
     `GET /healthz` answers 200 `{"ok": true}` when the database answers, else 503."""
     bolt = bolt_app or build_app(settings, services)
-    handler = SlackRequestHandler(bolt)
     web = Flask("rosterbot.slack")
     web.extensions["bolt_app"] = bolt
     web.extensions["work_pool"] = work_pool_of(bolt)
@@ -35,7 +36,7 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     @web.post("/slack/events")
     def slack_events() -> Response | tuple[Response, int]:
         try:
-            return handler.handle(request)
+            return to_flask_response(bolt.dispatch(slack_request(request)))
         except Exception as exc:  # noqa: BLE001 - Bolt itself failed on the payload's shape
             # Bolt's own parsing raises on some malformed payloads (e.g. `"actions": []` in
             # slack_bolt 1.30's to_action) before any listener or error handler of ours runs; its
@@ -55,6 +56,20 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
         return jsonify(ok=True), 200
 
     return web
+
+
+def slack_request(req: Request) -> BoltRequest:
+    """Bolt's request for `req`. slack_bolt 1.30 (`request.internals.parse_body`) reads any form
+    body with the word "payload" in it as an interaction and, finding no `payload` field, as
+    empty: a slash command whose text said "payload" matched no listener and Slack got 404. Such a
+    body is read again as the form it is (the signature is still checked on the raw body)."""
+    bolt_request = to_bolt_request(req)
+    if not bolt_request.body and "payload" in bolt_request.raw_body:
+        fields = dict(parse_qsl(bolt_request.raw_body, keep_blank_values=True))
+        if fields and "payload" not in fields:
+            bolt_request.body = fields
+            bolt_request.context = build_context(BoltContext(), fields)
+    return bolt_request
 
 
 def wsgi() -> Flask:

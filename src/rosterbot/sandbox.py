@@ -97,6 +97,7 @@ class Sandbox:
         self.slack.close()
         for server in self.servers:
             server.stop()
+        self.work_pool.shutdown()  # its idle threads end; work still running finishes on its own
         self.runtime.close()
         self.api_state.close()
 

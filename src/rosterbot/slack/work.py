@@ -3,7 +3,8 @@
 Bolt runs our listeners with `process_before_response=True`: a listener runs on the HTTP thread,
 and Slack has its answer as soon as the listener returns. Every listener acks first (or answers a
 form's errors) and hands the rest to `after_ack`, so the ack path is the HTTP thread alone: no
-hand-off to another thread and back, no database or API call. Bolt's default
+hand-off to another thread and back, no API call, no database call (the time-off form's date
+checks read the zone from a 30-s cache). Bolt's default
 (`process_before_response=False`) runs the whole listener on its executor while the HTTP thread
 polls for the ack every 10 ms; in a burst of 50 requests those hand-offs, each waiting for the GIL
 behind the other listeners' work, cost most of the acknowledgement time (BENCHMARKS.md).
@@ -28,7 +29,7 @@ from slack_bolt import App, BoltContext
 log = logging.getLogger(__name__)
 
 # Threads per process for post-ack work. A `/team list` holds one for two API calls of up to 2 s
-# each; threads start only when needed, so an idle process keeps few.
+# each. Threads start only when work is waiting, and then stay (BENCHMARKS.md section 5).
 WORK_THREADS = 256
 
 ErrorHandler = Callable[[Exception, Mapping[str, Any], BoltContext], None]

@@ -24,7 +24,7 @@ from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
 from rosterbot.runtime import Runtime, build_runtime
-from rosterbot.slack.work import WorkPool
+from rosterbot.slack.work import WorkPool, work_pool_of
 
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-bot-token"
 
@@ -80,7 +80,7 @@ class Sandbox:
             api_state=api_state,
             slack_state=slack_state,
             slack=slack,
-            work_pool=web_app.extensions["work_pool"],
+            work_pool=work_pool_of(web_app.extensions["bolt_app"]),
             servers=[app_server, slack_server, api_server],
         )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from rosterbot.services import workspace as workspace_fields
+
 
 class CallbackId(StrEnum):
     """`callback_id` of modals (view_submission / view_closed listeners match on it)."""
@@ -89,10 +91,10 @@ class BlockId(StrEnum):
     TIMEOFF_LIST = "timeoff_list"  # heads `/timeoff list`: a Cancel there refreshes the list
     TIMEOFF_PENDING = "timeoff_pending"  # heads `/timeoff pending`: a decision there refreshes it
     HOME_ACTIONS = "home_actions"
-    # /team settings form: inputs named after services.workspace's fields (InvalidRequest keys)
-    SETTINGS_TEAM_CHANNEL = "team_channel"
-    SETTINGS_APPROVALS_CHANNEL = "approvals_channel"
-    SETTINGS_TIMEZONE = "timezone"
-    SETTINGS_DIGEST_TIME = "digest_time"
-    SETTINGS_MINIMUM = "minimum_"  # + the position id: "minimum_3"
+    # /team settings form: its inputs are services.workspace's field names (InvalidRequest keys)
+    SETTINGS_TEAM_CHANNEL = workspace_fields.TEAM_CHANNEL
+    SETTINGS_APPROVALS_CHANNEL = workspace_fields.APPROVALS_CHANNEL
+    SETTINGS_TIMEZONE = workspace_fields.TIMEZONE
+    SETTINGS_DIGEST_TIME = workspace_fields.DIGEST_TIME
+    SETTINGS_MINIMUM = workspace_fields.MINIMUM_PREFIX  # + the position id: workspace.minimum_field
     SETTINGS_ACTIONS = "settings_actions"

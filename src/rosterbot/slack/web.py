@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings, load_settings
 from rosterbot.slack.app import build_app
-from rosterbot.slack.work import work_pool_of
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -30,8 +29,7 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     `GET /healthz` answers 200 `{"ok": true}` when the database answers, else 503."""
     bolt = bolt_app or build_app(settings, services)
     web = Flask("rosterbot.slack")
-    web.extensions["bolt_app"] = bolt
-    web.extensions["work_pool"] = work_pool_of(bolt)
+    web.extensions["bolt_app"] = bolt  # its work pool: rosterbot.slack.work.work_pool_of(bolt)
 
     @web.post("/slack/events")
     def slack_events() -> Response | tuple[Response, int]:

@@ -24,6 +24,7 @@ from rosterbot.services.workspace import (
     TIMEZONE,
     Change,
     WorkspaceView,
+    minimum_field,
 )
 from rosterbot.slack.blocks import MAX_SECTION_CHARS, clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
@@ -150,7 +151,7 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
     for minimum in shown:
         blocks.append(
             _input(
-                f"{BlockId.SETTINGS_MINIMUM.value}{minimum.position_id}",
+                minimum_field(minimum.position_id),
                 minimum.title,
                 NumberInputElement(
                     action_id=field,

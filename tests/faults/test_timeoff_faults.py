@@ -144,6 +144,22 @@ def test_a_request_sent_while_the_api_is_down_is_not_stored_and_the_form_says_wh
     assert [r.status for r in stored(box)] == ["pending"] and row.status == "pending"
 
 
+def test_when_slack_refuses_the_refilled_form_the_user_is_still_told_why(
+    box: Sandbox, outbox: Any, error_log: ErrorLog
+) -> None:
+    form = request_form(box)
+    box.api_state.down(True)
+    box.slack_state.fail("views.update", "invalid_arguments", times=1)  # the refilled form
+
+    assert accepted(timed(lambda: send_form(box, form, day(10))))
+
+    told = wait_said(box, STAFF, "Nothing was saved")  # the banner alone, in place of the form
+    assert UNAVAILABLE in told
+    assert_plain(box, told)
+    assert stored(box) == []
+    assert error_log.tracebacks() == []
+
+
 def test_a_request_sent_while_the_api_is_slow_is_acknowledged_before_the_api_answers(
     box: Sandbox, outbox: Any
 ) -> None:

@@ -212,6 +212,7 @@ def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, 
     created = refill_on_failure(
         client,
         view,
+        FORM_TITLE,
         "Nothing was saved; correct it or send it again.",
         lambda: services.timeoff.request(actor_of(context), data),
     )
@@ -231,7 +232,7 @@ def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, 
 
 
 def refill_on_failure(
-    client: WebClient, view: dict[str, Any], nothing_done: str, work: Callable[[], T]
+    client: WebClient, view: dict[str, Any], title: str, nothing_done: str, work: Callable[[], T]
 ) -> T | None:
     """A form's `work`, run after its ack (the modal says it is on its way). On any failure the
     form comes back with what the user typed and why, so nothing they entered is lost; None then."""
@@ -239,8 +240,19 @@ def refill_on_failure(
         return work()
     except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
         banner = f":warning: {user_message(exc)} {nothing_done}"  # logs an unexpected one
-        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
+        show_failure(client, view, title, banner)
         return None
+
+
+def show_failure(client: WebClient, view: dict[str, Any], title: str, banner: str) -> None:
+    """The form again with `banner`; when Slack refuses that form, the banner alone, so the user is
+    told either way; nothing when the modal is gone (closed by the user meanwhile)."""
+    for shown in (lambda: refilled_form(view, banner), lambda: notice_modal(title, banner)):
+        try:
+            client.views_update(view_id=view["id"], view=shown())
+            return
+        except SlackApiError as exc:
+            log.info("form not updated after a failure: %s", exc.response.get("error"))
 
 
 # ---- where a click's answer goes ----------------------------------------------------------------
@@ -385,6 +397,7 @@ def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext,
     result = refill_on_failure(
         client,
         view,
+        DENY_TITLE,
         "Nothing was recorded; send it again when ready.",
         lambda: services.timeoff.decide(actor_of(context), metadata_id(metadata, "request_id"), False, note),
     )

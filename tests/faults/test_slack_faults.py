@@ -85,6 +85,22 @@ def test_a_modal_slack_refuses_to_fill_tells_the_user_elsewhere(box: Sandbox) ->
     assert box.api_state.writes() == []
 
 
+def test_a_modal_closed_before_it_is_filled_stays_closed_and_nobody_is_bothered(
+    box: Sandbox, error_log: ErrorLog
+) -> None:
+    box.api_state.set_faults(latency=0.3)  # the form is filled from the API after the close
+
+    command(box, OWNER, "/team", "add")
+    assert box.slack_state.wait_for(lambda s: bool(s.open_views(OWNER)))
+    [loading] = box.slack_state.open_views(OWNER)  # "Loading…"
+    box.slack.close_view(OWNER, loading["id"])
+
+    assert box.work_pool.wait_idle(8)
+    assert [c.response.get("error") for c in box.slack_state.calls_to("views.update")] == ["not_found"]
+    assert said_to(box, OWNER) == [] and box.slack_state.open_views(OWNER) == []
+    assert error_log.tracebacks() == []
+
+
 def test_an_answer_rate_limited_once_is_delivered_once(box: Sandbox, error_log: ErrorLog) -> None:
     form = open_add_member(box)
     box.slack_state.inject_429("chat.postEphemeral", times=1, retry_after=1)

@@ -79,8 +79,12 @@ def approvals(box: Sandbox) -> list[dict[str, Any]]:
 
 
 def request_form(box: Sandbox) -> dict[str, Any]:
+    """The form Sam opens with `/timeoff`, once the app is done with it (so a fault set next does
+    not fall on the opening)."""
     timed(lambda: box.slack.command(STAFF, "/timeoff"))
-    return wait_view(box, STAFF, "timeoff_request")
+    form = wait_view(box, STAFF, "timeoff_request")
+    assert box.work_pool.wait_idle(8)
+    return form
 
 
 def send_form(box: Sandbox, form: dict[str, Any], starts_on: str) -> Any:
@@ -157,6 +161,28 @@ def test_when_slack_refuses_the_refilled_form_the_user_is_still_told_why(
     assert UNAVAILABLE in told
     assert_plain(box, told)
     assert stored(box) == []
+    assert error_log.tracebacks() == []
+
+
+@pytest.mark.parametrize("api_up", [True, False])
+def test_a_user_who_closes_the_sending_modal_is_told_the_outcome_outside_it(
+    box: Sandbox, outbox: Any, error_log: ErrorLog, api_up: bool
+) -> None:
+    form = request_form(box)
+    # Slow, so the work is still running when the modal is closed.
+    box.api_state.set_faults(latency=0.3, fault_status=None if api_up else 503)
+
+    assert accepted(timed(lambda: send_form(box, form, day(10))))
+    box.slack.close_view(STAFF, form["id"])  # the user closes "Sending your request…"
+
+    if api_up:
+        told = wait_said(box, STAFF, "sent")
+        assert [f"Time off request #{row.id}" in told for row in stored(box)] == [True]
+    else:
+        told = wait_said(box, STAFF, "Nothing was saved")
+        assert UNAVAILABLE in told and stored(box) == []
+    assert box.slack_state.open_views(STAFF) == []
+    assert not [t for t in said_to(box, STAFF) if "did not let me finish" in t]
     assert error_log.tracebacks() == []
 
 

@@ -66,6 +66,7 @@ from rosterbot.slack.turn import (
     dispatch,
     id_value,
     metadata_id,
+    modal_replaced,
     named_after,
     require,
     tell_user,
@@ -212,6 +213,7 @@ def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, 
     created = refill_on_failure(
         client,
         view,
+        context,
         FORM_TITLE,
         "Nothing was saved; correct it or send it again.",
         lambda: services.timeoff.request(actor_of(context), data),
@@ -225,14 +227,19 @@ def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, 
         f"Time off request #{created.id}{whose} sent: {period_text(created)}. "
         "It is waiting for approval; I'll message you when it is decided."
     )
-    client.views_update(view_id=view["id"], view=notice_modal(FORM_TITLE, f":outbox_tray: {text}"))
+    modal_replaced(client, view["id"], notice_modal(FORM_TITLE, f":outbox_tray: {text}"))  # also told below
     if metadata.get("home"):
         publish_home(client, services, actor, notice=f":outbox_tray: {text}")
     tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
 
 
 def refill_on_failure(
-    client: WebClient, view: dict[str, Any], title: str, nothing_done: str, work: Callable[[], T]
+    client: WebClient,
+    view: dict[str, Any],
+    context: BoltContext,
+    title: str,
+    nothing_done: str,
+    work: Callable[[], T],
 ) -> T | None:
     """A form's `work`, run after its ack (the modal says it is on its way). On any failure the
     form comes back with what the user typed and why, so nothing they entered is lost; None then."""
@@ -240,19 +247,24 @@ def refill_on_failure(
         return work()
     except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
         banner = f":warning: {user_message(exc)} {nothing_done}"  # logs an unexpected one
-        show_failure(client, view, title, banner)
+        shown = refilled(client, view, banner) or modal_replaced(
+            client, view["id"], notice_modal(title, banner)
+        )
+        if not shown and context.user_id:  # the modal is gone: tell the user outside it
+            channel_id = load_metadata(view.get("private_metadata")).get("channel_id")
+            tell_user(client, str(context.user_id), channel_id, banner, notice(banner))
         return None
 
 
-def show_failure(client: WebClient, view: dict[str, Any], title: str, banner: str) -> None:
-    """The form again with `banner`; when Slack refuses that form, the banner alone, so the user is
-    told either way; nothing when the modal is gone (closed by the user meanwhile)."""
-    for shown in (lambda: refilled_form(view, banner), lambda: notice_modal(title, banner)):
-        try:
-            client.views_update(view_id=view["id"], view=shown())
-            return
-        except SlackApiError as exc:
-            log.info("form not updated after a failure: %s", exc.response.get("error"))
+def refilled(client: WebClient, view: dict[str, Any], banner: str) -> bool:
+    """The submitted form shown again with `banner` on top; False when Slack refuses it (closed
+    meanwhile, or a form that cannot be shown again as it came)."""
+    try:
+        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
+        return True
+    except SlackApiError as exc:
+        log.info("form not refilled: %s", exc.response.get("error"))
+        return False
 
 
 # ---- where a click's answer goes ----------------------------------------------------------------
@@ -397,6 +409,7 @@ def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext,
     result = refill_on_failure(
         client,
         view,
+        context,
         DENY_TITLE,
         "Nothing was recorded; send it again when ready.",
         lambda: services.timeoff.decide(actor_of(context), metadata_id(metadata, "request_id"), False, note),
@@ -405,8 +418,10 @@ def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext,
         return
     actor = actor_of(context)
     text = f":x: {result.message}" if result.recorded else result.message
-    client.views_update(view_id=view["id"], view=notice_modal(DENY_TITLE, text))
+    shown = modal_replaced(client, view["id"], notice_modal(DENY_TITLE, text))
     if not result.recorded:
+        if not shown:  # the modal is gone: tell the approver outside it
+            tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(text))
         return
     if metadata.get("home"):
         publish_home(client, services, actor, notice=text)

@@ -146,8 +146,9 @@ class Turn:
         blocks = blocks if blocks is not None else notice(text)
         if self.view_id is not None:
             view = notice_view(self.modal_title, blocks, CallbackId.TEAM_NOTICE)
-            self.client.views_update(view_id=self.view_id, view=view)
-        elif self.respond is not None:
+            if modal_replaced(self.client, self.view_id, view):
+                return  # else the user closed the modal meanwhile: told outside it
+        if self.respond is not None:
             self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=self.replace)
         else:
             tell_user(self.client, self.user_id, self.channel_id, text, blocks)
@@ -166,7 +167,7 @@ class Turn:
 
     def fill_modal(self, view: dict[str, Any]) -> None:
         assert self.view_id is not None, "open_loading first"
-        self.client.views_update(view_id=self.view_id, view=view)
+        modal_replaced(self.client, self.view_id, view)  # a modal closed before it was filled: left so
 
     def in_modal(self, work: Callable[[], None]) -> None:
         """Run `work` for the open modal; a refusal or failure is shown in it, not left "Loading…"."""
@@ -174,6 +175,19 @@ class Turn:
             work()
         except Exception as error:  # shown to the user; user_message logs an unexpected one
             self.say(user_message(error))
+
+
+def modal_replaced(client: WebClient, view_id: str, view: dict[str, Any]) -> bool:
+    """The open modal `view_id` replaced by `view`; False when the user has closed it meanwhile
+    (Slack answers not_found). Any other refusal is raised."""
+    try:
+        client.views_update(view_id=view_id, view=view)
+        return True
+    except SlackApiError as error:
+        if error.response.get("error") != "not_found":
+            raise
+        log.info("modal %s was closed before the app answered in it", view_id)
+        return False
 
 
 def tell_user(client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: BlockDicts) -> None:

@@ -105,8 +105,8 @@ def views_update(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     if not view_id and not external_id:
         raise SlackMethodError("invalid_arguments", ["[ERROR] view_id or external_id is required"])
     current = state.view(view_id) if view_id else state.view_by_external_id(external_id or "")
-    if current is None:
-        raise SlackMethodError("not_found")
+    if current is None or (current["type"] == "modal" and not state.is_open(current["id"])):
+        raise SlackMethodError("not_found")  # as Slack answers for a modal the user closed
     expected = _opt_str(args.get("hash"))
     if expected and expected != current["hash"]:
         raise SlackMethodError("hash_conflict")

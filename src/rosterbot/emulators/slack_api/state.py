@@ -377,6 +377,11 @@ class SlackState:
             found = self._views.get(view_id)
             return copy.deepcopy(found) if found else None
 
+    def is_open(self, view_id: str) -> bool:
+        """Whether the modal `view_id` is open for someone (Slack forgets a closed one)."""
+        with self.lock:
+            return any(view_id in stack for stack in self._stacks.values())
+
     def open_views(self, user_id: str) -> list[dict[str, Any]]:
         """The modals open for `user_id`, bottom of the stack first."""
         with self.lock:

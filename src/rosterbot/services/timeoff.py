@@ -202,15 +202,17 @@ def workspace_config(session: Session, settings: Settings, slack_team_id: str) -
     )
 
 
-# How long a process trusts the workspace zone it read: a change made in another process (the
-# other web workers; the one that saved it forgets at once) shows within this many seconds.
+# How long a process trusts the workspace zones it read: a change made in another process (the
+# work process saves the settings; the other web workers) shows within this many seconds.
 ZONE_TTL = 30.0
 
 
 class WorkspaceZones:
-    """Each workspace's business zone (its setting, else ROSTERBOT_TIMEZONE), read from the store
-    at most once every `ttl` seconds a workspace. The time-off form checks its dates against it
-    before answering Slack, where a database read in a burst of 50 costs tens of milliseconds;
+    """Each workspace's business zone (its setting, else ROSTERBOT_TIMEZONE), for the time-off
+    form's date checks before Slack has its answer, where a database read in a burst of 50 costs
+    tens of milliseconds. All workspaces' zones are read in one query (`load`, at start-up: a row
+    a Slack workspace) and kept `ttl` seconds; then the next reader still gets them while a
+    thread reads them again, so after the first read no request waits for the database.
     `TimeOffService.request` validates again against the stored setting."""
 
     def __init__(
@@ -222,24 +224,41 @@ class WorkspaceZones:
         clock: Callable[[], float] = monotonic_time.monotonic,
     ) -> None:
         self._sessions = session_factory
-        self._settings = settings
+        self._default = ZoneInfo(settings.timezone)
         self._ttl = ttl
         self._clock = clock
-        self._known: dict[str, tuple[float, ZoneInfo]] = {}
+        self._zones: dict[str, ZoneInfo] = {}
+        self._read_at: float | None = None
+        self._refreshing = threading.Lock()
 
     def __call__(self, slack_team_id: str) -> ZoneInfo:
-        now = self._clock()
-        known = self._known.get(slack_team_id)
-        if known is not None and now - known[0] < self._ttl:
-            return known[1]
-        with session_scope(self._sessions) as session:
-            zone = workspace_config(session, self._settings, slack_team_id).zone
-        self._known[slack_team_id] = (now, zone)
+        if self._read_at is None:
+            self.load()
+        zone = self._zones.get(slack_team_id, self._default)
+        stale = self._read_at is not None and self._clock() - self._read_at >= self._ttl
+        if stale and self._refreshing.acquire(blocking=False):
+            threading.Thread(target=self._refresh, name="zones", daemon=True).start()
         return zone
 
+    def load(self) -> None:
+        """Read every workspace's zone now."""
+        read_at = self._clock()
+        with session_scope(self._sessions) as session:
+            names = workspace.time_zones(session)
+        self._zones = {team: ZoneInfo(name) for team, name in names.items()}
+        self._read_at = read_at
+
     def forget(self, slack_team_id: str) -> None:
-        """The setting changed: read it again next time."""
-        self._known.pop(slack_team_id, None)
+        """A setting changed in this process: read them all again at the next use."""
+        self._read_at = None
+
+    def _refresh(self) -> None:
+        try:
+            self.load()
+        except Exception:  # noqa: BLE001 - the zones read before stay in use; retried at the next use
+            log.warning("could not read the workspaces' time zones again", exc_info=True)
+        finally:
+            self._refreshing.release()
 
 
 def period_bounds(

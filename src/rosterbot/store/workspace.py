@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rosterbot.store.db import utcnow
@@ -15,6 +16,16 @@ _UNSET: Any = object()
 
 def get(session: Session, slack_team_id: str) -> WorkspaceSettings | None:
     return session.get(WorkspaceSettings, slack_team_id)
+
+
+def time_zones(session: Session) -> dict[str, str]:
+    """Each workspace's time zone setting, for those that set one (one row a Slack workspace)."""
+    rows = session.execute(
+        select(WorkspaceSettings.slack_team_id, WorkspaceSettings.timezone).where(
+            WorkspaceSettings.timezone.is_not(None)
+        )
+    )
+    return {team: zone for team, zone in rows if zone}
 
 
 def save(

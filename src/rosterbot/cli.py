@@ -13,10 +13,7 @@ from rosterbot.config import Settings, SettingsError, load_settings
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         settings = load_settings()
         return int(args.handler(settings, args) or 0)
@@ -25,6 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def configure_logging(level: int) -> None:
+    """Every rosterbot process logs the same way (the web process's work process too)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _parser() -> argparse.ArgumentParser:

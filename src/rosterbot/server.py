@@ -1,17 +1,22 @@
 """`rosterbot serve`: the web process under gunicorn (the Procfile's `web`).
 
 gunicorn's threaded workers: a Slack request is acked as soon as its listener calls `ack()`, and
-the listener's slower work goes on in Bolt's own thread pool, so threads here only carry requests.
+the listener's slower work goes on in the worker's work process (`rosterbot.slack.handoff`), so
+threads here only carry requests.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings
+
+log = logging.getLogger(__name__)
 
 THREADS = 16
 
@@ -29,10 +34,17 @@ class _Gunicorn(BaseApplication):
     def load(self) -> Flask:
         # Each worker process builds its own runtime after the fork: one connection pool each.
         from rosterbot.runtime import build_runtime
+        from rosterbot.slack.app import build_app
         from rosterbot.slack.web import create_web_app
 
         runtime = build_runtime(self._settings)
-        return create_web_app(self._settings, runtime.services)
+        try:
+            runtime.services.timeoff.zones.load()  # now, so that no time-off form waits for it
+        except SQLAlchemyError:
+            log.warning("the database does not answer: the time zones are read at the first form")
+        # The post-ack work goes to a process of this worker's own (rosterbot.slack.handoff).
+        bolt = build_app(self._settings, runtime.services, work_process=True)
+        return create_web_app(self._settings, runtime.services, bolt_app=bolt)
 
 
 def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str, Any]:

@@ -22,7 +22,7 @@ from rosterbot.config import Settings
 from rosterbot.slack.client import make_web_client
 from rosterbot.slack.errors import handle_error, report_error
 from rosterbot.slack.middleware import build_middleware
-from rosterbot.slack.work import WORK_THREADS, WorkPool, bind
+from rosterbot.slack.work import WORK_THREADS, WorkPool, WorkSink, bind
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -49,6 +49,7 @@ def build_app(
     features: Iterable[str] = FEATURES,
     socket_mode: bool = False,
     work_threads: int = WORK_THREADS,
+    work_process: bool = False,
 ) -> App:
     """A Bolt app that verifies Slack's signatures with `settings.slack_signing_secret`, answers
     Slack from the HTTP thread and works after (`rosterbot.slack.work`), resolves the actor, drops
@@ -56,7 +57,8 @@ def build_app(
     `make_web_client(settings)`). `socket_mode`: the signing secret may be unset (Socket Mode
     requests are not signed; then a random secret keeps the verification on, refusing every HTTP
     request). `work_threads`: how many listeners' post-ack work may run at once in this process
-    (more waits its turn)."""
+    (more waits its turn). `work_process`: the post-ack work is done by a process of its own
+    (`rosterbot.slack.handoff`; `rosterbot serve`)."""
     if settings.slack_signing_secret is not None:
         signing_secret = settings.slack_signing_secret.get_secret_value()
     elif socket_mode:
@@ -79,7 +81,14 @@ def build_app(
     app.error(handle_error)
     pool = WorkPool(report_error, threads=work_threads)
     bind(app, pool)
-    for middleware in build_middleware(settings, services, pool):
+    sink: WorkSink = pool
+    if work_process:
+        from rosterbot.slack.handoff import bind_handoff, start_work_process  # imports this module
+
+        handoff = start_work_process(settings, services.api.base_url, pool)
+        bind_handoff(app, handoff)
+        sink = handoff
+    for middleware in build_middleware(settings, services, sink):
         app.use(middleware)
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.config import Settings
 from rosterbot.domain.roles import Actor
-from rosterbot.slack.work import WorkPool
+from rosterbot.slack.handoff import FROM_WEB_PROCESS, RAW_REQUEST
+from rosterbot.slack.work import WorkSink
 from rosterbot.store import deliveries
 from rosterbot.store.db import session_scope
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_middleware(settings: Settings, services: Services, pool: WorkPool) -> list[Middleware]:
+def build_middleware(settings: Settings, services: Services, pool: WorkSink) -> list[Middleware]:
     return [
         PayloadShape(),
         RequestContext(settings, services, pool),
@@ -163,7 +164,7 @@ class PayloadShape(Middleware):
 
 
 class RequestContext(Middleware):
-    def __init__(self, settings: Settings, services: Services, pool: WorkPool) -> None:
+    def __init__(self, settings: Settings, services: Services, pool: WorkSink) -> None:
         self._settings = settings
         self._services = services
         self._pool = pool
@@ -178,6 +179,7 @@ class RequestContext(Middleware):
         req.context["settings"] = self._settings
         req.context["services"] = self._services
         req.context["work_pool"] = self._pool
+        req.context[RAW_REQUEST] = (req.raw_body, req.headers)  # for a hand-over (slack/handoff.py)
         return next()
 
 
@@ -207,6 +209,8 @@ class DeliveryDedup(Middleware):
         if key.startswith("view:"):
             req.context["claim_delivery"] = lambda: self._claim(key, retry)
             return next()
+        if req.context.get(FROM_WEB_PROCESS):
+            return next()  # the web process that handed this event over has claimed it
         if not self._claim(key, retry):
             return BoltResponse(status=200, body="")
         return next()

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 from flask import Flask, Request, Response, jsonify, request
-from slack_bolt import App, BoltContext, BoltRequest
-from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.request.internals import build_context
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings, load_settings
 from rosterbot.slack.app import build_app
+from rosterbot.slack.request import bolt_request
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -57,17 +56,9 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
 
 
 def slack_request(req: Request) -> BoltRequest:
-    """Bolt's request for `req`. slack_bolt 1.30 (`request.internals.parse_body`) reads any form
-    body with the word "payload" in it as an interaction and, finding no `payload` field, as
-    empty: a slash command whose text said "payload" matched no listener and Slack got 404. Such a
-    body is read again as the form it is (the signature is still checked on the raw body)."""
-    bolt_request = to_bolt_request(req)
-    if not bolt_request.body and "payload" in bolt_request.raw_body:
-        fields = dict(parse_qsl(bolt_request.raw_body, keep_blank_values=True))
-        if fields and "payload" not in fields:
-            bolt_request.body = fields
-            bolt_request.context = build_context(BoltContext(), fields)
-    return bolt_request
+    """Bolt's request for Flask's `req`."""
+    headers = {name: req.headers.getlist(name) for name in req.headers.keys()}  # noqa: SIM118
+    return bolt_request(req.get_data(as_text=True), headers, req.query_string.decode("utf-8"))
 
 
 def wsgi() -> Flask:

@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import App, BoltContext
 
@@ -33,6 +33,13 @@ log = logging.getLogger(__name__)
 WORK_THREADS = 256
 
 ErrorHandler = Callable[[Exception, Mapping[str, Any], BoltContext], None]
+
+
+class WorkSink(Protocol):
+    """Where `after_ack` puts work: this process's `WorkPool`, or under `rosterbot serve` the
+    hand-over to the web process's work process (`rosterbot.slack.handoff.Handoff`)."""
+
+    def submit(self, context: BoltContext, body: Mapping[str, Any], work: Callable[[], object]) -> None: ...
 
 
 class WorkPool:
@@ -120,5 +127,5 @@ def work_pool_of(app: App) -> WorkPool:
 
 def after_ack(context: BoltContext, body: Mapping[str, Any], work: Callable[[], object]) -> None:
     """Run `work` after this listener returns (its ack then goes to Slack at once)."""
-    pool: WorkPool = context["work_pool"]
-    pool.submit(context, body, work)
+    sink: WorkSink = context["work_pool"]
+    sink.submit(context, body, work)

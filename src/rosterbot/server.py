@@ -1,8 +1,8 @@
 """`rosterbot serve`: the web process under gunicorn (the Procfile's `web`).
 
 gunicorn's threaded workers: a Slack request is acked as soon as its listener calls `ack()`, and
-the listener's slower work goes on in the worker's work process (`rosterbot.slack.handoff`), so
-threads here only carry requests.
+the listener's slower work goes on in the work process (`rosterbot.slack.handoff`), so threads
+here only carry requests.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings
+from rosterbot.slack.handoff import WorkAddress, WorkProcess
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,10 @@ THREADS = 16
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, options: dict[str, Any], work: WorkAddress) -> None:
         self._settings = settings
         self._options = options
+        self._work = work
         super().__init__()
 
     def load_config(self) -> None:
@@ -42,8 +44,8 @@ class _Gunicorn(BaseApplication):
             runtime.services.timeoff.zones.load()  # now, so that no time-off form waits for it
         except SQLAlchemyError:
             log.warning("the database does not answer: the time zones are read at the first form")
-        # The post-ack work goes to a process of this worker's own (rosterbot.slack.handoff).
-        bolt = build_app(self._settings, runtime.services, work_process=True)
+        # The post-ack work goes to the work process (rosterbot.slack.handoff).
+        bolt = build_app(self._settings, runtime.services, hand_off_to=self._work)
         return create_web_app(self._settings, runtime.services, bolt_app=bolt)
 
 
@@ -62,9 +64,17 @@ def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str
 
 
 def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
-    """Serve until stopped (SIGTERM/SIGINT). The API rate limit is shared out among the workers:
-    each process limits itself, and together they must stay within what the API allows."""
-    _Gunicorn(worker_settings(settings, workers), gunicorn_options(port, workers, host)).run()
+    """Serve until stopped (SIGTERM/SIGINT): gunicorn's web workers, and the one work process that
+    does their post-ack work (`rosterbot.slack.handoff`), started first. The work process makes
+    the API calls with the whole rate limit; a web worker calls the API only while the work
+    process is gone, with its share (each process limits itself, and together they must stay
+    within what the API allows)."""
+    work = WorkProcess.start(settings)
+    try:
+        options = gunicorn_options(port, workers, host)
+        _Gunicorn(worker_settings(settings, workers), options, work.address).run()
+    finally:
+        work.stop()
 
 
 def worker_settings(settings: Settings, workers: int) -> Settings:

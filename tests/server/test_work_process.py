@@ -1,8 +1,8 @@
-"""`rosterbot serve`'s hand-over (`rosterbot.slack.handoff`): the web process acks and hands each
-request to its work process, which does the work. Over loopback HTTP with the real work process
+"""`rosterbot serve`'s hand-over (`rosterbot.slack.handoff`): a web worker acks and hands each
+request to the work process, which does the work. Over loopback HTTP with the real work process
 (spawned), the business API emulator and the Slack stand-in: the user gets the answer, the web
-process holds no work while the API is slow, an event or a form repeated by Slack is handled
-once, and when the work process dies the web process does the work itself.
+worker holds no work while the API is slow, an event or a form repeated by Slack is handled
+once, and when the work process is gone the web worker does the work itself.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackWorkspace
 from rosterbot.sandbox import Sandbox
 from rosterbot.slack.app import build_app
-from rosterbot.slack.handoff import Handoff, handoff_of
+from rosterbot.slack.handoff import Handoff, WorkProcess, handoff_of
 from rosterbot.slack.web import create_web_app
 from rosterbot.slack.work import work_pool_of
 from rosterbot.store.db import session_scope
@@ -34,6 +34,7 @@ class Served:
     """The sandbox's services behind a second web app that hands its work to a work process."""
 
     box: Sandbox
+    work: WorkProcess
     bolt: App
     handoff: Handoff
     server: RunningServer
@@ -41,13 +42,15 @@ class Served:
 
     def stop(self) -> None:
         self.server.stop()
-        self.handoff.close(timeout=5)
+        self.handoff.close()
+        self.work.stop(timeout=5)
         self.slack.close()
 
 
 def serve_with_work_process(box: Sandbox) -> Served:
     settings, services = box.settings, box.runtime.services
-    bolt = build_app(settings, services, work_process=True)
+    work = WorkProcess.start(settings)
+    bolt = build_app(settings, services, hand_off_to=work.address)
     handoff = handoff_of(bolt)
     assert handoff is not None
     server = serve_in_thread(create_web_app(settings, services, bolt_app=bolt))
@@ -55,7 +58,7 @@ def serve_with_work_process(box: Sandbox) -> Served:
     secret = settings.slack_signing_secret.get_secret_value()
     standin_url = settings.slack_api_url.removesuffix("/api/")
     slack = SlackWorkspace(server.url, secret, box.slack_state, standin_url)
-    return Served(box, bolt, handoff, server, slack)
+    return Served(box, work, bolt, handoff, server, slack)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,7 @@ def test_the_web_process_acks_and_the_work_process_answers(fresh: Served) -> Non
     reply = fresh.slack.command(OWNER, "/team", "list")
 
     assert reply.status_code == 200
-    assert fresh.handoff.process.is_alive()
+    assert fresh.work.process.is_alive()
     assert work_pool_of(fresh.bolt).running == 0  # nothing waits on the API in the web process
     assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=10)
     answer = box.slack_state.responses[before]
@@ -133,8 +136,11 @@ def test_when_the_work_process_dies_the_web_process_does_the_work(
     running = serve_with_work_process(sandbox())
     try:
         box = running.box
-        running.handoff.process.kill()
-        running.handoff.process.join(5)
+        before = len(box.slack_state.responses)
+        assert running.slack.command(OWNER, "/team", "list").status_code == 200  # connected
+        assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=10)
+        running.work.process.kill()
+        running.work.process.join(5)
         before = len(box.slack_state.responses)
 
         with caplog.at_level(logging.ERROR, logger="rosterbot.slack.handoff"):
@@ -143,7 +149,7 @@ def test_when_the_work_process_dies_the_web_process_does_the_work(
 
         answer = box.slack_state.responses[before]
         assert "Aaron" in answer.text + str(answer.blocks)
-        assert any("work process is gone" in r.getMessage() for r in caplog.records)
+        assert any("work process cannot be reached" in r.getMessage() for r in caplog.records)
         assert work_pool_of(running.bolt).wait_idle(5)
     finally:
         running.stop()

@@ -27,6 +27,7 @@ from rosterbot.slack.work import WORK_THREADS, WorkPool, WorkSink, bind
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
     from rosterbot.services.identity import LookupEmail
+    from rosterbot.slack.handoff import WorkAddress
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def build_app(
     features: Iterable[str] = FEATURES,
     socket_mode: bool = False,
     work_threads: int = WORK_THREADS,
-    work_process: bool = False,
+    hand_off_to: WorkAddress | None = None,
 ) -> App:
     """A Bolt app that verifies Slack's signatures with `settings.slack_signing_secret`, answers
     Slack from the HTTP thread and works after (`rosterbot.slack.work`), resolves the actor, drops
@@ -57,8 +58,8 @@ def build_app(
     `make_web_client(settings)`). `socket_mode`: the signing secret may be unset (Socket Mode
     requests are not signed; then a random secret keeps the verification on, refusing every HTTP
     request). `work_threads`: how many listeners' post-ack work may run at once in this process
-    (more waits its turn). `work_process`: the post-ack work is done by a process of its own
-    (`rosterbot.slack.handoff`; `rosterbot serve`)."""
+    (more waits its turn). `hand_off_to`: the post-ack work is done by the work process listening
+    there (`rosterbot.slack.handoff`; `rosterbot serve`)."""
     if settings.slack_signing_secret is not None:
         signing_secret = settings.slack_signing_secret.get_secret_value()
     elif socket_mode:
@@ -82,10 +83,10 @@ def build_app(
     pool = WorkPool(report_error, threads=work_threads)
     bind(app, pool)
     sink: WorkSink = pool
-    if work_process:
-        from rosterbot.slack.handoff import bind_handoff, start_work_process  # imports this module
+    if hand_off_to is not None:
+        from rosterbot.slack.handoff import Handoff, bind_handoff  # it imports this module
 
-        handoff = start_work_process(settings, services.api.base_url, pool)
+        handoff = Handoff(hand_off_to, pool)
         bind_handoff(app, handoff)
         sink = handoff
     for middleware in build_middleware(settings, services, sink):

@@ -11,6 +11,8 @@ behind the other listeners' work, cost most of the acknowledgement time (BENCHMA
 
 An error in the work goes to `rosterbot.slack.errors.handle_error`, as Bolt would pass it, which
 tells the user. `WorkPool.wait_idle` says when nothing is left to do (the console and the tests).
+Under `rosterbot serve` the pool is the work process's (`rosterbot.slack.handoff`); the console,
+Socket Mode and the tests run it in the process that acks.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ ErrorHandler = Callable[[Exception, Mapping[str, Any], BoltContext], None]
 
 class WorkSink(Protocol):
     """Where `after_ack` puts work: this process's `WorkPool`, or under `rosterbot serve` the
-    hand-over to the web process's work process (`rosterbot.slack.handoff.Handoff`)."""
+    hand-over to the work process (`rosterbot.slack.handoff.Handoff`)."""
 
     def submit(self, context: BoltContext, body: Mapping[str, Any], work: Callable[[], object]) -> None: ...
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ack, api_calls, burst, throughput
+from bench import ack, api_calls, burst, harness, throughput
 from bench.harness import Row, choose_database, database_kind, print_table
 
 NAMES = ("ack", "throughput", "calls", "burst")
@@ -53,7 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="a setting for rosterbot serve in the ack and burst benchmarks (repeatable)",
     )
+    parser.add_argument(
+        "--remote-nice",
+        type=int,
+        default=harness.REMOTE_NICE,
+        help=f"nice value of the Slack and business API stand-ins' threads (default {harness.REMOTE_NICE})",
+    )
     args = parser.parse_args(argv)
+    harness.REMOTE_NICE = args.remote_nice
+    harness.yield_to_servers(args.remote_nice)
     unknown = sorted(set(args.names) - set(NAMES))
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")

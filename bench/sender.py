@@ -62,6 +62,7 @@ class Sender:
             stdout=subprocess.PIPE,
             env=env,
             cwd=REPO,
+            start_new_session=True,  # a scheduling group of its own (harness.as_remote)
         )
         self._ids = itertools.count()
         self._waiting: dict[int, Future[Answer]] = {}

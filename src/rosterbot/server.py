@@ -36,7 +36,7 @@ class _Gunicorn(BaseApplication):
     def load(self) -> Flask:
         # Each worker process builds its own runtime after the fork: one connection pool each.
         from rosterbot.runtime import build_runtime
-        from rosterbot.slack.app import build_app
+        from rosterbot.slack.app import authorize_in_background, build_app
         from rosterbot.slack.web import create_web_app
 
         runtime = build_runtime(self._settings)
@@ -46,6 +46,7 @@ class _Gunicorn(BaseApplication):
             log.warning("the database does not answer: the time zones are read at the first form")
         # The post-ack work goes to the work process (rosterbot.slack.handoff).
         bolt = build_app(self._settings, runtime.services, hand_off_to=self._work)
+        authorize_in_background(bolt)
         return create_web_app(self._settings, runtime.services, bolt_app=bolt)
 
 

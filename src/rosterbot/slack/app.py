@@ -11,10 +11,12 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -96,6 +98,28 @@ def build_app(
     for name in features:
         importlib.import_module(name).register(app)
     return app
+
+
+def authorize_in_background(app: App) -> None:
+    """Call auth.test now, on a thread, for Bolt's single-workspace authorization, which would
+    otherwise call it on the app's first request: in a burst right after start-up every request
+    that reached the process first waited for that call (60 to 100 ms each). A failure leaves it
+    to the first request, as before, so the process starts while Slack is unreachable."""
+    authorization = next(
+        # slack_bolt keeps its middleware in a private list; nothing to do if that changes
+        (m for m in getattr(app, "_middleware_list", []) if isinstance(m, SingleTeamAuthorization)),
+        None,
+    )
+    if authorization is None or authorization.auth_test_result:
+        return
+
+    def authorize() -> None:
+        try:
+            authorization.auth_test_result = app.client.auth_test()
+        except Exception as exc:  # noqa: BLE001 - the first request tries again
+            log.warning("auth.test at start-up failed (%s): the first request calls it", type(exc).__name__)
+
+    threading.Thread(target=authorize, name="auth-test", daemon=True).start()
 
 
 def email_lookup(client: WebClient) -> LookupEmail:

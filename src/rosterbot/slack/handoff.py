@@ -191,7 +191,7 @@ def run_work_process(settings: Settings, address: WorkAddress, log_level: int, p
     for gunicorn's master, which then stops this process."""
     from rosterbot.cli import configure_logging
     from rosterbot.runtime import build_runtime
-    from rosterbot.slack.app import build_app
+    from rosterbot.slack.app import authorize_in_background, build_app
     from rosterbot.slack.work import work_pool_of
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -202,6 +202,7 @@ def run_work_process(settings: Settings, address: WorkAddress, log_level: int, p
     listener = Listener(address.path, family="AF_UNIX", authkey=address.authkey)
     runtime = build_runtime(settings)
     app = build_app(settings, runtime.services)
+    authorize_in_background(app)
     threading.Thread(target=_accept_all, args=(listener, app), name="accept", daemon=True).start()
     try:
         while os.getppid() == parent:

@@ -21,6 +21,7 @@ would without one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -109,8 +110,9 @@ class WorkProcess:
             self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
-        Path(self.address.path).unlink(missing_ok=True)
-        Path(self.address.path).parent.rmdir()
+        with contextlib.suppress(OSError):  # shutting down: a folder left behind harms nothing
+            Path(self.address.path).unlink(missing_ok=True)
+            Path(self.address.path).parent.rmdir()
 
 
 class Handoff:

@@ -56,14 +56,30 @@ def zones_of(sessions: CountingSessions, clock: Clock) -> WorkspaceZones:
     return WorkspaceZones(sessions, settings, ttl=30.0, clock=clock)  # type: ignore[arg-type]
 
 
+def loaded(
+    session_factory: sessionmaker[Session], sessions: CountingSessions, clock: Clock
+) -> WorkspaceZones:
+    """Zones read once, with T0ONE in Berlin."""
+    set_zone(session_factory, "T0ONE", "Europe/Berlin")
+    zones = zones_of(sessions, clock)
+    zones.load()
+    return zones
+
+
+def eventually(zones: WorkspaceZones, team: str, zone: ZoneInfo) -> ZoneInfo:
+    """What `zones` answers for `team` once it answers `zone` (or after 5 s)."""
+    deadline = time.monotonic() + 5
+    while zones(team) != zone and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return zones(team)
+
+
 def test_one_read_answers_every_workspace_and_the_default(
     session_factory: sessionmaker[Session], sessions: CountingSessions
 ) -> None:
-    set_zone(session_factory, "T0BERLIN", "Europe/Berlin")
-    zones = zones_of(sessions, Clock())
-    zones.load()
+    zones = loaded(session_factory, sessions, Clock())
 
-    assert zones("T0BERLIN") == BERLIN
+    assert zones("T0ONE") == BERLIN
     assert zones("T0OTHER") == ZoneInfo("America/New_York")  # no setting: ROSTERBOT_TIMEZONE
     assert sessions.opened == 1
 
@@ -72,41 +88,37 @@ def test_after_the_ttl_the_old_zones_answer_while_a_thread_reads_again(
     session_factory: sessionmaker[Session], sessions: CountingSessions
 ) -> None:
     clock = Clock()
-    set_zone(session_factory, "T0ONE", "Europe/Berlin")
-    zones = zones_of(sessions, clock)
-    zones.load()
+    zones = loaded(session_factory, sessions, clock)
     set_zone(session_factory, "T0ONE", "Asia/Tokyo")  # saved by another process
 
     clock.now += 10
     assert zones("T0ONE") == BERLIN and sessions.opened == 1  # within the ttl: no read
     clock.now += 25
     assert zones("T0ONE") == BERLIN  # stale: answered at once, read again in the background
-    deadline = time.monotonic() + 5
-    while zones("T0ONE") != TOKYO and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert zones("T0ONE") == TOKYO
+    assert eventually(zones, "T0ONE", TOKYO) == TOKYO
     assert sessions.opened == 2  # one read in the background, however often it was asked
 
 
-def test_a_failed_read_keeps_the_zones_it_had(
+def test_a_failed_read_keeps_the_zones_it_had_and_the_next_one_is_tried(
     session_factory: sessionmaker[Session], sessions: CountingSessions
 ) -> None:
     clock = Clock()
-    set_zone(session_factory, "T0ONE", "Europe/Berlin")
-    zones = zones_of(sessions, clock)
-    zones.load()
+    zones = loaded(session_factory, sessions, clock)
+    set_zone(session_factory, "T0ONE", "Asia/Tokyo")
     sessions.fail = True
 
     clock.now += 60
     for _ in range(20):
         assert zones("T0ONE") == BERLIN
+    sessions.fail = False  # the database answers again: a later use reads it
+
+    assert eventually(zones, "T0ONE", TOKYO) == TOKYO
 
 
 def test_the_process_that_saves_a_setting_reads_again_at_once(
     session_factory: sessionmaker[Session], sessions: CountingSessions
 ) -> None:
-    zones = zones_of(sessions, Clock())
-    zones.load()
+    zones = loaded(session_factory, sessions, Clock())
     set_zone(session_factory, "T0ONE", "Asia/Tokyo")
 
     zones.forget("T0ONE")

@@ -103,10 +103,6 @@ class BusinessApi:
         )
 
     @property
-    def base_url(self) -> str:
-        return str(self._client.base_url)
-
-    @property
     def request_count(self) -> int:
         """HTTP requests sent so far (every try counts), across all threads."""
         return self._transport.request_count

@@ -129,14 +129,10 @@ class Handoff:
         self._sender.start()
 
     def submit(self, context: BoltContext, body: Mapping[str, Any], work: Callable[[], object]) -> None:
-        raw = context.get(RAW_REQUEST)
-        if raw is None:
-            self._local.submit(context, body, work)
-            return
         if context.get(_SENT):
             return  # a listener's second after_ack: the work process runs that listener whole
         context[_SENT] = True
-        self._queue.put(_Item(context, body, work, raw))
+        self._queue.put(_Item(context, body, work, context[RAW_REQUEST]))
 
     def close(self) -> None:
         self._queue.put(None)

@@ -93,8 +93,7 @@ def shape_problem(body: Any) -> str | None:
     and what Bolt (its matchers, and its log line for an unhandled request) and our listeners read
     without looking: objects that are objects (view, user, container, channel, message, state),
     ids that are strings, the user and team ids, a click's trigger id and actions (each with a
-    string action_id),
-    a view's callback_id and state values."""
+    string action_id), a view's callback_id and state values."""
     if not isinstance(body, dict) or "command" in body or body.get("type") == "event_callback":
         return None
     if "view" in body and not isinstance(body["view"], dict):

@@ -247,24 +247,13 @@ def refill_on_failure(
         return work()
     except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
         banner = f":warning: {user_message(exc)} {nothing_done}"  # logs an unexpected one
-        shown = refilled(client, view, banner) or modal_replaced(
-            client, view["id"], notice_modal(title, banner)
-        )
+        shown = modal_replaced(
+            client, view["id"], refilled_form(view, banner), any_refusal=True
+        ) or modal_replaced(client, view["id"], notice_modal(title, banner))
         if not shown and context.user_id:  # the modal is gone: tell the user outside it
             channel_id = load_metadata(view.get("private_metadata")).get("channel_id")
             tell_user(client, str(context.user_id), channel_id, banner, notice(banner))
         return None
-
-
-def refilled(client: WebClient, view: dict[str, Any], banner: str) -> bool:
-    """The submitted form shown again with `banner` on top; False when Slack refuses it (closed
-    meanwhile, or a form that cannot be shown again as it came)."""
-    try:
-        client.views_update(view_id=view["id"], view=refilled_form(view, banner))
-        return True
-    except SlackApiError as exc:
-        log.info("form not refilled: %s", exc.response.get("error"))
-        return False
 
 
 # ---- where a click's answer goes ----------------------------------------------------------------

@@ -177,16 +177,20 @@ class Turn:
             self.say(user_message(error))
 
 
-def modal_replaced(client: WebClient, view_id: str, view: dict[str, Any]) -> bool:
+def modal_replaced(
+    client: WebClient, view_id: str, view: dict[str, Any], *, any_refusal: bool = False
+) -> bool:
     """The open modal `view_id` replaced by `view`; False when the user has closed it meanwhile
-    (Slack answers not_found). Any other refusal is raised."""
+    (Slack answers not_found) or, with `any_refusal`, when Slack refuses `view` for any reason
+    (a form shown again as it came). Any other refusal is raised."""
     try:
         client.views_update(view_id=view_id, view=view)
         return True
     except SlackApiError as error:
-        if error.response.get("error") != "not_found":
+        code = error.response.get("error")
+        if code != "not_found" and not any_refusal:
             raise
-        log.info("modal %s was closed before the app answered in it", view_id)
+        log.info("modal %s not updated: %s", view_id, code)
         return False
 
 

@@ -119,7 +119,7 @@ def test_a_command_whose_text_says_payload_still_reaches_its_listener(harness: H
     assert texts == ["today payload=1"]
 
 
-def test_a_click_without_a_trigger_id_is_refused_and_runs_nothing(harness: Harness) -> None:
+def test_a_click_without_a_trigger_id_or_an_empty_one_is_refused_and_runs_nothing(harness: Harness) -> None:
     clicked: list[str] = []
 
     @harness.bolt.action("press")
@@ -134,9 +134,10 @@ def test_a_click_without_a_trigger_id_is_refused_and_runs_nothing(harness: Harne
         "actions": [{"action_id": "press", "block_id": "b", "type": "button", "value": "1"}],
     }
     refused = harness.slack.post_interaction(payload)
+    empty = harness.slack.post_interaction({**payload, "trigger_id": ""})  # found by fuzzing
     accepted = harness.slack.post_interaction({**payload, "trigger_id": "1.2.3"})
 
-    assert (refused.status_code, accepted.status_code) == (400, 200)
+    assert (refused.status_code, empty.status_code, accepted.status_code) == (400, 400, 200)
     assert clicked == ["press"]
 
 

@@ -114,7 +114,7 @@ def shape_problem(body: Any) -> str | None:
     if not isinstance(_field(body.get("team"), "id"), str) and not isinstance(body.get("team_id"), str):
         return "team.id"
     if kind == "block_actions":
-        if not isinstance(body.get("trigger_id"), str):  # a click's modal opens with it
+        if not isinstance(body.get("trigger_id"), str) or not body["trigger_id"]:  # modals open with it
             return "trigger_id"
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions:

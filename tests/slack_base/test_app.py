@@ -141,6 +141,21 @@ def test_a_click_without_a_trigger_id_or_an_empty_one_is_refused_and_runs_nothin
     assert clicked == ["press"]
 
 
+def test_a_payload_whose_team_bolt_reads_is_not_a_string_is_refused(harness: Harness) -> None:
+    """Found by fuzzing: Bolt takes a view's app_installed_team_id before team.id; a list there
+    reached the database as the team id."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": OWNER},
+        "team": {"id": "T0DEMO"},
+        "trigger_id": "1.2.3",
+        "view": {"id": "V1", "callback_id": "x", "app_installed_team_id": ["T0DEMO"]},
+        "actions": [{"action_id": "press", "block_id": "b", "type": "button", "value": "1"}],
+    }
+
+    assert harness.slack.post_interaction(payload).status_code == 400
+
+
 def test_a_tampered_signature_gets_401_and_runs_nothing(harness: Harness) -> None:
     ran: list[str] = []
 

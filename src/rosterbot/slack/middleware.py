@@ -133,6 +133,15 @@ def shape_problem(body: Any) -> str | None:
     return None
 
 
+def id_problem(context: BoltContext) -> str | None:
+    """Which id Bolt read from the payload is not a string (Bolt reads some, such as a view's
+    `app_installed_team_id`, before `team.id`); None when all are strings or absent."""
+    for name in ("team_id", "user_id", "enterprise_id", "channel_id"):
+        if context.get(name) is not None and not isinstance(context.get(name), str):
+            return name
+    return None
+
+
 def _state_values(values: Any) -> bool:
     """`{block_id: {action_id: {...element value...}}}`, as Slack sends a view's input values."""
     return isinstance(values, dict) and all(
@@ -155,7 +164,7 @@ class PayloadShape(Middleware):
         resp: BoltResponse,
         next: Callable[[], BoltResponse],
     ) -> BoltResponse:
-        problem = shape_problem(req.body)
+        problem = shape_problem(req.body) or id_problem(req.context)
         if problem is not None:
             log.warning("refused a Slack payload of the wrong shape (%s)", problem)
             return BoltResponse(status=400, body="malformed payload")

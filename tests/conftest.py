@@ -1,16 +1,24 @@
 """Shared fixtures: a database for the whole run (SQLite, or PostgreSQL when
 ROSTERBOT_TEST_DATABASE_URL is set), migrated once, with every table emptied before each test;
 `sandbox`, which starts the whole bot on loopback on that database; and `business_emulator`, the
-business API emulator alone."""
+business API emulator alone.
+
+`--today 2027-03-28` (or ROSTERBOT_TEST_TODAY) runs the whole suite as of another day: the process's
+clock starts at that moment and ticks on from there (time-machine), so every "now" and "today" the
+app, the emulators and the tests read agrees. A bare date means 09:00 UTC that day; an ISO time with
+an offset (`2027-03-28T00:30:00+00:00`) pins the hour too."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import time_machine
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +29,52 @@ from rosterbot.store.models import Base
 if TYPE_CHECKING:
     from rosterbot.emulators.business_api.state import EmulatorState
     from rosterbot.sandbox import Sandbox
+
+
+# No example may fail for being slow: the machine's speed is not under test.
+hypothesis_settings.register_profile("rosterbot", deadline=None)
+hypothesis_settings.load_profile("rosterbot")
+
+TODAY_OPTION = "--today"
+_TRAVELLER = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        TODAY_OPTION,
+        default=os.environ.get("ROSTERBOT_TEST_TODAY") or None,
+        help="run the suite as of this day (YYYY-MM-DD, 09:00 UTC) or moment (ISO 8601 with an offset)",
+    )
+
+
+def pinned_moment(value: str) -> datetime:
+    """The moment `--today` names: a date at 09:00 UTC, or an ISO time with its offset."""
+    if "T" not in value:
+        return datetime.combine(date.fromisoformat(value), time(9), tzinfo=UTC)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{TODAY_OPTION} {value}: give the offset too, e.g. {value}+00:00")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    value = config.getoption(TODAY_OPTION)
+    if value:
+        # tick=True: time moves on from the pinned moment, so waits and timeouts still pass.
+        traveller = time_machine.travel(pinned_moment(value), tick=True)
+        traveller.start()
+        config.stash[_TRAVELLER] = traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_TRAVELLER, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption(TODAY_OPTION)
+    return f"today pinned to {pinned_moment(value).isoformat()}" if value else None
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def test_the_demo_team_and_positions(emulator: Any) -> None:
 
 def test_demo_blocks_fall_in_this_week_and_next(emulator: Any) -> None:
     client = emulator.v1()
-    today = datetime.now(UTC).date()
+    today = emulator.state.today()  # the day it was seeded around
     this_week = _monday(today)
     next_week = this_week + timedelta(days=7)
     members = {m["id"]: m for m in client.get(TEAM).json()}

@@ -63,6 +63,14 @@ def test_a_429_without_retry_after_still_names_the_wait(emulator: Any) -> None:
     assert response.json()["meta"]["message"] == "Too many requests. Retry in 1 seconds"
 
 
+class StoppedClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_latency_delays_every_answer(emulator: Any) -> None:
     emulator.state.set_faults(latency=0.15)
     client = emulator.v1()
@@ -74,9 +82,7 @@ def test_latency_delays_every_answer(emulator: Any) -> None:
     assert response.status_code == 200
     assert elapsed >= 0.15
     emulator.state.set_faults()
-    started = time.monotonic()
-    client.get(TEAM)
-    assert time.monotonic() - started < 0.15
+    assert emulator.state.gate.admit() == (0.0, None)  # no delay any more
 
 
 def test_latency_trips_a_client_timeout(emulator: Any) -> None:
@@ -87,9 +93,7 @@ def test_latency_trips_a_client_timeout(emulator: Any) -> None:
     with pytest.raises(httpx.ReadTimeout):
         client.get(TEAM)
     # The server still answers (late); wait for it so that the next test starts from a quiet server.
-    deadline = time.monotonic() + 2
-    while not emulator.state.requests and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert emulator.state.wait_for(lambda answered: len(answered) == 1)
     assert [r.status for r in emulator.state.requests] == [200]
 
 
@@ -113,8 +117,13 @@ def test_down_answers_503_to_everything_until_up_again(emulator: Any) -> None:
     assert v1.get(TEAM).status_code == 200
 
 
-def test_the_rate_limit_answers_429_like_the_live_service(start_emulator_with: Callable[..., Any]) -> None:
+def test_the_rate_limit_answers_429_like_the_live_service(
+    start_emulator_with: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     emulator = start_emulator_with(rate_limit_per_second=10)
+    clock = StoppedClock()  # the bucket refills only when the test moves the clock
+    monkeypatch.setattr(emulator.state.gate, "clock", clock)
+    emulator.state.gate.configure(emulator.state.gate.settings)
     client = emulator.v2()
 
     statuses = [client.get(POSITIONS).status_code for _ in range(10)]
@@ -129,7 +138,9 @@ def test_the_rate_limit_answers_429_like_the_live_service(start_emulator_with: C
         "meta": {"message": "Too many requests. Retry in 1 seconds"},
     }
     # A token comes back every 0.1 s.
-    time.sleep(0.12)
+    clock.now += 0.09
+    assert client.get(POSITIONS).status_code == 429
+    clock.now += 0.02
     assert client.get(POSITIONS).status_code == 200
 
 

@@ -55,9 +55,7 @@ class Faulty:
 
     def settle(self, timeout: float = 20.0) -> None:
         """Wait until no listener of the app runs any more."""
-        deadline = time.monotonic() + timeout
-        while self.listeners.running > 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        self.listeners.wait_idle(timeout)
 
     def stop(self) -> None:
         self.settle()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ class Passed:
 class FaultProxy:
     def __init__(self) -> None:
         self.upstream = ""
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified on every answer, for wait_for
         self._rules: list[Rule] = []
         self.seen: list[Passed] = []
         self._http = httpx.Client(timeout=30)
@@ -99,6 +100,11 @@ class FaultProxy:
         and `body` instead of the emulator's when given."""
         raw = body.encode() if isinstance(body, str) else body
         self._add(Rule(method, re.compile(path), times, True, status, raw, content_type, None, delay))
+
+    def wait_for(self, predicate: Callable[[list[Passed]], bool], timeout: float = 5.0) -> bool:
+        """Wait until `predicate(seen)` holds (re-checked at each answer given) or `timeout` passes."""
+        with self._lock:
+            return self._lock.wait_for(lambda: predicate(self.seen), timeout)
 
     def clear(self) -> None:
         with self._lock:
@@ -166,6 +172,7 @@ class FaultProxy:
     ) -> Response:
         with self._lock:
             self.seen.append(Passed(request.method, path, forwarded, status))
+            self._lock.notify_all()
         response = Response(body, status=status, headers=headers or {})
         if content_type:
             response.headers["Content-Type"] = content_type

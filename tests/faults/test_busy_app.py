@@ -8,14 +8,13 @@ user is told what happened.
 from __future__ import annotations
 
 import threading
-import time
 
 import httpx
 
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.sandbox import Sandbox
 
-from .conftest import FAST_ANSWER_SECONDS, UNAVAILABLE, ErrorLog, assert_plain, wait_said
+from .conftest import UNAVAILABLE, ErrorLog, assert_plain, said_to, wait_said
 
 USERS = [person.slack_user_id for person in DEMO_TEAM]  # 9 listeners stuck on the API at once
 
@@ -24,19 +23,20 @@ def test_nine_commands_at_once_against_a_slow_api_are_all_acknowledged_at_once(
     box: Sandbox, error_log: ErrorLog
 ) -> None:
     box.api_state.set_faults(latency=0.8)  # every try times out: each listener waits ~1.7 s
-    answers: list[tuple[int, float]] = []
+    answers: list[tuple[int, bool]] = []
     lock = threading.Lock()
     start = threading.Barrier(len(USERS))
 
     def type_command(user: str, text: str) -> None:
         start.wait()
-        started = time.monotonic()
         try:
             status = box.slack.command(user, "/team", text).status_code
         except httpx.HTTPError:
             status = 0
+        # Whether this user's outcome (which takes 1.5 s of API tries and more) came before the ack.
+        told = any(UNAVAILABLE.casefold() in t.casefold() for t in said_to(box, user))
         with lock:
-            answers.append((status, time.monotonic() - started))
+            answers.append((status, told))
 
     threads = [threading.Thread(target=type_command, args=(user, "list")) for user in USERS]
     for thread in threads:
@@ -45,8 +45,7 @@ def test_nine_commands_at_once_against_a_slow_api_are_all_acknowledged_at_once(
         thread.join(timeout=20)
 
     assert sorted(status for status, _ in answers) == [200] * len(threads)
-    slowest = max(seconds for _, seconds in answers)
-    assert slowest < FAST_ANSWER_SECONDS, f"the slowest ack took {slowest:.2f} s"
+    assert not any(told for _, told in answers), "an ack waited for its listener's API calls"
     for user in USERS:
         assert_plain(box, wait_said(box, user, UNAVAILABLE, timeout=15))
     # Every command was answered (and none is still running when the next test starts).

@@ -8,7 +8,6 @@ Worker passes are run by the test (`deliver`), except where the real worker thre
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -192,12 +191,12 @@ def test_a_request_sent_while_the_api_is_slow_is_acknowledged_before_the_api_ans
     form = request_form(box)
     box.api_state.set_faults(latency=0.8)  # each try times out at 0.5 s; three tries: 1.5 s and more
 
-    started = time.monotonic()
     reply = send_form(box, form, day(10))
-    elapsed = time.monotonic() - started
+    # Slack has its answer before the outcome exists: the tries alone take 1.5 s and more.
+    told_at_ack = [t for t in said_to(box, STAFF) if UNAVAILABLE.casefold() in t.casefold()]
 
     assert reply.status_code == 200
-    assert elapsed < 1.0, f"Slack waited {elapsed:.2f} s: the ack waited for the business API"
+    assert told_at_ack == [], "the ack waited for the business API"
     assert_plain(box, wait_said(box, STAFF, UNAVAILABLE))
     assert stored(box) == []
 
@@ -282,7 +281,8 @@ def test_a_calendar_write_answered_too_late_is_adopted_not_made_twice(
 
     outbox.deliver_due()
     assert box.slack_state.wait_for(lambda _s: len(our_blocks(box)) == 1, timeout=3)
-    time.sleep(0.5)  # the late answer lands and is dropped
+    # The late answer lands (and the client, which gave up, drops it).
+    assert proxy.wait_for(lambda seen: any(p.method == "POST" and "blocked-times" in p.path for p in seen))
     deliver(outbox)
 
     assert_completed_once(box, row)

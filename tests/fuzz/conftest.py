@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -99,10 +98,7 @@ class Fuzzed:
 
     def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
         """Wait until no listener runs any more (the app did all it will do for the last input)."""
-        deadline = time.monotonic() + timeout
-        while self.executor.running > 0:
-            assert time.monotonic() < deadline, "a listener still runs after 10 s"
-            time.sleep(0.005)
+        assert self.executor.wait_idle(timeout), f"a listener still runs after {timeout} s"
 
     def fresh(self) -> None:
         """Forget what the previous input caused (recordings, faults, logged records)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -176,7 +175,9 @@ def test_post_ephemeral(web: WebClient, slack_state: SlackState) -> None:
 # -- views ------------------------------------------------------------------------------------
 
 
-def test_views_open_needs_a_fresh_unused_trigger(web: WebClient, slack_state: SlackState) -> None:
+def test_views_open_needs_a_fresh_unused_trigger(
+    web: WebClient, slack_state: SlackState, monkeypatch: pytest.MonkeyPatch
+) -> None:
     trigger = slack_state.issue_trigger_id(OWNER)
     opened = web.views_open(trigger_id=trigger, view=modal(callback_id="member_add"))["view"]
     assert opened["id"].startswith("V") and opened["hash"] and opened["callback_id"] == "member_add"
@@ -184,10 +185,14 @@ def test_views_open_needs_a_fresh_unused_trigger(web: WebClient, slack_state: Sl
     assert [v["id"] for v in slack_state.open_views(OWNER)] == [opened["id"]]
     assert error_of(lambda: web.views_open(trigger_id=trigger, view=modal())) == "exchanged_trigger_id"
     assert error_of(lambda: web.views_open(trigger_id="123.456.abc", view=modal())) == "invalid_trigger_id"
-    slack_state.trigger_ttl = 0.05
+    now = [1000.0]
+    monkeypatch.setattr(slack_state, "clock", lambda: now[0])
     stale = slack_state.issue_trigger_id(OWNER)
-    time.sleep(0.06)
+    now[0] += slack_state.trigger_ttl / 2
+    fresh = slack_state.issue_trigger_id(OWNER)
+    now[0] += slack_state.trigger_ttl / 2  # the first is trigger_ttl old, the second half that
     assert error_of(lambda: web.views_open(trigger_id=stale, view=modal())) == "expired_trigger_id"
+    assert web.views_open(trigger_id=fresh, view=modal())["ok"]
 
 
 def test_view_block_limits_and_modal_rules(web: WebClient, slack_state: SlackState) -> None:

@@ -9,7 +9,6 @@ Helpers send what a user does (signed, through `SlackWorkspace`) and wait for wh
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -189,13 +188,9 @@ def file_request(box: Sandbox, user: str, **values: Any) -> TimeOffRequest:
 
 def stored_after(box: Sandbox, before: int, timeout: float = 5.0) -> TimeOffRequest:
     """The request stored after the ack (the form's work goes on once Slack is answered)."""
-    deadline = time.monotonic() + timeout
+    assert box.work_pool.wait_idle(timeout), "the form's work did not finish"
     rows = stored(box)
-    while len(rows) <= before:
-        assert time.monotonic() < deadline, "the request was not stored"
-        time.sleep(0.02)
-        rows = stored(box)
-    assert len(rows) == before + 1
+    assert len(rows) == before + 1, "the request was not stored"
     return rows[-1]
 
 

@@ -19,6 +19,7 @@ from rosterbot.store.models import PostedMessage
 
 from .conftest import ADMIN, MEMBER_IDS, OWNER, SAM, TARA, TEAM, UMAR, VERA, World
 
+FRIDAY = 4
 STYLIST = 2  # DEMO_POSITIONS order: Senior Stylist 1, Stylist 2, Colorist 3, Receptionist 4
 
 
@@ -81,12 +82,23 @@ def test_a_digest_missed_by_hours_is_not_sent_late(world: World) -> None:
     assert world.digests.enqueue_due_digests() == 0
 
 
+def _days_to_friday(world: World, at_least: int) -> int:
+    """Days from today to the first Friday at least `at_least` days ahead: a day on which the demo
+    business has nobody out whatever today is (its seeded vacation runs Monday to Wednesday in UTC,
+    which in Berlin reaches into Thursday)."""
+    ahead = at_least
+    while (world.today() + timedelta(days=ahead)).weekday() != FRIDAY:
+        ahead += 1
+    return ahead
+
+
 def test_the_digest_tells_who_is_off_and_where_coverage_falls_short(world: World) -> None:
     _stylists(world, minimum=2)
-    view = world.ask(VERA, days_ahead=3)
+    ahead = _days_to_friday(world, at_least=3)
+    view = world.ask(VERA, days_ahead=ahead)
     world.timeoff.decide(world.actor(ADMIN), view.id, approve=True)
     world.drain()
-    world.clock.now = _at_local(world, 3, time(9, 0))
+    world.clock.now = _at_local(world, ahead, time(9, 0))
     assert world.digests.enqueue_due_digests() == 1
     world.drain()
     [call] = world.notifier.of("digest")

@@ -4,7 +4,6 @@ after the first read; the process that saves a setting reads again at once."""
 
 from __future__ import annotations
 
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -66,14 +65,6 @@ def loaded(
     return zones
 
 
-def eventually(zones: WorkspaceZones, team: str, zone: ZoneInfo) -> ZoneInfo:
-    """What `zones` answers for `team` once it answers `zone` (or after 5 s)."""
-    deadline = time.monotonic() + 5
-    while zones(team) != zone and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return zones(team)
-
-
 def test_one_read_answers_every_workspace_and_the_default(
     session_factory: sessionmaker[Session], sessions: CountingSessions
 ) -> None:
@@ -95,7 +86,8 @@ def test_after_the_ttl_the_old_zones_answer_while_a_thread_reads_again(
     assert zones("T0ONE") == BERLIN and sessions.opened == 1  # within the ttl: no read
     clock.now += 25
     assert zones("T0ONE") == BERLIN  # stale: answered at once, read again in the background
-    assert eventually(zones, "T0ONE", TOKYO) == TOKYO
+    assert zones.wait_refreshed(5)
+    assert zones("T0ONE") == TOKYO
     assert sessions.opened == 2  # one read in the background, however often it was asked
 
 
@@ -110,9 +102,12 @@ def test_a_failed_read_keeps_the_zones_it_had_and_the_next_one_is_tried(
     clock.now += 60
     for _ in range(20):
         assert zones("T0ONE") == BERLIN
+    assert zones.wait_refreshed(5)
     sessions.fail = False  # the database answers again: a later use reads it
 
-    assert eventually(zones, "T0ONE", TOKYO) == TOKYO
+    zones("T0ONE")  # still stale: starts a read
+    assert zones.wait_refreshed(5)
+    assert zones("T0ONE") == TOKYO
 
 
 def test_the_process_that_saves_a_setting_reads_again_at_once(

@@ -248,6 +248,13 @@ class WorkspaceZones:
         self._zones = {team: ZoneInfo(name) for team, name in names.items()}
         self._read_at = read_at
 
+    def wait_refreshed(self, timeout: float) -> bool:
+        """Wait until the read in the background (if one runs) is over; False if it still runs."""
+        if not self._refreshing.acquire(timeout=timeout):
+            return False
+        self._refreshing.release()
+        return True
+
     def forget(self, slack_team_id: str) -> None:
         """A setting changed in this process: read them all again at the next use."""
         self._read_at = None

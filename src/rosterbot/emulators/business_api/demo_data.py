@@ -15,11 +15,10 @@ def _at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute, second), tzinfo=UTC)
 
 
-def seed(state: EmulatorState, today: date | None = None) -> None:
+def seed(state: EmulatorState, today: date) -> None:
     """Members in DEMO_TEAM order (ids 1.. on an empty database), the positions, and three blocks:
     a training this morning (so this week always has one, even on a Sunday), a 2-hour appointment
     tomorrow, and an all-day vacation Monday to Wednesday next week."""
-    today = today or datetime.now(UTC).date()
     ids: dict[str, int] = {}
     for person in DEMO_TEAM:
         member = state.add_member(

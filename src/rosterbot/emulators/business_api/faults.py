@@ -60,7 +60,7 @@ class FaultGate:
 
     def __init__(self, settings: FaultSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
-        self._clock = clock
+        self.clock = clock  # the rate limit's time; a test may set its own (then `configure` again)
         self._down = False
         self._settings = settings
         self._count = 0
@@ -82,7 +82,7 @@ class FaultGate:
             self._count = 0
             rate = settings.rate_limit_per_second
             self._tokens = max(1.0, rate) if rate else 0.0
-            self._refilled_at = self._clock()
+            self._refilled_at = self.clock()
 
     def set_down(self, down: bool) -> None:
         with self._lock:
@@ -118,7 +118,7 @@ class FaultGate:
 
     def _take_token(self, rate: float) -> float | None:
         """Token bucket (burst max(1, rate)): None when admitted, else seconds until a token."""
-        now = self._clock()
+        now = self.clock()
         capacity = max(1.0, rate)
         self._tokens = min(capacity, self._tokens + (now - self._refilled_at) * rate)
         self._refilled_at = now

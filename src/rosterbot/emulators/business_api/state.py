@@ -7,10 +7,10 @@ One lock serialises every database operation, which is plenty for a local tool.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, func, select
@@ -59,12 +59,19 @@ def _fault_settings(config: EmulatorConfig) -> FaultSettings:
     return _record(FaultSettings, config)
 
 
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
 class EmulatorState:
-    def __init__(self, config: EmulatorConfig) -> None:
+    def __init__(self, config: EmulatorConfig, today: Callable[[], date] = utc_today) -> None:
+        """`today`: the day the demo business is seeded around (its blocked times are near it)."""
         self.config = config
+        self.today = today
         self.requests: list[RecordedRequest] = []
         self.gate = FaultGate(_fault_settings(config))
         self._lock = threading.RLock()
+        self._answered = threading.Condition(self._lock)  # notified as each request is recorded
         self._engine = make_engine(config.database_url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         Base.metadata.create_all(self._engine)
@@ -89,7 +96,7 @@ class EmulatorState:
         from rosterbot.emulators.business_api.demo_data import seed
 
         with self._lock:
-            seed(self)
+            seed(self, self.today())
 
     @property
     def engine(self) -> Engine:
@@ -136,8 +143,15 @@ class EmulatorState:
     # -- requests and faults -----------------------------------------------------------------------
 
     def record(self, request: RecordedRequest) -> None:
-        with self._lock:
+        with self._answered:
             self.requests.append(request)
+            self._answered.notify_all()
+
+    def wait_for(self, predicate: Callable[[list[RecordedRequest]], bool], timeout: float = 5.0) -> bool:
+        """Wait until `predicate(requests answered so far)` holds, re-checked at each answer, or until
+        `timeout` seconds pass; its last value."""
+        with self._answered:
+            return self._answered.wait_for(lambda: predicate(self.requests), timeout)
 
     def writes(self) -> list[RecordedRequest]:
         """The recorded requests that could change something (every method but GET)."""

@@ -241,6 +241,7 @@ class SlackState:
         self.team_id = team_id
         self.accepted_tokens = accepted_tokens
         self.trigger_ttl = trigger_ttl
+        self.clock: Callable[[], float] = time.monotonic  # how old a trigger is; a test may move it
         self.base_url = ""  # set once served: response_urls point here
         self.users: dict[str, SlackUser] = {}
         self.channels: dict[str, SlackChannel] = {}
@@ -461,7 +462,7 @@ class SlackState:
         `trigger_ttl` seconds. `view_id`: the modal it came from (a push goes on its stack)."""
         with self.lock:
             trigger_id = f"{next(self._ids)}.{secrets.token_hex(6)}.{secrets.token_hex(8)}"
-            self._triggers[trigger_id] = Trigger(trigger_id, user_id, view_id, time.monotonic())
+            self._triggers[trigger_id] = Trigger(trigger_id, user_id, view_id, self.clock())
             return trigger_id
 
     def use_trigger(self, trigger_id: str) -> Trigger:
@@ -472,7 +473,7 @@ class SlackState:
                 raise SlackMethodError("invalid_trigger_id")
             if trigger.used:
                 raise SlackMethodError("exchanged_trigger_id")
-            if time.monotonic() - trigger.issued_at >= self.trigger_ttl:
+            if self.clock() - trigger.issued_at >= self.trigger_ttl:
                 raise SlackMethodError("expired_trigger_id")
             trigger.used = True
             return trigger
@@ -483,7 +484,7 @@ class SlackState:
         """A response_url on this stand-in; `message_ts`: the message `replace_original` replaces."""
         with self.lock:
             url_id = secrets.token_urlsafe(12)
-            self._response_urls[url_id] = ResponseUrl(url_id, channel, user, message_ts, time.monotonic())
+            self._response_urls[url_id] = ResponseUrl(url_id, channel, user, message_ts, self.clock())
             return f"{self.base_url}/response/{url_id}"
 
     # -- used by the method handlers ----------------------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from flask import Flask, Request, Response, jsonify, request
@@ -12,10 +13,17 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from rosterbot.config import Settings, load_settings
 from rosterbot.slack.app import build_app
 from rosterbot.slack.request import bolt_request
+from rosterbot.slack.verification import (
+    MAX_BODY_BYTES,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    is_signed_by_slack,
+)
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -29,11 +37,17 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     bolt = bolt_app or build_app(settings, services)
     web = Flask("rosterbot.slack")
     web.extensions["bolt_app"] = bolt  # its work pool: rosterbot.slack.work.work_pool_of(bolt)
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # werkzeug stops reading past it
+    # Socket Mode's app has no secret of its own for HTTP: then every HTTP request is refused.
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
 
     @web.post("/slack/events")
     def slack_events() -> Response | tuple[Response, int]:
+        body = verified_body(request, secret)
+        if isinstance(body, Response):
+            return body
         try:
-            return to_flask_response(bolt.dispatch(slack_request(request)))
+            return to_flask_response(bolt.dispatch(slack_request(request, body)))
         except Exception as exc:  # noqa: BLE001 - Bolt itself failed on the payload's shape
             # Bolt's own parsing raises on some malformed payloads (e.g. `"actions": []` in
             # slack_bolt 1.30's to_action) before any listener or error handler of ours runs; its
@@ -55,10 +69,32 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     return web
 
 
-def slack_request(req: Request) -> BoltRequest:
-    """Bolt's request for Flask's `req`."""
+def verified_body(req: Request, signing_secret: str | None) -> str | Response:
+    """The body of `req` as text when Slack signed it; else the answer, with an empty body: 413
+    for a body larger than Slack sends (not read past the limit), 401 for one Slack did not sign
+    (or when there is no secret to check against), 400 for a signed body that is not UTF-8 (Bolt
+    would check its signature on other text, refuse it and log it). Nothing of the request is
+    parsed or logged before this passes; Bolt then checks the signature again."""
+    try:
+        raw = req.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return Response(status=413)
+    timestamps = req.headers.getlist(TIMESTAMP_HEADER)
+    signatures = req.headers.getlist(SIGNATURE_HEADER)
+    if signing_secret is None or not is_signed_by_slack(
+        raw, timestamps, signatures, signing_secret, now=time.time()
+    ):
+        return Response(status=401)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Response(status=400)
+
+
+def slack_request(req: Request, body: str) -> BoltRequest:
+    """Bolt's request for Flask's `req` and its verified `body`."""
     headers = {name: req.headers.getlist(name) for name in req.headers.keys()}  # noqa: SIM118
-    return bolt_request(req.get_data(as_text=True), headers, req.query_string.decode("utf-8"))
+    return bolt_request(body, headers, req.query_string.decode("utf-8"))
 
 
 def wsgi() -> Flask:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from rosterbot.sandbox import Sandbox
+from rosterbot.slack.request import bolt_request
 from rosterbot.slack.verification import MAX_BODY_BYTES
 
 ADMIN = "U0ADMIN01"
@@ -155,6 +156,19 @@ def test_a_signed_body_that_is_not_utf8_is_refused_before_bolt(fresh: Sandbox) -
     stamp = str(int(time.time()))
     reply = post(fresh, body, signed(fresh, stamp, body))
     assert_refused_unheard(fresh, reply, status=400)
+
+
+def test_the_error_handler_tells_nobody_about_a_request_bolt_could_not_verify(fresh: Sandbox) -> None:
+    """Past the web layer (a request handed to the app another way, as the work process gets its
+    requests), Bolt's own check still runs, and what it raises on tells no user."""
+    bolt = fresh.servers[0].server.app.extensions["bolt_app"]  # type: ignore[attr-defined]
+    body = command_body(fresh).decode()
+    headers = {"x-slack-request-timestamp": ["nope"], "x-slack-signature": ["v0=" + "0" * 64]}
+    response = bolt.dispatch(bolt_request(body, headers))
+    assert response.status in (401, 500)
+    assert fresh.work_pool.wait_idle(5.0)
+    assert fresh.slack_state.calls == [] and fresh.slack_state.responses == []
+    assert fresh.api_state.requests == []
 
 
 # -- random headers and bodies ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.config import Settings
 from rosterbot.slack.client import make_web_client
 from rosterbot.slack.errors import handle_error, report_error
-from rosterbot.slack.middleware import build_middleware
+from rosterbot.slack.middleware import Workspace, build_middleware
 from rosterbot.slack.work import WORK_THREADS, WorkPool, WorkSink, bind
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def build_app(
         handoff = Handoff(hand_off_to, pool)
         bind_handoff(app, handoff)
         sink = handoff
-    for middleware in build_middleware(settings, services, sink):
+    for middleware in build_middleware(settings, services, sink, lambda: installed_workspace(app)):
         app.use(middleware)
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)
@@ -105,11 +105,7 @@ def authorize_in_background(app: App) -> None:
     otherwise call it on the app's first request: in a burst right after start-up every request
     that reached the process first waited for that call (60 to 100 ms each). A failure leaves it
     to the first request, as before, so the process starts while Slack is unreachable."""
-    authorization = next(
-        # slack_bolt keeps its middleware in a private list; nothing to do if that changes
-        (m for m in getattr(app, "_middleware_list", []) if isinstance(m, SingleTeamAuthorization)),
-        None,
-    )
+    authorization = _authorization(app)
     if authorization is None or authorization.auth_test_result:
         return
 
@@ -120,6 +116,30 @@ def authorize_in_background(app: App) -> None:
             log.warning("auth.test at start-up failed (%s): the first request calls it", type(exc).__name__)
 
     threading.Thread(target=authorize, name="auth-test", daemon=True).start()
+
+
+def installed_workspace(app: App) -> Workspace:
+    """The workspace the bot token belongs to, from auth.test: the result Bolt's authorization
+    keeps (`authorize_in_background` asks at start, else Bolt at the first request, before any
+    middleware of ours), asked here only when it has none yet (a request Bolt's authorization
+    lets by without it)."""
+    authorization = _authorization(app)
+    result = authorization.auth_test_result if authorization is not None else None
+    if not result:
+        result = app.client.auth_test()
+        if authorization is not None:
+            authorization.auth_test_result = result
+    team_id, enterprise_id = result.get("team_id"), result.get("enterprise_id")
+    return Workspace(str(team_id) if team_id else None, str(enterprise_id) if enterprise_id else None)
+
+
+def _authorization(app: App) -> SingleTeamAuthorization | None:
+    """Bolt's single-workspace authorization of `app` (slack_bolt keeps its middleware in a private
+    list; None if that changes)."""
+    return next(
+        (m for m in getattr(app, "_middleware_list", []) if isinstance(m, SingleTeamAuthorization)),
+        None,
+    )
 
 
 def email_lookup(client: WebClient) -> LookupEmail:

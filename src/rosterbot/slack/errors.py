@@ -7,6 +7,9 @@ so no listener needs try/except.
 - `rosterbot.slack.middleware.NoActor` (no user or team in the request): `NOBODY`, logged plainly.
 - Anything else: logged with its traceback, and the user reads `UNEXPECTED`.
 
+Only a request marked `rosterbot.slack.middleware.TRUSTED` (verified, from the installed
+workspace) is answered so: an error before that tells nobody.
+
 Where it goes: a view submission not yet acked gets `response_action: errors` under the input blocks
 (`field_errors` keys that are input block ids, else the first input), or a pushed notice when the
 modal has no input; otherwise the user gets an ephemeral message (response_url, else
@@ -28,7 +31,7 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.api.errors import ApiError
 from rosterbot.services.errors import ServiceError
 from rosterbot.slack.ids import BlockId, CallbackId
-from rosterbot.slack.middleware import NoActor
+from rosterbot.slack.middleware import TRUSTED, NoActor
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,12 @@ def handle_error(
     response: BoltResponse | None,
 ) -> BoltResponse | None:
     """Bolt's global error handler (listeners and middleware). Returns the HTTP answer when the
-    request has not been acked yet; None when the ack already went."""
+    request has not been acked yet; None when the ack already went. An error before the request
+    was trusted (its signature or its workspace not yet checked: Bolt's check raising on a bad
+    timestamp) tells nobody: the user, channel and response_url it names are the sender's word."""
+    if not context.get(TRUSTED):
+        log.warning("refused a Slack request that failed before it was verified (%s)", type(error).__name__)
+        return BoltResponse(status=401, body="") if response is not None else None
     text = user_message(error)
     if isinstance(error, ServiceError | ApiError):
         log.info("refused %s: %s", _kind(body), type(error).__name__)

@@ -1,11 +1,15 @@
-"""Global Bolt middleware, in the order `build_middleware` returns them:
+"""Global Bolt middleware, in the order `build_middleware` returns them (all after Bolt's own: its
+signature check, and its authorization, which calls auth.test):
 
-1. `RequestContext`: `context["services"]` and `context["settings"]` for every listener.
-2. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) and a view
+1. `PayloadShape`: a payload of a shape Slack never sends is refused (400).
+2. `InstalledWorkspace`: a request from another workspace than the bot token's is refused (403);
+   the others are marked `TRUSTED`, and only about those does the error handler tell a user.
+3. `RequestContext`: `context["services"]` and `context["settings"]` for every listener.
+4. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) and a view
    submitted twice (same view id and hash: a double click) are acked and their work skipped, so
    they are handled once, across processes (the claim is a row in `slack_deliveries`; a form's is
    made after the ack, by the work pool).
-3. `ActorResolution`: `actor_of(context)` gives the `Actor` behind the Slack user. It is resolved
+5. `ActorResolution`: `actor_of(context)` gives the `Actor` behind the Slack user. It is resolved
    on first use, not here: resolving may ask the business API, and a listener must be able to ack
    (and open a modal with its 3-second trigger) before that.
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
@@ -35,9 +40,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_middleware(settings: Settings, services: Services, pool: WorkSink) -> list[Middleware]:
+def build_middleware(
+    settings: Settings, services: Services, pool: WorkSink, installed: Callable[[], Workspace]
+) -> list[Middleware]:
+    """`installed`: the workspace the bot token belongs to (auth.test)."""
     return [
         PayloadShape(),
+        InstalledWorkspace(installed),
         RequestContext(settings, services, pool),
         DeliveryDedup(services.session_factory),
         ActorResolution(services),
@@ -168,6 +177,55 @@ class PayloadShape(Middleware):
         if problem is not None:
             log.warning("refused a Slack payload of the wrong shape (%s)", problem)
             return BoltResponse(status=400, body="malformed payload")
+        return next()
+
+
+# In the Bolt context of a request that passed Bolt's signature check (HTTP; a Socket Mode
+# connection is authenticated) and comes from the installed workspace: only then may the error
+# handler tell "the user" it names (rosterbot.slack.errors).
+TRUSTED = "trusted_request"
+# What a request from another workspace is answered (Slack shows a slash command's answer).
+ANOTHER_WORKSPACE = "This app serves another Slack workspace, so I did nothing."
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A Slack workspace, and its Enterprise Grid organization if any (an org-wide install has
+    only the organization)."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+
+    def admits(self, team_id: Any, enterprise_id: Any) -> bool:
+        """Whether a request naming `team_id` and `enterprise_id` (as Bolt read them; None when
+        the request names none) comes from this workspace."""
+        if enterprise_id is not None and enterprise_id != self.enterprise_id:
+            return False
+        if not self.team_id:  # an org-wide install: any of the org's workspaces
+            return enterprise_id is not None
+        return team_id is None or team_id == self.team_id
+
+
+class InstalledWorkspace(Middleware):
+    """Refuses (403, nothing looked up or stored) a request from a workspace other than the one
+    the bot token belongs to: Slack signs every workspace's requests to the app with the same
+    secret, so a valid signature does not say which workspace a request is from, and a user of
+    another one would be linked by e-mail under that team. Marks the others `TRUSTED`."""
+
+    def __init__(self, installed: Callable[[], Workspace]) -> None:
+        self._installed = installed
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse:
+        if not self._installed().admits(req.context.team_id, req.context.enterprise_id):
+            log.warning("refused a Slack request from another workspace")
+            return BoltResponse(status=403, body=ANOTHER_WORKSPACE)
+        req.context[TRUSTED] = True
         return next()
 
 

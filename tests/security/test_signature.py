@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
@@ -174,30 +174,42 @@ def test_the_error_handler_tells_nobody_about_a_request_bolt_could_not_verify(fr
 # -- random headers and bodies ------------------------------------------------------------------
 
 PRINTABLE = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
+HEADER_TEXT = PRINTABLE.map(str.strip)  # h11 sends no value with blanks around it
 # Offsets from now that are clearly inside or clearly outside Slack's window (none at its edge).
-OFFSETS = st.one_of(
-    st.integers(-WINDOW + 20, WINDOW - 20),
-    st.integers(WINDOW + 20, 10**9),
-    st.integers(-(10**9), -WINDOW - 20),
+INSIDE = st.integers(-WINDOW + 20, WINDOW - 20)
+OUTSIDE = st.one_of(st.integers(WINDOW + 20, 10**9), st.integers(-(10**9), -WINDOW - 20))
+OFFSETS = st.one_of(INSIDE, OUTSIDE)
+
+
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    PRINTABLE.map(str.encode),
+    st.dictionaries(PRINTABLE, PRINTABLE, max_size=4).map(lambda d: json.dumps(d).encode()),
+)
+# What may happen to a request Slack signed on its way (or to one made to look like it).
+TAMPERING = (
+    "none",
+    "body changed",
+    "signature digit changed",
+    "signature upper-cased",
+    "signed out of the window",
+    "timestamp with a plus sign",
+    "timestamp twice",
+    "second signature",
+    "timestamp dropped",
+    "signature dropped",
 )
 
 
 @st.composite
-def requests(draw: st.DrawFn, box: Sandbox) -> tuple[bytes, list[Header]]:
-    body = draw(
-        st.one_of(
-            st.binary(max_size=300),
-            PRINTABLE.map(str.encode),
-            st.just(command_body(box)),
-            st.dictionaries(PRINTABLE, PRINTABLE, max_size=4).map(lambda d: json.dumps(d).encode()),
-        ),
-        label="body",
-    )
+def messy_requests(draw: st.DrawFn, box: Sandbox) -> tuple[bytes, list[Header]]:
+    """Any number of each header, any text in them, now and then the right signature of it."""
+    body = draw(st.one_of(BODIES, st.just(command_body(box))), label="body")
     now = int(time.time())
     stamps = draw(
         st.lists(
             st.one_of(
-                PRINTABLE,
+                HEADER_TEXT,
                 st.integers().map(str),
                 OFFSETS.map(lambda offset: str(now + offset)),
                 OFFSETS.map(lambda offset: f"+{now + offset}"),
@@ -212,11 +224,10 @@ def requests(draw: st.DrawFn, box: Sandbox) -> tuple[bytes, list[Header]]:
     signatures = draw(
         st.lists(
             st.one_of(
-                PRINTABLE,
+                HEADER_TEXT,
                 st.just(right),
                 st.just(right.upper()),
                 st.just(right[:-1]),
-                st.just(signature(box, signed_stamp, body + b" ")),
                 st.binary(min_size=32, max_size=32).map(lambda b: "v0=" + b.hex()),
             ),
             max_size=2,
@@ -227,16 +238,51 @@ def requests(draw: st.DrawFn, box: Sandbox) -> tuple[bytes, list[Header]]:
     return body, draw(st.permutations(headers))
 
 
+@st.composite
+def tampered_requests(draw: st.DrawFn, box: Sandbox) -> tuple[bytes, list[Header]]:
+    """A body Slack signed just now (any bytes: a command's would do work), then `TAMPERING`."""
+    body = draw(BODIES, label="body")
+    stamp = str(int(time.time()) + draw(INSIDE, label="clock skew"))
+    (_, stamp_header), (_, signature_header) = signed(box, stamp, body)
+    how = draw(st.sampled_from(TAMPERING), label="tampering")
+    if how == "body changed":
+        body = body + draw(st.binary(min_size=1, max_size=3), label="appended")
+    elif how == "signature digit changed":
+        at = draw(st.integers(3, len(signature_header) - 1), label="digit")
+        digit = "0" if signature_header[at] != "0" else "1"
+        signature_header = signature_header[:at] + digit + signature_header[at + 1 :]
+    elif how == "signature upper-cased":
+        signature_header = signature_header.upper()
+    elif how == "signed out of the window":
+        stamp_header = str(int(time.time()) + draw(OUTSIDE, label="offset"))
+        signature_header = signature(box, stamp_header, body)
+    elif how == "timestamp with a plus sign":
+        stamp_header = "+" + stamp
+        signature_header = signature(box, stamp_header, body)
+    headers = [(TIMESTAMP, stamp_header), (SIGNATURE, signature_header)]
+    if how == "timestamp twice":
+        headers.append((TIMESTAMP, stamp_header))
+    elif how == "second signature":
+        headers.append((SIGNATURE, draw(st.one_of(HEADER_TEXT, st.just(signature_header)), label="second")))
+    elif how == "timestamp dropped":
+        headers = headers[1:]
+    elif how == "signature dropped":
+        headers = headers[:1]
+    return body, draw(st.permutations(headers))
+
+
 def validly_signed(box: Sandbox, body: bytes, headers: Sequence[Header]) -> bool:
     """The oracle, written apart from the app's: one of each header (as the server reads it,
-    surrounding blanks stripped), a timestamp of ASCII digits within the window, and the signature
-    Slack would compute."""
+    surrounding blanks stripped), a timestamp of ASCII digits (Slack's ten, give or take) within the
+    window, and the signature Slack would compute."""
     stamps = [v.strip(" \t") for n, v in headers if n == TIMESTAMP]
     signatures = [v.strip(" \t") for n, v in headers if n == SIGNATURE]
     if len(stamps) != 1 or len(signatures) != 1:
         return False
     stamp = stamps[0]
-    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > WINDOW:
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        return False
+    if abs(time.time() - int(stamp)) > WINDOW:
         return False
     return hmac.compare_digest(signatures[0], signature(box, stamp, body))
 
@@ -249,9 +295,10 @@ def validly_signed(box: Sandbox, body: bytes, headers: Sequence[Header]) -> bool
 @given(data=st.data())
 def test_random_headers_and_bodies_get_401_unless_validly_signed(fresh: Sandbox, data: st.DataObject) -> None:
     forget(fresh)
-    body, headers = data.draw(requests(fresh), label="request")
+    body, headers = data.draw(st.one_of(messy_requests(fresh), tampered_requests(fresh)), label="request")
     reply = post(fresh, body, headers)
     if validly_signed(fresh, body, headers):
+        event("validly signed")
         assert reply.status_code not in (401, 500)
         assert fresh.work_pool.wait_idle(5.0)  # its work done before the next example forgets
         return

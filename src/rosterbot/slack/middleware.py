@@ -36,12 +36,17 @@ log = logging.getLogger(__name__)
 
 
 def build_middleware(settings: Settings, services: Services, pool: WorkSink) -> list[Middleware]:
-    return [
+    middleware: list[Middleware] = [
         PayloadShape(),
         RequestContext(settings, services, pool),
         DeliveryDedup(services.session_factory),
         ActorResolution(services),
     ]
+    if settings.demo:
+        from rosterbot.slack.demo import DemoMarking
+
+        middleware.append(DemoMarking())
+    return middleware
 
 
 def services_of(context: BoltContext) -> Services:

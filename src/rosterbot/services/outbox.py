@@ -277,7 +277,10 @@ class OutboxDelivery:
             approvers = None
         requester = view.requested_by_slack_user_id
         if not self._sent(UNPOSTED, view.ref, requester):
-            self.notifier.approval_unposted(view, error, None if approvers is None else len(approvers))
+            try:
+                self.notifier.approval_unposted(view, error, None if approvers is None else len(approvers))
+            except ChannelUnavailable as exc:  # no DM to them either: the approvers are still asked
+                log.warning("time off #%s: the requester cannot be told: %s", view.id, exc.error)
             self._mark_sent(UNPOSTED, view.ref, requester, None)
         if approvers is None:
             raise RuntimeError(f"time off #{view.id}: the approvers could not be read; trying again")
@@ -319,7 +322,10 @@ class OutboxDelivery:
         view = self._request(claim)
         # Not posted yet: the approval post shows the status it finds, so nothing to edit.
         for posted in self._approval_messages(view):
-            self.notifier.approval_changed(view, posted)
+            try:
+                self.notifier.approval_changed(view, posted)
+            except ChannelUnavailable as exc:  # gone since: the other copies are still edited
+                self._channel_failed(exc)
         self._complete(claim)
 
     def _notify_decision(self, claim: Claim) -> None:

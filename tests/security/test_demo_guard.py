@@ -11,6 +11,7 @@ import pytest
 
 from rosterbot.cli import main
 from rosterbot.config import Settings
+from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
 from support import SLACK_WAIT, command, texts
 
@@ -119,3 +120,12 @@ def test_without_demo_mode_no_reply_says_demo(sandbox: Callable[..., Sandbox], e
     box = sandbox()
     reply = command(box, STAFF, "/team", "whoami")
     assert "Demo data" not in reply.text + texts(reply.blocks or [])
+
+
+def test_demo_mode_marks_what_the_worker_posts(demo_box: Sandbox, engine: object) -> None:
+    demo_box.slack_state.clear()
+    assert demo_box.services.outbox is not None
+    demo_box.services.outbox.notifier.delivery_failed(None, "The digest could not be posted", TEAM_CHANNEL_ID)
+    [posted] = demo_box.slack_state.messages(TEAM_CHANNEL_ID)
+    assert DEMO in texts(posted["blocks"])
+    assert "The digest could not be posted" in texts(posted["blocks"])

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from rosterbot.config import Settings, SettingsError, load_settings
 
+log = logging.getLogger(__name__)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -37,9 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve Slack over HTTP on $PORT (/slack/events, /healthz)")
     serve.add_argument("--port", type=int, help="override $PORT")
     serve.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
+    _demo_flag(serve)
     serve.set_defaults(handler=_serve)
 
     socket = commands.add_parser("socket", help="connect to Slack over Socket Mode")
+    _demo_flag(socket)
     socket.set_defaults(handler=_socket)
 
     console = commands.add_parser("console", help="try rosterbot in the terminal, no Slack workspace needed")
@@ -48,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="deliver the outbox, send reminders and digests")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    _demo_flag(worker)
     worker.set_defaults(handler=_worker)
 
     emulator = commands.add_parser("emulator", help="serve the business API emulator over HTTP")
@@ -65,10 +70,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _demo_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on the built-in demo business (no ROSTERBOT_API_URL); every reply says demo data",
+    )
+
+
+def _for_slack(settings: Settings, args: argparse.Namespace, *required: str) -> Settings:
+    """The settings of a command that serves a Slack workspace: `required` set, and the business
+    API configured unless the demo is asked for (`--demo` or ROSTERBOT_DEMO=1)."""
+    settings.require(*required)
+    if args.demo:
+        settings = settings.model_copy(update={"demo": True})
+    settings.require_business_api(args.command)
+    if settings.demo:
+        log.warning("demo mode: the built-in demo business, not a real team; every reply says so")
+    return settings
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from rosterbot.server import serve
 
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings = _for_slack(settings, args, "slack_bot_token", "slack_signing_secret")
     serve(settings, port=args.port or settings.port, workers=args.workers)
     return 0
 
@@ -77,7 +102,7 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
     from rosterbot.runtime import build_runtime
     from rosterbot.slack.web import run_socket_mode
 
-    settings.require("slack_bot_token", "slack_app_token")
+    settings = _for_slack(settings, args, "slack_bot_token", "slack_app_token")
     runtime = build_runtime(settings)
     run_socket_mode(settings, runtime.services)
     return 0
@@ -93,7 +118,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from rosterbot.runtime import build_runtime
     from rosterbot.worker import run
 
-    settings.require("slack_bot_token")
+    settings = _for_slack(settings, args, "slack_bot_token")
     runtime = build_runtime(settings)
     run(settings, runtime.services, once=args.once)
     return 0

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     reminder_after_hours: float = Field(24.0, validation_alias="ROSTERBOT_REMINDER_AFTER_HOURS", gt=0)
 
     port: int = Field(3000, validation_alias="PORT", gt=0, lt=65536)
+    # The built-in demo business, asked for on purpose (`--demo`): every reply then says so.
+    demo: bool = Field(False, validation_alias="ROSTERBOT_DEMO")
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +101,22 @@ class Settings(BaseSettings):
         for name in names:
             if getattr(self, name) is None:
                 raise SettingsError(f"missing setting {_env_name(name)}")
+
+
+    def require_business_api(self, command: str) -> None:
+        """Stop `rosterbot <command>` that would serve a real workspace from the built-in demo
+        business by accident: without ROSTERBOT_API_URL it runs only in demo mode, asked for."""
+        if self.api_url is None and not self.demo:
+            raise SettingsError(
+                f"ROSTERBOT_API_URL is not set: rosterbot {command} needs the business API"
+                " (or run with --demo for the built-in demo business)"
+            )
+        if self.api_url is not None and self.demo:
+            # The demo note would call the live business's data fake.
+            raise SettingsError(
+                f"ROSTERBOT_API_URL is set: rosterbot {command} --demo (ROSTERBOT_DEMO) runs only"
+                " on the built-in demo business; unset one of them"
+            )
 
 
 def _env_name(field: str) -> str:

@@ -47,7 +47,7 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
     if base_url is None:
         emulator = start_builtin_emulator(settings)
         base_url = emulator.url
-        log.info("using the built-in business API emulator at %s", base_url)
+        log.info("using the built-in business API emulator (the demo business) at %s", base_url)
     api = BusinessApi.from_settings(settings, base_url)
     notifier = None
     if settings.slack_bot_token is not None:

@@ -47,6 +47,17 @@ def run_once(services: WorkerServices, *, batch: int = BATCH) -> int:
     return delivered
 
 
+def check_channels(services: WorkerServices) -> None:
+    """At start: one WARNING line for each configured channel the bot cannot post in (also shown
+    in /team settings). A check that cannot run is logged, never fatal."""
+    if services.outbox is None:
+        return
+    try:
+        services.outbox.check_channels()
+    except Exception:  # noqa: BLE001 - the worker starts all the same
+        log.exception("the channels could not be checked at start")
+
+
 def run(
     settings: Settings,
     services: WorkerServices,
@@ -64,6 +75,7 @@ def run(
         settings.digest_time,
         settings.timezone,
     )
+    check_channels(services)
     while not stop.is_set():
         try:
             run_once(services)

@@ -29,6 +29,16 @@ class PostRef:
     ts: str
 
 
+class ChannelUnavailable(Exception):
+    """Slack refused a post in `channel` for a reason no retry fixes (the channel is gone or
+    archived, the bot is not in it): `error` is Slack's code, e.g. "channel_not_found"."""
+
+    def __init__(self, channel: str, error: str) -> None:
+        super().__init__(f"the bot cannot post in {channel}: {error}")
+        self.channel = channel
+        self.error = error
+
+
 class Notifier(Protocol):
     def approval_requested(
         self, request: TimeOffView, coverage_lines: Sequence[str], channel: str
@@ -37,6 +47,19 @@ class Notifier(Protocol):
         the request id). Render `request.status`: by the time this runs the request may already be
         decided or cancelled, and then it needs no buttons. `coverage_lines`: sentences about the
         coverage it would leave short ("only 1 Stylist left on Fri 3 Apr (minimum 2)"). -> ts."""
+        ...
+
+    def approval_requested_dm(
+        self, request: TimeOffView, coverage_lines: Sequence[str], slack_user_id: str
+    ) -> PostRef | None:
+        """The approvals channel's message, with its buttons, as a DM to one approver (when that
+        channel cannot be used). -> where it went (the DM's channel id and ts), to edit it later."""
+        ...
+
+    def approval_unposted(self, request: TimeOffView, error: str, approvers: int | None) -> None:
+        """Tell the requester (DM) that their request could not be posted in the approvals channel
+        (Slack's `error`) and goes to `approvers` owners and admins by DM instead (None: not known
+        yet; 0: nobody to send it to)."""
         ...
 
     def approval_changed(self, request: TimeOffView, message: PostRef) -> None:
@@ -67,8 +90,17 @@ class Notifier(Protocol):
         ...
 
     def delivery_failed(self, request: TimeOffView | None, what: str, channel: str | None) -> None:
-        """Something gave up after its retries (`what` says what, in a sentence): tell the approvals
-        `channel` and the requester."""
+        """Something gave up after its retries (`what` says what, in a sentence): tell the requester
+        (DM, first) and the approvals `channel`."""
+        ...
+
+    def slack_user_for_email(self, email: str) -> str | None:
+        """The Slack user with this e-mail (an approver not linked yet), or None."""
+        ...
+
+    def channel_problem(self, channel: str) -> str | None:
+        """Why the bot cannot post in `channel` (Slack's code: "channel_not_found", "is_archived",
+        "not_in_channel"), or None when it can."""
         ...
 
     def digest(self, channel: str, digest: Digest) -> str | None:
@@ -115,6 +147,20 @@ class RecordingNotifier:
             "approval_requested", request=request, coverage_lines=list(coverage_lines), channel=channel
         )
 
+    def approval_requested_dm(
+        self, request: TimeOffView, coverage_lines: Sequence[str], slack_user_id: str
+    ) -> PostRef | None:
+        ts = self._record(
+            "approval_requested_dm",
+            request=request,
+            coverage_lines=list(coverage_lines),
+            slack_user_id=slack_user_id,
+        )
+        return PostRef("D" + slack_user_id[1:], ts)
+
+    def approval_unposted(self, request: TimeOffView, error: str, approvers: int | None) -> None:
+        self._record("approval_unposted", request=request, error=error, approvers=approvers)
+
     def approval_changed(self, request: TimeOffView, message: PostRef) -> None:
         self._record("approval_changed", request=request, message=message)
 
@@ -142,3 +188,9 @@ class RecordingNotifier:
 
     def digest(self, channel: str, digest: Digest) -> str | None:
         return self._record("digest", channel=channel, digest=digest)
+
+    def slack_user_for_email(self, email: str) -> str | None:
+        return None
+
+    def channel_problem(self, channel: str) -> str | None:
+        return None

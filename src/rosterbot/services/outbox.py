@@ -6,6 +6,11 @@ the work produced (the blocked time's id, a message's ts, the follow-up items) i
 A failure is retried with exponential backoff and jitter; after `max_attempts`, or at once for an
 error no retry can fix, the item is marked failed and the requester and approvers are told.
 
+An approval request the approvals channel refuses (gone, archived, the bot not in it:
+`ChannelUnavailable`) is not retried there: the requester is told first, then each active owner
+and admin gets it by DM with its buttons. Any such refusal is stored per channel (`/team settings`
+shows it) until a post there succeeds.
+
 A blocked time is never made twice, even when a worker dies between the API call and the commit:
 its name carries the request's marker ("Time off (rosterbot #17)"), and before creating one the
 worker looks in the API for a block of that member with that marker and adopts it. A request
@@ -30,7 +35,7 @@ from rosterbot.api.models import BlockedTime, BlockedTimeInput
 from rosterbot.config import Settings
 from rosterbot.services.digest import DIGEST, DigestService
 from rosterbot.services.errors import NotFoundError
-from rosterbot.services.notify import Notifier, PostRef
+from rosterbot.services.notify import ChannelUnavailable, Notifier, PostRef
 from rosterbot.services.timeoff import (
     Clock,
     TimeOffService,
@@ -42,6 +47,7 @@ from rosterbot.services.timeoff import (
 )
 from rosterbot.store import outbox
 from rosterbot.store import timeoff as requests
+from rosterbot.store import workspace as workspace_store
 from rosterbot.store.db import session_scope
 from rosterbot.store.outbox import Claim
 
@@ -49,6 +55,9 @@ log = logging.getLogger(__name__)
 
 APPROVAL = "approval"  # PostedMessage.kind of the approvals channel's message about a request
 TEAM_POST = "time_off"  # PostedMessage.kind of the team channel's message about a request
+# The approvals message sent to one approver by DM (the channel refused it): ref "<request ref>@<user>".
+APPROVAL_DM = "approval_dm"
+UNPOSTED = "approval_unposted"  # the requester told that the approvals channel refused their request
 
 
 class BlockApi(Protocol):
@@ -137,6 +146,9 @@ class OutboxDelivery:
             if handler is None:
                 raise Permanent(f"unknown outbox kind {claim.kind!r}")
             handler(claim)
+        except ChannelUnavailable as exc:
+            self._channel_failed(exc)
+            self._attempt_failed(claim, exc, permanent=True)
         except (Permanent, InvalidInput, NotFoundError) as exc:
             self._attempt_failed(claim, exc, permanent=True)
         except Exception as exc:  # noqa: BLE001 - any failure means: not delivered, try again
@@ -236,22 +248,84 @@ class OutboxDelivery:
             self._complete(claim)  # posted by an earlier attempt that recorded its ts
             return
         lines = self._coverage_lines(view) if view.status == requests.PENDING else []
-        ts = self.notifier.approval_requested(view, lines, channel)
+        try:
+            ts = self.notifier.approval_requested(view, lines, channel)
+        except ChannelUnavailable as exc:
+            self._channel_failed(exc)
+            if view.status == requests.PENDING:
+                self._ask_approvers_directly(view, lines, exc.error)
+            self._complete(claim)
+            return
         now = self._clock()
         with session_scope(self._sessions) as session:
             outbox.save_message(session, APPROVAL, view.ref, channel, ts, at=now, summary=view.period)
+            workspace_store.channel_worked(session, channel)
             row = requests.get(session, view.id)
             if row is not None and row.status != view.status:
                 # Decided while we were posting: the message must catch up.
                 outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=view.id, at=now)
             outbox.complete(session, claim, at=now)
 
+    def _ask_approvers_directly(self, view: TimeOffView, lines: list[str], error: str) -> None:
+        """The approvals channel refused `view`: tell the requester, then DM each approver the
+        request with its buttons. Each message is recorded once sent, so a retry (an approver
+        whose DM failed) sends nobody anything twice."""
+        try:
+            approvers: list[str] | None = self._approver_users(view)
+        except ApiError as exc:
+            log.warning("time off #%s: approvers unknown just now: %s", view.id, exc.message or exc)
+            approvers = None
+        requester = view.requested_by_slack_user_id
+        if not self._sent(UNPOSTED, view.ref, requester):
+            try:
+                self.notifier.approval_unposted(view, error, None if approvers is None else len(approvers))
+            except ChannelUnavailable as exc:  # no DM to them either: the approvers are still asked
+                log.warning("time off #%s: the requester cannot be told: %s", view.id, exc.error)
+            self._mark_sent(UNPOSTED, view.ref, requester, None)
+        if approvers is None:
+            raise RuntimeError(f"time off #{view.id}: the approvers could not be read; trying again")
+        failed: list[str] = []
+        for user_id in approvers:
+            ref = f"{view.ref}@{user_id}"
+            if self._sent(APPROVAL_DM, ref):
+                continue
+            try:
+                posted = self.notifier.approval_requested_dm(view, lines, user_id)
+            except Exception as exc:  # noqa: BLE001 - the others still get theirs; this one is retried
+                why = type(exc).__name__
+                log.warning("time off #%s: DM to approver %s failed: %s", view.id, user_id, why)
+                failed.append(user_id)
+                continue
+            where = posted or PostRef(user_id, "")
+            self._mark_sent(APPROVAL_DM, ref, where.channel, where.ts or None)
+        if not approvers:
+            log.error("time off #%s: the approvals channel refused it and no approver is on Slack", view.id)
+        if failed:
+            raise RuntimeError(f"time off #{view.id}: DMs to {len(failed)} approver(s) failed; trying again")
+
+    def _approver_users(self, view: TimeOffView) -> list[str]:
+        """The Slack users of the active owners and admins: their links, else found by e-mail."""
+        users: list[str] = []
+        for approver in self._timeoff.approvers(view.slack_team_id):
+            found = list(approver.slack_user_ids)
+            if not found and approver.email:
+                try:
+                    user = self.notifier.slack_user_for_email(approver.email)
+                except Exception as exc:  # noqa: BLE001 - the others can still be asked
+                    log.warning("approver #%s not found on Slack: %s", approver.member_id, type(exc).__name__)
+                    user = None
+                found = [user] if user else []
+            users.extend(user for user in found if user not in users)
+        return users
+
     def _update_approval(self, claim: Claim) -> None:
         view = self._request(claim)
-        posted = self._message(APPROVAL, view.ref)
-        if posted is not None:
-            # Not posted yet: the approval post shows the status it finds, so nothing to edit.
-            self.notifier.approval_changed(view, posted)
+        # Not posted yet: the approval post shows the status it finds, so nothing to edit.
+        for posted in self._approval_messages(view):
+            try:
+                self.notifier.approval_changed(view, posted)
+            except ChannelUnavailable as exc:  # gone since: the other copies are still edited
+                self._channel_failed(exc)
         self._complete(claim)
 
     def _notify_decision(self, claim: Claim) -> None:
@@ -269,6 +343,7 @@ class OutboxDelivery:
         now = self._clock()
         with session_scope(self._sessions) as session:
             outbox.save_message(session, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period)
+            workspace_store.channel_worked(session, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_cancelled(self, claim: Claim) -> None:
@@ -281,7 +356,11 @@ class OutboxDelivery:
         view = self._request(claim)
         channel = self._config(view.slack_team_id).approvals_channel
         if channel is not None and view.status == requests.PENDING:
-            self.notifier.reminder(view, channel, self._message(APPROVAL, view.ref))
+            try:
+                self.notifier.reminder(view, channel, self._message(APPROVAL, view.ref))
+            except ChannelUnavailable as exc:
+                # Recorded for /team settings; the approvers had the request by DM.
+                self._channel_failed(exc)
         self._complete(claim)
 
     def _post_digest(self, claim: Claim) -> None:
@@ -295,12 +374,15 @@ class OutboxDelivery:
         now = self._clock()
         with session_scope(self._sessions) as session:
             outbox.save_message(session, DIGEST, day.isoformat(), channel, ts, at=now)
+            workspace_store.channel_worked(session, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_failed(self, claim: Claim) -> None:
         view = self._timeoff.view(claim.request_id) if claim.request_id is not None else None
         team_id = view.slack_team_id if view else str(claim.payload.get("slack_team_id", ""))
         channel = self._config(team_id).approvals_channel
+        # The notifier tells the requester first; a refusing channel then ends this item
+        # (ChannelUnavailable is permanent, and recorded), so nobody is told twice.
         self.notifier.delivery_failed(view, str(claim.payload.get("what", "")), channel)
         self._complete(claim)
 
@@ -340,7 +422,12 @@ class OutboxDelivery:
                 )
 
     def _failure_sentence(self, claim: Claim, error: BaseException) -> str:
-        why = error.user_message if isinstance(error, ApiError) else "it kept failing"
+        if isinstance(error, ApiError):
+            why = error.user_message
+        elif isinstance(error, ChannelUnavailable):
+            why = f"the bot cannot post in that channel ({error.error})"
+        else:
+            why = "it kept failing"
         what = {
             outbox.CREATE_BLOCKED_TIME: "The approved time off could not be added to the calendar",
             outbox.DELETE_BLOCKED_TIME: "The cancelled time off could not be removed from the calendar",
@@ -352,6 +439,39 @@ class OutboxDelivery:
     def _complete(self, claim: Claim) -> None:
         with session_scope(self._sessions) as session:
             outbox.complete(session, claim, at=self._clock())
+
+    # -- channels -------------------------------------------------------------------------------
+
+    def check_channels(self) -> dict[str, str]:
+        """Ask Slack about every configured channel (at start): one WARNING line for each the bot
+        cannot post in, stored for `/team settings`. -> channel: Slack's reason."""
+        with session_scope(self._sessions) as session:
+            channels = workspace_store.stored_channels(session)
+        channels.update(c for c in (self._settings.team_channel, self._settings.approvals_channel) if c)
+        problems: dict[str, str] = {}
+        for channel in sorted(channels):
+            try:
+                problem = self.notifier.channel_problem(channel)
+            except Exception as exc:  # noqa: BLE001 - a check that cannot run says nothing either way
+                log.warning("channel %s could not be checked: %s", channel, type(exc).__name__)
+                continue
+            with session_scope(self._sessions) as session:
+                if problem is None:
+                    workspace_store.channel_worked(session, channel)
+                    continue
+                workspace_store.channel_failed(session, channel, problem, at=self._clock())
+            problems[channel] = problem
+            log.warning(
+                "the bot cannot post in channel %s: %s — invite it or choose another channel",
+                channel,
+                problem,
+            )
+        return problems
+
+    def _channel_failed(self, error: ChannelUnavailable) -> None:
+        log.warning("the bot cannot post in channel %s: %s", error.channel, error.error)
+        with session_scope(self._sessions) as session:
+            workspace_store.channel_failed(session, error.channel, error.error, at=self._clock())
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -368,6 +488,22 @@ class OutboxDelivery:
         with session_scope(self._sessions) as session:
             row = outbox.message(session, kind, ref, channel)
             return PostRef(row.channel, row.ts) if row is not None and row.ts else None
+
+    def _approval_messages(self, view: TimeOffView) -> list[PostRef]:
+        """The approvals channel's message about `view` and the approvers' DMs of it."""
+        with session_scope(self._sessions) as session:
+            rows = outbox.messages(session, APPROVAL, view.ref) + outbox.messages(
+                session, APPROVAL_DM, f"{view.ref}@", prefix=True
+            )
+            return [PostRef(row.channel, row.ts) for row in rows if row.ts]
+
+    def _sent(self, kind: str, ref: str, channel: str | None = None) -> bool:
+        with session_scope(self._sessions) as session:
+            return outbox.message(session, kind, ref, channel) is not None
+
+    def _mark_sent(self, kind: str, ref: str, channel: str, ts: str | None) -> None:
+        with session_scope(self._sessions) as session:
+            outbox.save_message(session, kind, ref, channel, ts, at=self._clock())
 
     def _coverage_lines(self, view: TimeOffView) -> list[str]:
         try:

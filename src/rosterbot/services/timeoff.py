@@ -78,6 +78,16 @@ class AvailabilitySource(Protocol):
 
 
 @dataclass(frozen=True)
+class Approver:
+    """A member who may decide requests; `slack_user_ids`: their linked Slack users (maybe none)."""
+
+    member_id: int
+    name: str
+    email: str | None
+    slack_user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RequestInput:
     """What the request modal (or `/timeoff`) collected. `member_id` None: the actor's own."""
 
@@ -549,6 +559,21 @@ class TimeOffService:
         availability = self._availability.availability_for(days, request.zone)
         found = coverage.request_shortfalls(availability, config.coverage_minimums, request.member_id, days)
         return [item.sentence for item in found]
+
+    def approvers(self, slack_team_id: str) -> list[Approver]:
+        """The active members who may decide requests (owners and admins, by the role the API
+        gives now), with their Slack users in `slack_team_id`. May raise the API's errors."""
+        team = self._api.list_team()
+        with session_scope(self._sessions) as session:
+            linked = links.links_in(session, slack_team_id)
+        users: dict[int, list[str]] = {}
+        for link in linked:
+            users.setdefault(link.member_id, []).append(link.slack_user_id)
+        return [
+            Approver(member.id, member.name, member.email, tuple(users.get(member.id, ())))
+            for member in team
+            if member.is_active and check(member.role, Operation.TIME_OFF_DECIDE).allowed
+        ]
 
     def view(self, request_id: int) -> TimeOffView:
         """A request for the worker's messages (no actor: the worker acts for rosterbot)."""

@@ -78,6 +78,8 @@ class WorkspaceView:
     minimums: list[PositionMinimum]
     defaults: frozenset[str] = frozenset()
     changes: tuple[Change, ...] = ()  # what an update changed (empty for `show`)
+    # channel id -> Slack's reason the bot's last post there failed (cleared by the next success)
+    channel_problems: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,9 @@ class WorkspaceService:
         with session_scope(self._session_factory) as session:
             config = workspace_config(session, self.settings, team_id)
             row = workspace_store.get(session, team_id)
+            problems = workspace_store.channel_problems(
+                session, (config.team_channel, config.approvals_channel)
+            )
             stored = {
                 TEAM_CHANNEL: row.team_channel if row else None,
                 APPROVALS_CHANNEL: row.approvals_channel if row else None,
@@ -211,6 +216,7 @@ class WorkspaceService:
             digest_time=config.digest_time,
             minimums=minimums,
             defaults=frozenset(name for name, value in stored.items() if value is None),
+            channel_problems=problems,
         )
 
 

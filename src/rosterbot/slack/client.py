@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from rosterbot.config import Settings
+from rosterbot.slack.demo import DemoWebClient
 
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
@@ -29,7 +30,9 @@ def make_web_client(
     base_url = (
         settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     )
-    return WebClient(
+    # Demo mode: every message, modal and Home tab says "demo data" (rosterbot.slack.demo).
+    client_class = DemoWebClient if settings.demo else WebClient
+    return client_class(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=base_url,
         timeout=timeout,

@@ -191,6 +191,7 @@ def run_work_process(settings: Settings, address: WorkAddress, log_level: int, p
     from rosterbot.runtime import build_runtime
     from rosterbot.slack.app import authorize_in_background, build_app
     from rosterbot.slack.work import work_pool_of
+    from rosterbot.worker import check_channels
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
@@ -201,6 +202,8 @@ def run_work_process(settings: Settings, address: WorkAddress, log_level: int, p
     runtime = build_runtime(settings)
     app = build_app(settings, runtime.services)
     authorize_in_background(app)
+    # Once per `rosterbot serve`: warn of a configured channel the bot cannot post in.
+    threading.Thread(target=check_channels, args=(runtime.services,), name="channels", daemon=True).start()
     threading.Thread(target=_accept_all, args=(listener, app), name="accept", daemon=True).start()
     try:
         while os.getppid() == parent:

@@ -44,13 +44,18 @@ def build_middleware(
     settings: Settings, services: Services, pool: WorkSink, installed: Callable[[], Workspace]
 ) -> list[Middleware]:
     """`installed`: the workspace the bot token belongs to (auth.test)."""
-    return [
+    middleware: list[Middleware] = [
         PayloadShape(),
         InstalledWorkspace(installed),
         RequestContext(settings, services, pool),
         DeliveryDedup(services.session_factory),
         ActorResolution(services),
     ]
+    if settings.demo:
+        from rosterbot.slack.demo import DemoMarking
+
+        middleware.append(DemoMarking())
+    return middleware
 
 
 def services_of(context: BoltContext) -> Services:

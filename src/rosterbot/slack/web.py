@@ -103,6 +103,7 @@ def wsgi() -> Flask:
 
     settings = load_settings()
     settings.require("slack_bot_token", "slack_signing_secret")
+    settings.require_business_api("serve")  # no demo business by accident (ROSTERBOT_DEMO=1 asks)
     runtime = build_runtime(settings)
     return create_web_app(settings, runtime.services)
 

@@ -155,3 +155,15 @@ class WorkspaceSettings(Base):
     # position id (as a string key) -> minimum number of available members on any day
     coverage_minimums: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+
+class ChannelProblem(Base):
+    """The last time the bot could not post in a channel, and why (Slack's error code): shown next
+    to the channel in `/team settings` until a post there succeeds."""
+
+    __tablename__ = "channel_problems"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    error: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime]

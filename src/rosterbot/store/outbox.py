@@ -211,6 +211,13 @@ def message(session: Session, kind: str, ref: str, channel: str | None = None) -
     return session.scalars(query.order_by(PostedMessage.id).limit(1)).first()
 
 
+def messages(session: Session, kind: str, ref: str, *, prefix: bool = False) -> list[PostedMessage]:
+    """Every message posted for (kind, ref), or for every ref starting with `ref` (`prefix`)."""
+    match = PostedMessage.ref.startswith(ref, autoescape=True) if prefix else PostedMessage.ref == ref
+    query = select(PostedMessage).where(PostedMessage.kind == kind, match)
+    return list(session.scalars(query.order_by(PostedMessage.id)))
+
+
 def save_message(
     session: Session, kind: str, ref: str, channel: str, ts: str | None, *, at: datetime, summary: str = ""
 ) -> None:

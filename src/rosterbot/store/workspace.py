@@ -1,15 +1,17 @@
-"""Per-workspace settings (`workspace_settings`): channels, time zone, digest time, coverage."""
+"""Per-workspace settings (`workspace_settings`): channels, time zone, digest time, coverage; and
+the last failure to post in each channel (`channel_problems`), which `/team settings` shows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from rosterbot.store.db import utcnow
-from rosterbot.store.models import WorkspaceSettings
+from rosterbot.store.db import upsert, utcnow
+from rosterbot.store.models import ChannelProblem, WorkspaceSettings
 
 _UNSET: Any = object()
 
@@ -61,3 +63,30 @@ def save(
     row.updated_at = at or utcnow()
     session.flush()
     return row
+
+
+def stored_channels(session: Session) -> set[str]:
+    """Every team and approvals channel a workspace has set."""
+    rows = session.execute(select(WorkspaceSettings.team_channel, WorkspaceSettings.approvals_channel))
+    return {channel for row in rows for channel in row if channel}
+
+
+def channel_failed(session: Session, channel: str, error: str, *, at: datetime | None = None) -> None:
+    """Remember that the bot could not post in `channel` (Slack's `error` code), replacing the last."""
+    # An upsert: two workers may fail in the same channel at once.
+    values = {"channel": channel, "error": error[:64], "failed_at": at or utcnow()}
+    upsert(session, ChannelProblem, values, key=["channel"])
+
+
+def channel_worked(session: Session, channel: str) -> None:
+    """A post in `channel` went through: its last failure no longer holds."""
+    session.execute(delete(ChannelProblem).where(ChannelProblem.channel == channel))
+
+
+def channel_problems(session: Session, channels: Iterable[str | None]) -> dict[str, str]:
+    """The last failure (Slack's error code) of each of `channels` that has one."""
+    wanted = {channel for channel in channels if channel}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(ChannelProblem).where(ChannelProblem.channel.in_(wanted)))
+    return {row.channel: row.error for row in rows}

@@ -291,6 +291,12 @@ class SlackState:
             self.channels[channel_id] = channel
             return channel
 
+    def remove_channel(self, channel_id: str) -> SlackChannel | None:
+        """The channel no longer exists (deleted, or never shared with the bot): posts in it and
+        conversations.info answer `channel_not_found`. Returns it, to add back with `add_channel`."""
+        with self.lock:
+            return self.channels.pop(channel_id, None)
+
     def user_by_email(self, email: str) -> SlackUser | None:
         wanted = email.strip().lower()
         with self.lock:

@@ -57,15 +57,28 @@ def clock(view: WorkspaceView) -> str:
     return view.digest_time.strftime("%H:%M")
 
 
+def channel_warning(error: str) -> str:
+    """The line under a channel the bot's last post in failed (Slack's `error` code)."""
+    return (
+        f":warning: The bot cannot post here: {escape_mrkdwn(error)} — invite it or choose another channel"
+    )
+
+
 def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
     """The settings in effect; "(default)" marks what comes from the environment."""
 
     def default(name: str) -> str:
         return " _(default)_" if name in view.defaults else ""
 
+    def problem(channel: str | None) -> str:
+        error = view.channel_problems.get(channel) if channel else None
+        return f"\n{channel_warning(error)}" if error else ""
+
     lines = [
-        f"*Team channel:* {channel_text(view.team_channel)}{default(TEAM_CHANNEL)}",
-        f"*Approvals channel:* {channel_text(view.approvals_channel)}{default(APPROVALS_CHANNEL)}",
+        f"*Team channel:* {channel_text(view.team_channel)}{default(TEAM_CHANNEL)}"
+        f"{problem(view.team_channel)}",
+        f"*Approvals channel:* {channel_text(view.approvals_channel)}{default(APPROVALS_CHANNEL)}"
+        f"{problem(view.approvals_channel)}",
         f"*Time zone:* {escape_mrkdwn(view.timezone)}{default(TIMEZONE)}",
         f"*Daily digest:* {clock(view)}{default(DIGEST_TIME)}",
     ]

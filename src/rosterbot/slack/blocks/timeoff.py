@@ -316,6 +316,23 @@ def reminder_message(request: TimeOffView) -> tuple[str, BlockDicts]:
     return text, message(blocks)
 
 
+def unposted_message(request: TimeOffView, error: str, approvers: int | None) -> tuple[str, BlockDicts]:
+    """The requester's DM when their request could not go to the approvals channel."""
+    text = (
+        f"Your time off request #{request.id} ({period_text(request)}) could not be posted in the"
+        f" approvals channel ({error})."
+    )
+    if approvers == 0:
+        text += " No owner or admin could be reached on Slack either: please ask one of them directly."
+    else:
+        text += (
+            " I am sending it to each owner and admin by direct message instead, so it still waits"
+            " for their decision. An owner or admin should invite me to the channel or choose another"
+            " one in /team settings."
+        )
+    return text, notice(f":warning: {escape_mrkdwn(text)}")
+
+
 def failure_message(what: str) -> tuple[str, BlockDicts]:
     text = f"{what}. Someone may need to do it by hand."
     return text, notice(f":warning: {escape_mrkdwn(text)}")

@@ -295,7 +295,8 @@ def rosterbot_env(outside: Outside, database_url: str, signing_secret: str, **ex
         ROSTERBOT_DATABASE_URL=database_url,
         ROSTERBOT_TEAM_CHANNEL=TEAM_CHANNEL_ID,
         ROSTERBOT_APPROVALS_CHANNEL=APPROVALS_CHANNEL_ID,
-        PYTHONPATH=str(REPO),
+        # What the caller had on the path stays after the repo's (the tests' clock under --today).
+        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
     )
     env.update(extra)
     return env
@@ -427,7 +428,8 @@ def start_floor(outside: Outside, signing_secret: str, *, workers: int = WEB_WOR
         SLACK_SIGNING_SECRET=signing_secret,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_API_URL=outside.slack_api_url,
-        PYTHONPATH=str(REPO),
+        # What the caller had on the path stays after the repo's (the tests' clock under --today).
+        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
     )
     return start_server("floor", [sys.executable, "-m", "bench.floor", "--workers", str(workers)], env)
 

@@ -11,6 +11,7 @@ an offset (`2027-03-28T00:30:00+00:00`) pins the hour too."""
 from __future__ import annotations
 
 import os
+import time as time_module
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -60,8 +61,13 @@ def pinned_moment(value: str) -> datetime:
 def pytest_configure(config: pytest.Config) -> None:
     value = config.getoption(TODAY_OPTION)
     if value:
+        moment = pinned_moment(value)
+        # Processes the tests start keep the same offset from the machine's clock (clock/sitecustomize.py).
+        os.environ["TEST_CLOCK_OFFSET_SECONDS"] = repr(moment.timestamp() - time_module.time())
+        child_path = [str(Path(__file__).parent / "clock"), os.environ.get("PYTHONPATH", "")]
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in child_path if p)
         # tick=True: time moves on from the pinned moment, so waits and timeouts still pass.
-        traveller = time_machine.travel(pinned_moment(value), tick=True)
+        traveller = time_machine.travel(moment, tick=True)
         traveller.start()
         config.stash[_TRAVELLER] = traveller
 

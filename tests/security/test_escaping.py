@@ -162,6 +162,7 @@ def wait(box: Sandbox, predicate: Callable[[Any], bool]) -> None:
 def request_time_off(box: Sandbox, user: str, starts_on: date, answers: list[httpx.Response]) -> None:
     """`user` fills in the request form with a hostile reason; waits until it is posted for approval."""
     before = len(box.slack_state.messages(APPROVALS_CHANNEL_ID))
+    told = sum("waiting for approval" in e.text for e in box.slack_state.ephemerals(user=user))
     assert box.slack.command(user, "/timeoff").status_code == 200
     wait(box, lambda s: any(v["callback_id"] == "timeoff_request" for v in s.open_views(user)))
     values = {
@@ -170,13 +171,18 @@ def request_time_off(box: Sandbox, user: str, starts_on: date, answers: list[htt
         "reason": {"timeoff_field": REASON},
     }
     answers.append(box.slack.submit_view(user, "timeoff_request", values))
-    wait(box, lambda s: any("waiting for approval" in e.text for e in s.ephemerals(user=user)))
+    wait(box, lambda s: sum("waiting for approval" in e.text for e in s.ephemerals(user=user)) > told)
     deliver(box)
-    assert len(box.slack_state.messages(APPROVALS_CHANNEL_ID)) == before + 1
+    assert len(box.slack_state.messages(APPROVALS_CHANNEL_ID)) == before + 1  # reminders come later
 
 
-def approval_for(box: Sandbox, index: int) -> dict[str, Any]:
-    return box.slack_state.messages(APPROVALS_CHANNEL_ID)[index]
+def approval_for(box: Sandbox, request_id: int) -> dict[str, Any]:
+    (found,) = [
+        m
+        for m in box.slack_state.messages(APPROVALS_CHANNEL_ID)
+        if m["text"].startswith(f"Time off request #{request_id} ")
+    ]
+    return found
 
 
 def test_hostile_text_reaches_slack_escaped_everywhere(box: Sandbox) -> None:
@@ -215,17 +221,31 @@ def test_hostile_text_reaches_slack_escaped_everywhere(box: Sandbox) -> None:
     command(box, SAM, "/timeoff", "list")
     command(box, ADMIN, "/timeoff", "pending")
 
-    box.slack.click(ADMIN, "timeoff_approve", message=approval_for(box, 0))
+    box.slack.click(ADMIN, "timeoff_approve", message=approval_for(box, 1))
     wait(box, lambda s: any("Approved" in r.text for r in s.responses))
     deliver(box)
     wait(box, lambda s: len(s.messages("D" + SAM[1:])) >= 1)
 
-    box.slack.click(OWNER, "timeoff_deny", message=approval_for(box, 1))
+    with session_scope(box.services.session_factory) as session:  # Tara's request is still waiting
+        outbox.enqueue(session, outbox.SEND_REMINDER, request_id=2, at=datetime.now(UTC))
+    deliver(box)
+    assert any("still waiting" in m["text"] for m in box.slack_state.messages(APPROVALS_CHANNEL_ID))
+
+    box.slack.click(OWNER, "timeoff_deny", message=approval_for(box, 2))
     wait(box, lambda s: any(v["callback_id"] == "timeoff_deny" for v in s.open_views(OWNER)))
     answers.append(box.slack.submit_view(OWNER, "timeoff_deny", {"note": {"timeoff_field": NOTE}}))
     wait(box, lambda s: any("Denied" in json.dumps(v) for v in s.open_views(OWNER)))
     deliver(box)
     wait(box, lambda s: len(s.messages("D" + TARA[1:])) >= 1)
+
+    # Sam's later time off, approved then cancelled by an approver: the team post is struck, Sam told.
+    request_time_off(box, SAM, local_today() + timedelta(days=5), answers)
+    box.slack.click(ADMIN, "timeoff_approve", message=approval_for(box, 3))
+    wait(box, lambda s: sum("Approved" in r.text for r in s.responses) >= 2)
+    deliver(box)
+    command(box, ADMIN, "/timeoff", "cancel 3")
+    deliver(box)
+    wait(box, lambda s: any("cancelled by" in m["text"] for m in s.messages("D" + SAM[1:])))
 
     # Availability, in the channel and as an answer; the digest.
     command(box, OWNER, "/availability", f"today <#{TEAM_CHANNEL_ID}|team>")

@@ -29,7 +29,7 @@ from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
-from rosterbot.services.timeoff import RequestInput
+from rosterbot.services.timeoff import RequestInput, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
@@ -386,6 +386,7 @@ def deny_submitted(
             errors={BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."},
         )
         return
+    validate_note(note, approve=False)  # a note the service would refuse: inline, before the ack
     # Deciding reads the approver's role from the business API: answer Slack first.
     ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
     after_ack(context, body, lambda: record_denial(client, view, context, note))

@@ -13,6 +13,7 @@ with a `|label`, and never a broadcast (`<!…>`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +27,7 @@ from sqlalchemy import Engine
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
 from rosterbot.services.outbox import RetryPolicy
+from rosterbot.slack.client import GuardedRespond, make_web_client, without_special_commands
 from rosterbot.store import outbox
 from rosterbot.store.db import session_scope
 from support import SLACK_WAIT, command, settled_modal, texts
@@ -185,7 +187,10 @@ def approval_for(box: Sandbox, request_id: int) -> dict[str, Any]:
     return found
 
 
-def test_hostile_text_reaches_slack_escaped_everywhere(box: Sandbox) -> None:
+def test_hostile_text_reaches_slack_escaped_everywhere(
+    box: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="rosterbot.slack.client")
     make_hostile(box)
     answers: list[httpx.Response] = []
 
@@ -271,6 +276,8 @@ def test_hostile_text_reaches_slack_escaped_everywhere(box: Sandbox) -> None:
         assert escaped in shown, escaped
     assert "&lt;!everyone&gt;" in texts(box.slack_state.ephemerals(user=ADMIN)[-1].blocks or [])
     assert_nothing_live(box, answers)
+    # Escaped where it was rendered: the last guard (below) never had anything to do.
+    assert [r.getMessage() for r in caplog.records if r.name == "rosterbot.slack.client"] == []
 
 
 def test_the_availability_post_of_the_finding_has_no_live_broadcast(box: Sandbox) -> None:
@@ -281,3 +288,46 @@ def test_the_availability_post_of_the_finding_has_no_live_broadcast(box: Sandbox
     assert "<!here>" not in posted["text"]
     assert "&lt;!here&gt;" in posted["text"]
     assert_nothing_live(box, [])
+
+
+# ---- the last guard: no special command leaves unescaped -----------------------------------------------
+
+
+def test_a_special_command_the_rendering_missed_is_escaped_on_the_way_out(
+    box: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Were a builder to forget an escape, `<!here>` still would not notify the channel: the Web
+    client and the response_url posts escape any `<!…>` in the text Slack parses (the bot never
+    writes one), and say so in the log. plain_text is left as typed."""
+    caplog.set_level(logging.WARNING, logger="rosterbot.slack.client")
+    header = {"type": "header", "text": {"type": "plain_text", "text": "<!here> as typed"}}
+    section = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "<@U0OWNER01>: <!channel> <!subteam^S1|x>"},
+    }
+
+    make_web_client(box.settings).chat_postMessage(
+        channel=TEAM_CHANNEL_ID, text="Hi <!here>", blocks=[header, section]
+    )
+    url = box.slack_state.issue_response_url(TEAM_CHANNEL_ID, OWNER)
+    GuardedRespond(response_url=url)(text="Hi <!everyone>", blocks=[section], response_type="ephemeral")
+
+    (posted,) = box.slack_state.messages(TEAM_CHANNEL_ID)
+    assert posted["text"] == "Hi &lt;!here&gt;"
+    assert posted["blocks"][0]["text"]["text"] == "<!here> as typed"
+    assert posted["blocks"][1]["text"]["text"] == "<@U0OWNER01>: &lt;!channel&gt; &lt;!subteam^S1|x&gt;"
+    (responded,) = box.slack_state.responses
+    assert responded.text == "Hi &lt;!everyone&gt;"
+    assert responded.payload["blocks"][0]["text"]["text"] == posted["blocks"][1]["text"]["text"]
+    assert any("not escaped" in r.getMessage() for r in caplog.records)
+
+
+def test_a_view_given_as_json_is_guarded_too() -> None:
+    view = json.dumps(
+        {
+            "type": "modal",
+            "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": "<!here>"}]}],
+        }
+    )
+    guarded = without_special_commands({"view": view, "trigger_id": "<!here>"})
+    assert "&lt;!here&gt;" in guarded["view"] and guarded["trigger_id"] == "<!here>"

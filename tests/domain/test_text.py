@@ -25,4 +25,6 @@ def test_a_position_title_with_nul_is_refused_before_any_write() -> None:
     # Found by fuzzing on PostgreSQL: the API took the title, then the audit row could not be stored.
     with pytest.raises(InvalidRequest) as caught:
         PositionService._validate(PositionInput(title="Barber\x00", salon_ids=[1]), fallback_salon_ids=[1])
-    assert caught.value.field_errors == {"title": "A title can't contain control characters."}
+    assert caught.value.field_errors == {
+        "title": "A title can't contain control or invisible characters (found U+0000)."
+    }

@@ -82,7 +82,7 @@ PERMISSIONS: Mapping[Operation, Rule] = MappingProxyType(
 
 NOT_LINKED_REASON = (
     "You are not linked to an active team member, so rosterbot can't let you do anything yet. "
-    "Ask an owner or admin to link you with `/team link @you <member>`, or ask them to make sure "
+    "Ask an owner or admin to link you with `/team link @you` and your name, or ask them to make sure "
     "your team profile has the same e-mail as your Slack account."
 )
 

@@ -13,7 +13,7 @@ from rosterbot.api.client import BusinessApi
 from rosterbot.api.models import Position, PositionInput
 from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
-from rosterbot.domain.text import has_control_characters
+from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
@@ -117,23 +117,31 @@ class PositionService:
     def _validate(position: PositionInput, *, fallback_salon_ids: Sequence[int]) -> PositionInput:
         title = position.title.strip()
         description = (position.description or "").strip() or None
-        errors: dict[str, str] = {}
-        if not title:
-            errors["title"] = "Enter a title."
-        elif len(title) > TITLE_MAX:
-            errors["title"] = f"A title has at most {TITLE_MAX} characters."
-        elif has_control_characters(title):
-            errors["title"] = "A title can't contain control characters."
-        if description is not None and len(description) > DESCRIPTION_MAX:
-            errors["description"] = f"A description has at most {DESCRIPTION_MAX} characters."
-        elif description is not None and has_control_characters(description, multiline=True):
-            errors["description"] = "A description can't contain control characters."
+        errors = text_errors(title, description)
         salon_ids = list(position.salon_ids) or list(fallback_salon_ids)
         if not salon_ids:
             errors["salon_ids"] = "Choose at least one location."
         if errors:
             raise InvalidRequest(errors)
         return PositionInput(title=title, description=description, salon_ids=salon_ids)
+
+
+def text_errors(title: str, description: str | None) -> dict[str, str]:
+    """What is wrong with a position's (trimmed) title and description, by field. No API call."""
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Enter a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"A title has at most {TITLE_MAX} characters."
+    elif refused := hidden_character_error("A title", title):
+        errors["title"] = refused
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"A description has at most {DESCRIPTION_MAX} characters."
+    elif description is not None and (
+        refused := hidden_character_error("A description", description, multiline=True)
+    ):
+        errors["description"] = refused
+    return errors
 
 
 def match_positions(positions: Sequence[Position], text: str) -> list[Position]:

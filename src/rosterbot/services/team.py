@@ -15,7 +15,7 @@ from rosterbot.api.errors import NotFound, Unavailable
 from rosterbot.api.models import MemberInput, Position, TeamMember
 from rosterbot.domain.permissions import Operation, last_owner_guard
 from rosterbot.domain.roles import Actor, Role
-from rosterbot.domain.text import has_control_characters
+from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, LastOwner
 from rosterbot.services.identity import IdentityService
@@ -218,13 +218,15 @@ def validate_member(member: MemberInput) -> MemberInput:
     errors: dict[str, str] = {}
     if not first:
         errors["first_name"] = "Enter a first name."
-    elif has_control_characters(first):
-        errors["first_name"] = "A name can't contain control characters."
+    elif refused := hidden_character_error("A name", first):
+        errors["first_name"] = refused
     if not last:
         errors["last_name"] = "Enter a last name."
-    elif has_control_characters(last):
-        errors["last_name"] = "A name can't contain control characters."
-    if email is not None and not _EMAIL.match(email):
+    elif refused := hidden_character_error("A name", last):
+        errors["last_name"] = refused
+    if email is not None and (refused := hidden_character_error("An e-mail address", email)):
+        errors["email"] = refused
+    elif email is not None and not _EMAIL.match(email):
         errors["email"] = f"{email} is not an e-mail address."
     if errors:
         raise InvalidRequest(errors)

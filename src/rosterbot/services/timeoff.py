@@ -32,6 +32,7 @@ from rosterbot.domain.availability import Availability
 from rosterbot.domain.dates import format_day, format_days
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
+from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
 from rosterbot.store import audit, links, outbox, workspace
@@ -75,6 +76,20 @@ class AvailabilitySource(Protocol):
     """Who is available on each of `days` (local dates in `zone`), from the business API."""
 
     def availability_for(self, days: Sequence[date], zone: ZoneInfo) -> Availability: ...
+
+
+def validate_note(note: str | None, *, approve: bool) -> str | None:
+    """A decision's note, trimmed (None when empty), or InvalidRequest({"note": …}): a denial needs
+    one, of at most MAX_REASON characters, with no control or invisible character (it may span
+    lines: it is typed in a multi-line input, like the request's reason). No API call."""
+    note = (note or "").strip() or None
+    if not approve and note is None:
+        raise InvalidRequest({"note": "Give a reason for denying this request."})
+    if note is not None and len(note) > MAX_REASON:
+        raise InvalidRequest({"note": f"Keep the reason to {MAX_REASON} characters or fewer."})
+    if note is not None and (refused := hidden_character_error("A reason", note, multiline=True)):
+        raise InvalidRequest({"note": refused})
+    return note
 
 
 @dataclass(frozen=True)
@@ -414,7 +429,6 @@ class TimeOffService:
         actor = self._fresh(actor)
         assert actor.member_id is not None
         self._require(actor, Operation.TIME_OFF_DECIDE)
-        note = (note or "").strip() or None
         with session_scope(self._sessions) as session:
             row = self._row(session, request_id)
             if row.member_id == actor.member_id and actor.role is not Role.OWNER:
@@ -424,10 +438,7 @@ class TimeOffService:
                     PermissionDenied(Role.OWNER, "Only an owner can approve or deny their own time off."),
                     target=_target(row),
                 )
-            if not approve and note is None:
-                raise InvalidRequest({"note": "Give a reason for denying this request."})
-            if note is not None and len(note) > MAX_REASON:
-                raise InvalidRequest({"note": f"Keep the reason to {MAX_REASON} characters or fewer."})
+            note = validate_note(note, approve=approve)
             now = self._clock()
             won = requests.decide(
                 session,
@@ -634,6 +645,8 @@ class TimeOffService:
                     errors["start_time"] = "That time has already passed."
         if len(data.reason.strip()) > MAX_REASON:
             errors["reason"] = f"Keep the reason to {MAX_REASON} characters or fewer."
+        elif refused := hidden_character_error("A reason", data.reason, multiline=True):
+            errors["reason"] = refused
         if errors:
             raise InvalidRequest(errors)
 

@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from rosterbot.config import Settings
-from rosterbot.slack.client import make_web_client
+from rosterbot.slack.client import guard_respond, make_web_client
 from rosterbot.slack.errors import handle_error, report_error
 from rosterbot.slack.middleware import Workspace, build_middleware
 from rosterbot.slack.work import WORK_THREADS, WorkPool, WorkSink, bind
@@ -82,6 +82,7 @@ def build_app(
         raise_error_for_unhandled_request=False,
     )
     app.error(handle_error)
+    app.use(guard_respond)  # first: every response_url post, an error's included, is guarded
     pool = WorkPool(report_error, threads=work_threads)
     bind(app, pool)
     sink: WorkSink = pool

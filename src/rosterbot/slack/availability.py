@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from rosterbot.domain.dates import DateInputError, format_days, parse_range
+from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.availability import (
     BlockDicts,
     availability_grid_blocks,
@@ -88,7 +89,8 @@ def answer_availability(
     try:
         text, blocks, days = availability_message(context, ask.period)
     except DateInputError as exc:
-        respond(text=exc.user_message, blocks=notice(exc.user_message), response_type="ephemeral")
+        said = escape_mrkdwn(exc.user_message)  # it may quote what was typed
+        respond(text=said, blocks=notice(said), response_type="ephemeral")
         return
     if ask.channel is None:
         respond(text=text, blocks=blocks, response_type="ephemeral")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
-from slack_bolt.context.respond import Respond
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
@@ -23,6 +22,7 @@ from slack_sdk.webhook import WebhookResponse
 
 from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS, MAX_MODAL_BLOCKS
 from rosterbot.slack.blocks.common import context, section
+from rosterbot.slack.client import GuardedRespond, GuardedWebClient
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _marked_view(view: Any) -> Any:
     return view
 
 
-class DemoWebClient(WebClient):
+class DemoWebClient(GuardedWebClient):
     """A WebClient whose messages, modals and Home tab carry the demo note."""
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
@@ -94,7 +94,7 @@ def demo_client(client: WebClient) -> DemoWebClient:
     )
 
 
-class DemoRespond(Respond):
+class DemoRespond(GuardedRespond):
     """`respond` (the response_url) with the demo note on every answer."""
 
     def __call__(  # type: ignore[override]

@@ -1,6 +1,10 @@
 """The one `app.error` handler: whatever a listener or middleware raises reaches the user as a sentence,
 so no listener needs try/except.
 
+The sentence is plain text (it may quote a name or an e-mail someone typed): `user_message` gives it
+escaped for mrkdwn, which is how every message and notice shows it; only the inline errors under a
+modal's inputs, which Slack shows as plain text, take it as it is (`plain_message`).
+
 - `rosterbot.services.errors.ServiceError` (and subclasses): its `message`.
 - `rosterbot.api.errors.ApiError` (and subclasses): its `user_message`.
 - `slack_sdk.errors.SlackApiError` with a code in `SLACK_REFUSALS`: `SLACK_REFUSED`, logged plainly.
@@ -30,6 +34,7 @@ from slack_sdk.errors import SlackApiError
 
 from rosterbot.api.errors import ApiError
 from rosterbot.services.errors import ServiceError
+from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.ids import BlockId, CallbackId
 from rosterbot.slack.middleware import TRUSTED, NoActor
 
@@ -76,7 +81,13 @@ SLACK_REFUSED = (
 
 
 def user_message(error: BaseException) -> str:
-    """The sentence to show for `error`; an unexpected error is logged with its traceback here."""
+    """The sentence to show for `error` as mrkdwn (escaped); an unexpected error is logged here."""
+    return escape_mrkdwn(plain_message(error))
+
+
+def plain_message(error: BaseException) -> str:
+    """The sentence to show for `error` as plain text; an unexpected error is logged with its
+    traceback here."""
     if isinstance(error, ServiceError):
         return error.message
     if isinstance(error, ApiError):
@@ -107,13 +118,13 @@ def handle_error(
     if not context.get(TRUSTED):
         log.warning("refused a Slack request that failed before it was verified (%s)", type(error).__name__)
         return BoltResponse(status=401, body="") if response is not None else None
-    text = user_message(error)
+    plain = plain_message(error)
     if isinstance(error, ServiceError | ApiError):
         log.info("refused %s: %s", _kind(body), type(error).__name__)
     not_acked = response is not None and context.ack.response is None
     if not_acked and body.get("type") == "view_submission":
-        return _json_response(modal_error_response(error, text, body.get("view") or {}))
-    _tell_user(text, context, client, respond)
+        return _json_response(modal_error_response(error, plain, body.get("view") or {}))
+    _tell_user(escape_mrkdwn(plain), context, client, respond)
     return BoltResponse(status=200, body="") if response is not None else None
 
 
@@ -125,14 +136,14 @@ def report_error(error: Exception, body: Mapping[str, Any], context: BoltContext
 
 def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any]) -> dict[str, Any]:
     """`response_action: errors` keyed by the view's input block ids, or, for a modal without
-    inputs, `response_action: push` of a notice."""
+    inputs, `response_action: push` of a notice. `text`: the plain sentence (see `plain_message`)."""
     input_ids = [
         str(block["block_id"])
         for block in view.get("blocks") or []
         if block.get("type") == "input" and block.get("block_id")
     ]
     if not input_ids:
-        return {"response_action": "push", "view": notice_view(text)}
+        return {"response_action": "push", "view": notice_view(escape_mrkdwn(text))}
     errors: dict[str, str] = {}
     field_errors = getattr(error, "field_errors", None)
     if isinstance(field_errors, Mapping):
@@ -146,7 +157,7 @@ def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any
 
 
 def notice_view(text: str) -> dict[str, Any]:
-    """A small modal that says `text`."""
+    """A small modal that says `text` (mrkdwn)."""
     return {
         "type": "modal",
         "callback_id": CallbackId.ERROR_NOTICE.value,

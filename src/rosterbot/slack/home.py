@@ -19,6 +19,7 @@ from rosterbot.api.errors import ApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
+from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
@@ -90,7 +91,7 @@ def publish_opened_home(context: BoltContext, client: WebClient) -> None:
         view = build_home(services_of(context), actor)
     except ApiError as error:
         if context.user_id:
-            _publish_quietly(client, context.user_id, outage_home(error.user_message))
+            _publish_quietly(client, context.user_id, outage_home(escape_mrkdwn(error.user_message)))
         raise
     client.views_publish(user_id=actor.slack_user_id, view=view)
 

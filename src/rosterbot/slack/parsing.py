@@ -16,7 +16,9 @@ from typing import Any, Generic, TypeVar
 
 from rosterbot.api.models import MemberInput, PositionInput
 from rosterbot.domain.roles import Role
-from rosterbot.services.positions import DESCRIPTION_MAX, TITLE_MAX
+from rosterbot.services.errors import InvalidRequest
+from rosterbot.services.positions import DESCRIPTION_MAX, TITLE_MAX, text_errors
+from rosterbot.services.team import validate_member
 from rosterbot.slack.ids import ActionId, BlockId
 
 # <@U123>, <@U123|sam> (a mention as Slack escapes it in a command's text).
@@ -190,6 +192,10 @@ def member_form(values: StateValues, *, with_active: bool) -> Form[MemberInput]:
         phone_number=phone or None,
         is_active=active,
     )
+    try:  # the service's own checks (control and invisible characters…), shown under their inputs
+        validate_member(member)
+    except InvalidRequest as refused:
+        return Form(None, refused.field_errors)
     return Form(member, {})
 
 
@@ -217,6 +223,8 @@ def position_form(values: StateValues) -> Form[PositionInput]:
             errors[BlockId.POSITION_SALONS] = f"{salon} is not a location id."
             break
         salon_ids.append(int(salon))
+    # The service's own checks (control and invisible characters…), shown under their inputs.
+    errors = text_errors(title.strip(), description.strip() or None) | errors
     if errors:
         return Form(None, {str(k): v for k, v in errors.items()})
     return Form(PositionInput(title=title, description=description or None, salon_ids=salon_ids), {})

@@ -96,7 +96,7 @@ def position_show(turn: Turn, rest: str) -> None:
     members = (
         [m for m in services.team.list(actor, include_inactive=True) if m.id in holders] if holders else []
     )
-    turn.say(details.position.title, position_blocks(details.position, members))
+    turn.say(escape_mrkdwn(details.position.title), position_blocks(details.position, members))
 
 
 def position_add(turn: Turn, rest: str) -> None:
@@ -141,7 +141,8 @@ def position_remove(turn: Turn, rest: str) -> None:
         return
     details = turn.services.positions.show(actor, position.id)
     turn.say(
-        f"Delete the position {position.title}?", remove_position_blocks(position, len(details.member_ids))
+        f"Delete the position {escape_mrkdwn(position.title)}?",
+        remove_position_blocks(position, len(details.member_ids)),
     )
 
 

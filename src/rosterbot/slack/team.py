@@ -171,7 +171,10 @@ def team_show(turn: Turn, rest: str) -> None:
         return
     details = turn.services.team.show(turn.actor, member.id)
     position = details.position.title if details.position else None
-    turn.say(f"{details.member.name}: {details.member.role.value}", member_blocks(details.member, position))
+    turn.say(
+        f"{escape_mrkdwn(details.member.name)}: {details.member.role.value}",
+        member_blocks(details.member, position),
+    )
 
 
 def add_member_view(actor: Actor, *, channel_id: str | None = None) -> dict[str, Any]:
@@ -240,7 +243,7 @@ def team_remove(turn: Turn, rest: str) -> None:
     if member is None:
         return
     require(actor, Operation.MEMBER_DELETE, target_role=member.role)
-    turn.say(f"Remove {member.name} from the team?", remove_member_blocks(member))
+    turn.say(f"Remove {escape_mrkdwn(member.name)} from the team?", remove_member_blocks(member))
 
 
 def team_position(turn: Turn, rest: str) -> None:
@@ -357,7 +360,7 @@ def team_whoami(turn: Turn, rest: str) -> None:
     details = turn.services.team.show(actor, actor.member_id)
     position = details.position.title if details.position else None
     blocks = whoami_blocks(actor, details.member, position, what_role_can(actor.role))
-    turn.say(f"You are {details.member.name}, {actor.role.value}.", blocks)
+    turn.say(f"You are {escape_mrkdwn(details.member.name)}, {actor.role.value}.", blocks)
 
 
 def team_help(turn: Turn, rest: str, *, unknown: str = "") -> None:

@@ -29,7 +29,7 @@ from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
-from rosterbot.services.timeoff import RequestInput
+from rosterbot.services.timeoff import RequestInput, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
@@ -343,7 +343,7 @@ def approve(click: Click, request_id: int) -> None:
     turn = click.turn
     result = turn.services.timeoff.decide(turn.actor, request_id, True)
     icon = ":white_check_mark:" if result.recorded else ":information_source:"
-    click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_PENDING.value)
+    click.answer(f"{icon} {escape_mrkdwn(result.message)}", refresh=BlockId.TIMEOFF_PENDING.value)
 
 
 def open_deny_form(click: Click, request_id: int) -> None:
@@ -353,7 +353,7 @@ def open_deny_form(click: Click, request_id: int) -> None:
     require(actor, Operation.TIME_OFF_DECIDE)
     request = turn.services.timeoff.get(actor, request_id)
     if request.status != statuses.PENDING:
-        who = f" by {request.decided_by_name}" if request.decided_by_name else ""
+        who = f" by {escape_mrkdwn(request.decided_by_name)}" if request.decided_by_name else ""
         click.answer(
             f":information_source: This request was already {request.status}{who}.",
             refresh=BlockId.TIMEOFF_PENDING.value,
@@ -373,7 +373,7 @@ def cancel(click: Click, request_id: int) -> None:
     turn = click.turn
     result = turn.services.timeoff.cancel(turn.actor, request_id)
     icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
-    click.answer(f"{icon} {result.message}", refresh=BlockId.TIMEOFF_LIST.value)
+    click.answer(f"{icon} {escape_mrkdwn(result.message)}", refresh=BlockId.TIMEOFF_LIST.value)
 
 
 def deny_submitted(
@@ -386,6 +386,7 @@ def deny_submitted(
             errors={BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."},
         )
         return
+    validate_note(note, approve=False)  # a note the service would refuse: inline, before the ack
     # Deciding reads the approver's role from the business API: answer Slack first.
     ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
     after_ack(context, body, lambda: record_denial(client, view, context, note))
@@ -406,7 +407,8 @@ def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext,
     if result is None:
         return
     actor = actor_of(context)
-    text = f":x: {result.message}" if result.recorded else result.message
+    said = escape_mrkdwn(result.message)  # a service's sentence is plain text: it names the member
+    text = f":x: {said}" if result.recorded else said
     shown = modal_replaced(client, view["id"], notice_modal(DENY_TITLE, text))
     if not result.recorded:
         if not shown:  # the modal is gone: tell the approver outside it
@@ -451,7 +453,7 @@ def timeoff_cancel(turn: Turn, rest: str) -> None:
         return
     result = turn.services.timeoff.cancel(turn.actor, int(found.group(1)))
     icon = ":no_entry_sign:" if result.cancelled else ":information_source:"
-    turn.say(f"{icon} {result.message}")
+    turn.say(f"{icon} {escape_mrkdwn(result.message)}")
 
 
 def timeoff_help(turn: Turn, rest: str, *, unknown: str = "") -> None:

@@ -365,9 +365,10 @@ def _fit(chunks: Sequence[_Chunk], budget: int, total: int | None, hint: str) ->
 
 
 def _short_list(items: Sequence[str], *, joiner: str = ", ") -> str:
+    """Plain `items` (names, sentences) for a notification text, escaped: Slack parses it too."""
     if not items:
         return "nobody"
-    head = joiner.join(items[:FALLBACK_NAMES])
+    head = joiner.join(escape_mrkdwn(item) for item in items[:FALLBACK_NAMES])
     return head if len(items) <= FALLBACK_NAMES else f"{head} and {len(items) - FALLBACK_NAMES} more"
 
 

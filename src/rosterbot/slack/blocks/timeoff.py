@@ -298,7 +298,7 @@ def approval_message(request: TimeOffView, coverage_lines: Sequence[str] = ()) -
     else:
         blocks.append(section(status_text(request)))
     text = (
-        f"Time off request #{request.id} from {request.member_name}: "
+        f"Time off request #{request.id} from {escape_mrkdwn(request.member_name)}: "
         f"{period_text(request)} ({status_word(request)})"
     )
     return text, message(blocks)
@@ -306,7 +306,7 @@ def approval_message(request: TimeOffView, coverage_lines: Sequence[str] = ()) -
 
 def reminder_message(request: TimeOffView) -> tuple[str, BlockDicts]:
     text = (
-        f"Request #{request.id} from {request.member_name} ({period_text(request)}) "
+        f"Request #{request.id} from {escape_mrkdwn(request.member_name)} ({period_text(request)}) "
         "is still waiting for a decision."
     )
     blocks: list[Block] = [
@@ -334,8 +334,8 @@ def unposted_message(request: TimeOffView, error: str, approvers: int | None) ->
 
 
 def failure_message(what: str) -> tuple[str, BlockDicts]:
-    text = f"{what}. Someone may need to do it by hand."
-    return text, notice(f":warning: {escape_mrkdwn(text)}")
+    text = f"{escape_mrkdwn(what)}. Someone may need to do it by hand."
+    return text, notice(f":warning: {text}")
 
 
 # ---- the requester and the team ----------------------------------------------------------------
@@ -345,38 +345,35 @@ def decision_message(
     request: TimeOffView, decided_by_name: str, *, to_member: bool
 ) -> tuple[str, BlockDicts]:
     """The DM after a decision; `to_member` False: it goes to whoever asked on the member's behalf."""
-    whose = "Your" if to_member else f"{request.member_name}'s"
-    who = decided_by_name or request.decided_by_name or "an approver"
+    whose = "Your" if to_member else f"{escape_mrkdwn(request.member_name)}'s"
+    who = escape_mrkdwn(decided_by_name or request.decided_by_name or "an approver")
     if request.status == APPROVED:
         text = f"{whose} time off {period_text(request)} was approved by {who}. It is in the calendar."
         icon = ":white_check_mark:"
     elif request.status == DENIED:
-        note = f" Reason: {request.decision_note}" if request.decision_note else ""
+        note = f" Reason: {escape_mrkdwn(request.decision_note)}" if request.decision_note else ""
         text = f"{whose} time off request for {period_text(request)} was denied by {who}.{note}"
         icon = ":x:"
     else:
         text = f"{whose} time off request for {period_text(request)} is {status_word(request)}."
         icon = STATUS_ICONS.get(request.status, "")
-    return text, message([section(f"{icon} {escape_mrkdwn(text)}"), context(f"Request #{request.id}")])
+    return text, message([section(f"{icon} {text}"), context(f"Request #{request.id}")])
 
 
 def team_post(request: TimeOffView) -> tuple[str, BlockDicts]:
     """The team channel's note: who is away when (no reason: the channel is the whole team)."""
-    text = f"{request.member_name} will be away {period_text(request)}."
-    return text, message(
-        [section(f":palm_tree: *{escape_mrkdwn(request.member_name)}* will be away {period_text(request)}.")]
-    )
+    name = escape_mrkdwn(request.member_name)
+    text = f"{name} will be away {period_text(request)}."
+    return text, message([section(f":palm_tree: *{name}* will be away {period_text(request)}.")])
 
 
 def team_post_cancelled(request: TimeOffView) -> tuple[str, BlockDicts]:
-    text = (
-        f"{request.member_name} will not be away {period_text(request)} after all: "
-        "the time off was cancelled."
-    )
+    name = escape_mrkdwn(request.member_name)
+    text = f"{name} will not be away {period_text(request)} after all: the time off was cancelled."
     return text, message(
         [
             section(
-                f"~{escape_mrkdwn(request.member_name)} will be away {period_text(request)}.~\n"
+                f"~{name} will be away {period_text(request)}.~\n"
                 ":no_entry_sign: Cancelled: they will be in after all."
             )
         ]
@@ -386,7 +383,7 @@ def team_post_cancelled(request: TimeOffView) -> tuple[str, BlockDicts]:
 def cancelled_message(
     request: TimeOffView, cancelled_by_slack_user_id: str, *, to_member: bool
 ) -> tuple[str, BlockDicts]:
-    whose = "Your" if to_member else f"{request.member_name}'s"
+    whose = "Your" if to_member else f"{escape_mrkdwn(request.member_name)}'s"
     text = f"{whose} time off {period_text(request)} was cancelled by <@{cancelled_by_slack_user_id}>."
     return text, message([section(f":no_entry_sign: {text}"), context(f"Request #{request.id}")])
 

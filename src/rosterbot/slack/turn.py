@@ -249,10 +249,12 @@ def form_metadata(context: BoltContext, view: Mapping[str, Any], model: type[M])
 def refuse_stale_form(ack: Ack, view: Mapping[str, Any]) -> None:
     """Answer a form whose metadata is not ours (forged, edited, or from another form or user):
     the modal says so, and nothing is done."""
-    title = (view.get("title") or {}).get("text") if isinstance(view.get("title"), Mapping) else None
+    title = view.get("title")
+    title = title.get("text") if isinstance(title, Mapping) else None  # plain text, clipped
     log.warning("refused a form whose private metadata does not verify (%s)", view.get("callback_id"))
     shown = notice(f":warning: {FORM_OUT_OF_DATE}")
-    ack(response_action="update", view=notice_view(str(title or "rosterbot"), shown, CallbackId.TEAM_NOTICE))
+    shown_title = title if isinstance(title, str) and title.strip() else "rosterbot"
+    ack(response_action="update", view=notice_view(shown_title, shown, CallbackId.TEAM_NOTICE))
 
 
 # ---- a command's subcommands ----------------------------------------------------------------------

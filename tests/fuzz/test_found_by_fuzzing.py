@@ -1,7 +1,7 @@
 """What the fuzzers found, pinned as plain examples (each correctly signed).
 
 Fixed in the Slack foundation (slack/web.py, middleware.py, errors.py) and in the feature modules
-(button values read by `slack.turn.id_value` / `page_value`; `/availability` dates bounded in
+(button values read by `slack.metadata.read_id_button` / `read_page_button`; `/availability` dates bounded in
 `domain.dates`): each is checked again here, with nothing tolerated. A new finding in a module being
 written is pinned as `xfail(strict=True)` with its input (and tolerated by signature in
 `conftest.KNOWN_FEATURE_BUGS`) until its owner fixes it.
@@ -15,7 +15,7 @@ import pytest
 
 from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.slack.errors import UNEXPECTED
-from rosterbot.slack.turn import OUT_OF_DATE
+from rosterbot.slack.metadata import OUT_OF_DATE
 
 from .conftest import STAFF, Fuzzed, shown_to
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rosterbot.domain.dates import format_day
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
+from rosterbot.slack.metadata import FormMetadata, Sealer, key_of
 from rosterbot.store import workspace
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import TimeOffRequest
@@ -69,9 +70,13 @@ def test_staff_see_the_settings_but_cannot_change_them(box: Sandbox) -> None:
     refused = settled_modal(box, SAM)
     assert "owner or admin" in texts(refused["blocks"]) and refused["callback_id"] != "settings_edit"
 
-    # A form sent by hand (an old one, or crafted) is refused by the service too: nothing stored.
+    # A form sent by hand (an old one, or crafted, its metadata sealed for Sam as the app seals it)
+    # is refused by the service too: nothing stored.
     form = settings_form(box, ADMIN)
-    reply = box.slack.submit_view(SAM, form, field(timezone="Europe/Paris", minimum_1="3"))
+    sam = Sealer(key_of(box.settings), box.slack.team_id, SAM)
+    sealed = sam.seal(FormMetadata(channel_id=TEAM_CHANNEL_ID))
+    values = field(timezone="Europe/Paris", minimum_1="3")
+    reply = box.slack.submit_view(SAM, form, values, private_metadata=sealed)
     assert reply.status_code == 200
     assert box.slack_state.wait_for(lambda s: bool(s.ephemerals(user=SAM)), timeout=WAIT)
     assert "owner or admin" in box.slack_state.ephemerals(user=SAM)[-1].text

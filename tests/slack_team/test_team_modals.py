@@ -15,6 +15,7 @@ from rosterbot.domain.roles import Actor, Role
 from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
 from rosterbot.services.errors import PermissionDenied
+from rosterbot.slack.metadata import FormMetadata, Sealer, key_of
 from rosterbot.slack.team import open_add_member_modal
 
 from .conftest import (
@@ -186,14 +187,19 @@ def test_open_add_member_modal_opens_the_form_at_once_or_refuses(box: Sandbox) -
     assert token is not None
     client = WebClient(token=token.get_secret_value(), base_url=box.settings.slack_api_url)
     admin = Actor(box.slack.team_id, ADMIN, AARON, Role.ADMIN, "Aaron Adams")
-    view_id = open_add_member_modal(client, box.slack_state.issue_trigger_id(ADMIN), admin, box.services)
+    metadata = Sealer(key_of(box.settings), box.slack.team_id, ADMIN).seal(FormMetadata())
+    view_id = open_add_member_modal(
+        client, box.slack_state.issue_trigger_id(ADMIN), admin, box.services, metadata=metadata
+    )
     view = box.slack_state.view(view_id)
     assert view is not None and view["callback_id"] == "team_add_member"
     assert role_options(view) == ["admin", "staff"]
 
     staff = Actor(box.slack.team_id, STAFF, SAM, Role.STAFF, "Sam Stone")
     with pytest.raises(PermissionDenied) as refused:
-        open_add_member_modal(client, box.slack_state.issue_trigger_id(STAFF), staff, box.services)
+        open_add_member_modal(
+            client, box.slack_state.issue_trigger_id(STAFF), staff, box.services, metadata=metadata
+        )
     assert refused.value.required_role is Role.ADMIN
     assert box.slack_state.open_views(STAFF) == []
 
@@ -301,19 +307,20 @@ def test_the_confirmation_falls_back_to_a_dm_when_the_channel_refuses_it(box: Sa
     assert len(members_named(box, "Nina")) == 1
 
 
-@pytest.mark.parametrize("metadata", ["{}", '{"member_id": "Sam"}', '{"member_id": [4]}', "not json"])
-def test_an_edit_form_whose_metadata_names_no_member_is_refused_plainly(box: Sandbox, metadata: str) -> None:
+@pytest.mark.parametrize(
+    "metadata", ["{}", '{"member_id": "Sam"}', '{"member_id": [4]}', "not json", '{"member_id":3}']
+)
+def test_an_edit_form_whose_metadata_is_not_ours_is_refused_plainly(box: Sandbox, metadata: str) -> None:
     """`int(metadata["member_id"])` raised (KeyError, ValueError, TypeError): a traceback and
-    "something went wrong"."""
+    "something went wrong". Metadata the app did not seal (even a well-formed member id) is now
+    refused in the modal, and nothing is asked of the API."""
     view = open_modal(box, OWNER, "/team", "edit Sam Stone")
     values = member_values(first_name="Samuel", last_name="Stone", role="staff", is_active=["active"])
 
     reply = box.slack.submit_view(OWNER, view, values, private_metadata=metadata)
 
     assert reply.status_code == 200
-    dm = box.slack_state.im_channel(OWNER).id  # no channel in the metadata: told in a DM
-    assert box.slack_state.wait_for(lambda s: bool(s.messages(dm)), timeout=5)
-    assert [m.get("text") for m in box.slack_state.messages(dm)] == [
-        "That form is out of date; run the command again."
-    ]
+    shown = box.slack_state.view(view["id"])
+    assert shown is not None and "This form is out of date; please start again." in texts(shown["blocks"])
+    assert box.slack_state.messages(box.slack_state.im_channel(OWNER).id) == []
     assert writes(box) == []

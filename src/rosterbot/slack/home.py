@@ -23,8 +23,10 @@ from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
+from rosterbot.slack.metadata import FormMetadata
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.team import open_add_member_modal
+from rosterbot.slack.turn import sealer_of
 from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
@@ -109,7 +111,13 @@ def add_member_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, cli
     after_ack(
         context,
         body,
-        lambda: open_add_member_modal(client, trigger_id, actor_of(context), services_of(context)),
+        lambda: open_add_member_modal(
+            client,
+            trigger_id,
+            actor_of(context),
+            services_of(context),
+            metadata=sealer_of(context).seal(FormMetadata()),  # confirmed in a DM
+        ),
     )
 
 

@@ -7,7 +7,6 @@ Pure: no Slack client and no services. Form checks return `{block_id: sentence}`
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Mapping
@@ -99,24 +98,6 @@ def is_no_position(text: str) -> bool:
 def normalise_phone(text: str) -> str:
     """ "+1 (555) 010-0001" -> "+15550100001"; separators dropped, nothing else changed."""
     return _PHONE_SEPARATORS.sub("", text.strip())
-
-
-# ---- private metadata ----------------------------------------------------------------------------
-
-
-def dump_metadata(**values: Any) -> str:
-    """A view's `private_metadata` (at most 3000 characters; ours are a few ids)."""
-    return json.dumps({k: v for k, v in values.items() if v is not None}, separators=(",", ":"))
-
-
-def load_metadata(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        loaded = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON (fuzzing)
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
 
 
 # ---- submitted forms -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from slack_bolt import App
 
@@ -27,8 +26,8 @@ from rosterbot.slack.blocks.positions import (
     remove_position_blocks,
 )
 from rosterbot.slack.ids import ActionId, CallbackId
+from rosterbot.slack.metadata import FormMetadata, PositionFormMetadata, read_id_button, read_page_button
 from rosterbot.slack.parsing import (
-    dump_metadata,
     plain_reference,
     position_form,
 )
@@ -38,10 +37,8 @@ from rosterbot.slack.turn import (
     command_listener,
     dispatch,
     form_listener,
-    id_value,
-    metadata_id,
-    page_value,
     require,
+    sealer_of,
 )
 
 MODAL_TITLE = "Positions"
@@ -127,7 +124,11 @@ def fill_position_form(turn: Turn, position: Position | None) -> None:
     view = position_form_view(
         salon_ids=known_salon_ids(turn, positions.list(turn.actor)),
         selected_salon_ids=position.salon_ids if position else positions.default_salon_ids,
-        metadata=dump_metadata(position_id=position.id if position else None, channel_id=turn.channel_id),
+        metadata=sealer_of(turn.context).seal(
+            PositionFormMetadata(position_id=position.id, channel_id=turn.channel_id)
+            if position
+            else FormMetadata(channel_id=turn.channel_id)
+        ),
         position=position,
     )
     turn.fill_modal(view)
@@ -172,11 +173,11 @@ def run_position(turn: Turn, text: str) -> None:
 
 
 def show_requested_page(turn: Turn, value: str) -> None:
-    show_position_page(turn, page_value(value)[0])
+    show_position_page(turn, read_page_button(value).page)
 
 
 def remove_position(turn: Turn, value: str) -> None:
-    removed = turn.services.positions.delete(turn.actor, id_value(value))
+    removed = turn.services.positions.delete(turn.actor, read_id_button(value))
     turn.say(f"Deleted the position *{escape_mrkdwn(removed.title)}* (`#{removed.id}`).")
 
 
@@ -184,15 +185,14 @@ def remove_cancelled(turn: Turn, value: str) -> None:
     turn.say("Cancelled: no position was deleted.")
 
 
-def create_position(turn: Turn, metadata: dict[str, Any], position: PositionInput) -> None:
+def create_position(turn: Turn, metadata: FormMetadata, position: PositionInput) -> None:
     created = turn.services.positions.create(turn.actor, position)
     text = f"Added the position *{escape_mrkdwn(created.title)}* (`#{created.id}`)."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
 
-def save_position(turn: Turn, metadata: dict[str, Any], position: PositionInput) -> None:
-    position_id = metadata_id(metadata, "position_id")
-    saved = turn.services.positions.edit(turn.actor, position_id, position)
+def save_position(turn: Turn, metadata: PositionFormMetadata, position: PositionInput) -> None:
+    saved = turn.services.positions.edit(turn.actor, metadata.position_id, position)
     text = f"Saved the position *{escape_mrkdwn(saved.title)}* (`#{saved.id}`)."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
@@ -204,5 +204,7 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(on_click(show_requested_page))
     app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(on_click(remove_position))
     app.action(ActionId.POSITION_REMOVE_CANCEL.value)(on_click(remove_cancelled))
-    app.view(CallbackId.POSITION_ADD.value)(form_listener(position_form, create_position))
-    app.view(CallbackId.POSITION_EDIT.value)(form_listener(position_form, save_position))
+    app.view(CallbackId.POSITION_ADD.value)(form_listener(position_form, create_position, FormMetadata))
+    app.view(CallbackId.POSITION_EDIT.value)(
+        form_listener(position_form, save_position, PositionFormMetadata)
+    )

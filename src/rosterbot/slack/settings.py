@@ -25,8 +25,9 @@ from rosterbot.slack.blocks.settings import (
     settings_form_view,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.parsing import Form, StateValues, dump_metadata, split_subcommand, text_value
-from rosterbot.slack.turn import Turn, action_listener, form_listener, require
+from rosterbot.slack.metadata import FormMetadata
+from rosterbot.slack.parsing import Form, StateValues, split_subcommand, text_value
+from rosterbot.slack.turn import Turn, action_listener, form_listener, require, sealer_of
 
 
 def team_settings(turn: Turn, rest: str) -> None:
@@ -52,7 +53,8 @@ def open_settings_form(turn: Turn, value: str) -> None:
 def fill_settings_form(turn: Turn) -> None:
     require(turn.actor, Operation.CONFIGURE)  # the service checks again, with a fresh role, on Save
     view = turn.services.workspace.show(turn.actor, turn.team_id)
-    turn.fill_modal(settings_form_view(view, metadata=dump_metadata(channel_id=turn.channel_id)))
+    metadata = sealer_of(turn.context).seal(FormMetadata(channel_id=turn.channel_id))
+    turn.fill_modal(settings_form_view(view, metadata=metadata))
 
 
 # ---- the submitted form ----------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def settings_form(values: StateValues) -> Form[WorkspaceChanges]:
     return Form(changes, {})
 
 
-def save_settings(turn: Turn, metadata: dict[str, Any], changes: WorkspaceChanges) -> None:
+def save_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges) -> None:
     saved = turn.services.workspace.update(turn.actor, turn.team_id, changes)
     turn.say(changed_text(saved.changes), changed_blocks(saved.changes))
 
@@ -115,4 +117,4 @@ def save_settings(turn: Turn, metadata: dict[str, Any], changes: WorkspaceChange
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
     app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
-    app.view(CallbackId.SETTINGS_EDIT.value)(form_listener(settings_form, save_settings))
+    app.view(CallbackId.SETTINGS_EDIT.value)(form_listener(settings_form, save_settings, FormMetadata))

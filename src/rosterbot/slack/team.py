@@ -45,8 +45,8 @@ from rosterbot.slack.blocks.team import (
     whoami_blocks,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.metadata import FormMetadata, MemberFormMetadata, read_id_button, read_page_button
 from rosterbot.slack.parsing import (
-    dump_metadata,
     first_and_rest,
     is_no_position,
     member_form,
@@ -61,10 +61,8 @@ from rosterbot.slack.turn import (
     command_listener,
     dispatch,
     form_listener,
-    id_value,
-    metadata_id,
-    page_value,
     require,
+    sealer_of,
 )
 
 if TYPE_CHECKING:
@@ -177,28 +175,30 @@ def team_show(turn: Turn, rest: str) -> None:
     )
 
 
-def add_member_view(actor: Actor, *, channel_id: str | None = None) -> dict[str, Any]:
-    """The add member form for `actor` (only roles they may grant), or PermissionDenied."""
+def add_member_view(actor: Actor, *, metadata: str) -> dict[str, Any]:
+    """The add member form for `actor` (only roles they may grant), or PermissionDenied.
+    `metadata`: a sealed `FormMetadata` (where the confirmation goes)."""
     require(actor, Operation.MEMBER_CREATE)
     roles = grantable_roles(actor, Operation.MEMBER_CREATE)
-    return member_form_view(roles=roles, metadata=dump_metadata(channel_id=channel_id))
+    return member_form_view(roles=roles, metadata=metadata)
 
 
 def open_add_member_modal(
-    client: WebClient, trigger_id: str, actor: Actor, services: Services, *, channel_id: str | None = None
+    client: WebClient, trigger_id: str, actor: Actor, services: Services, *, metadata: str
 ) -> str:
     """Open the add member form at once (the App Home's "Add member" button uses this too) and
     return its view id. Raises PermissionDenied, opening nothing, when `actor` may not add members.
-    `channel_id`: where the confirmation goes after Save (default: a DM). `services` is taken for
-    symmetry with the other openers; the form needs no data."""
+    `metadata`: the sealed `FormMetadata` saying where the confirmation goes after Save (no channel:
+    a DM). `services` is taken for symmetry with the other openers; the form needs no data."""
     del services  # the form needs no data: it opens within the trigger's 3 seconds
-    opened = client.views_open(trigger_id=trigger_id, view=add_member_view(actor, channel_id=channel_id))
+    opened = client.views_open(trigger_id=trigger_id, view=add_member_view(actor, metadata=metadata))
     return str(opened["view"]["id"])
 
 
 def team_add(turn: Turn, rest: str) -> None:
     turn.open_loading("Add team member")
-    turn.in_modal(lambda: turn.fill_modal(add_member_view(turn.actor, channel_id=turn.channel_id)))
+    metadata = sealer_of(turn.context).seal(FormMetadata(channel_id=turn.channel_id))
+    turn.in_modal(lambda: turn.fill_modal(add_member_view(turn.actor, metadata=metadata)))
 
 
 def team_edit(turn: Turn, rest: str) -> None:
@@ -214,7 +214,8 @@ def fill_edit_member(turn: Turn, rest: str) -> None:
         return
     require(actor, Operation.MEMBER_EDIT, target_role=member.role)
     roles = grantable_roles(actor, Operation.MEMBER_EDIT, target_role=member.role)
-    metadata = dump_metadata(member_id=member.id, channel_id=turn.channel_id)
+    sealed = MemberFormMetadata(member_id=member.id, channel_id=turn.channel_id)
+    metadata = sealer_of(turn.context).seal(sealed)
     turn.fill_modal(member_form_view(roles=roles, member=member, metadata=metadata))
 
 
@@ -397,18 +398,17 @@ def run_team(turn: Turn, text: str) -> None:
 
 
 def show_requested_page(turn: Turn, value: str) -> None:
-    page, wanted = page_value(value)
-    scope = wanted.get("scope")
-    show_team_page(turn, scope if scope in ("active", "all", "inactive") else "active", page)
+    wanted = read_page_button(value)
+    show_team_page(turn, wanted.scope or "active", wanted.page)
 
 
 def remove_member(turn: Turn, value: str) -> None:
-    removed = turn.services.team.delete(turn.actor, id_value(value))
+    removed = turn.services.team.delete(turn.actor, read_id_button(value))
     turn.say(f"Removed *{escape_mrkdwn(removed.name)}* (`#{removed.id}`) from the team.")
 
 
 def deactivate_instead(turn: Turn, value: str) -> None:
-    done = turn.services.team.deactivate(turn.actor, id_value(value))
+    done = turn.services.team.deactivate(turn.actor, read_id_button(value))
     turn.say(
         f"Deactivated *{escape_mrkdwn(done.name)}* (`#{done.id}`) instead of removing them. "
         f"Undo with `/team reactivate #{done.id}`."
@@ -419,14 +419,14 @@ def remove_cancelled(turn: Turn, value: str) -> None:
     turn.say("Cancelled: nobody was removed.")
 
 
-def create_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> None:
+def create_member(turn: Turn, metadata: FormMetadata, member: MemberInput) -> None:
     created = turn.services.team.create(turn.actor, member)
     text = f"Added *{escape_mrkdwn(created.name)}* (`#{created.id}`) to the team as {created.role.value}."
     turn.say(text, notice(f":white_check_mark: {text}"))
 
 
-def save_member(turn: Turn, metadata: dict[str, Any], member: MemberInput) -> None:
-    saved = turn.services.team.edit(turn.actor, metadata_id(metadata, "member_id"), member)
+def save_member(turn: Turn, metadata: MemberFormMetadata, member: MemberInput) -> None:
+    saved = turn.services.team.edit(turn.actor, metadata.member_id, member)
     status = "active" if saved.is_active else "inactive"
     text = f"Saved *{escape_mrkdwn(saved.name)}* (`#{saved.id}`, {saved.role.value}, {status})."
     turn.say(text, notice(f":white_check_mark: {text}"))
@@ -441,8 +441,8 @@ def register(app: App) -> None:
     app.action(ActionId.TEAM_REMOVE_DEACTIVATE.value)(on_click(deactivate_instead))
     app.action(ActionId.TEAM_REMOVE_CANCEL.value)(on_click(remove_cancelled))
     app.view(CallbackId.TEAM_ADD_MEMBER.value)(
-        form_listener(lambda values: member_form(values, with_active=False), create_member)
+        form_listener(lambda values: member_form(values, with_active=False), create_member, FormMetadata)
     )
     app.view(CallbackId.TEAM_EDIT_MEMBER.value)(
-        form_listener(lambda values: member_form(values, with_active=True), save_member)
+        form_listener(lambda values: member_form(values, with_active=True), save_member, MemberFormMetadata)
     )

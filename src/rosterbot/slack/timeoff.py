@@ -49,12 +49,11 @@ from rosterbot.slack.blocks.timeoff import (
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.home import publish_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import (
     Form,
     StateValues,
-    dump_metadata,
-    load_metadata,
     option_value,
     text_value,
 )
@@ -64,11 +63,12 @@ from rosterbot.slack.turn import (
     action_listener,
     command_listener,
     dispatch,
-    id_value,
-    metadata_id,
+    form_metadata,
     modal_replaced,
     named_after,
+    refuse_stale_form,
     require,
+    sealer_of,
     tell_user,
 )
 from rosterbot.slack.work import after_ack
@@ -166,7 +166,7 @@ def open_request_modal(
     services = services_of(context)
     team_id = str(context.team_id or "")
     today, zone_name = business_today(services, team_id)
-    metadata = dump_metadata(channel_id=channel_id, home=1 if from_home else None)
+    metadata = sealer_of(context).seal(RequestFormMetadata(channel_id=channel_id, home=from_home))
     opened = client.views_open(
         trigger_id=trigger_id, view=request_modal(today=today, zone_name=zone_name, metadata=metadata)
     )
@@ -195,6 +195,10 @@ def open_request_modal(
 def request_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
+    metadata = form_metadata(context, view, RequestFormMetadata)
+    if metadata is None:
+        refuse_stale_form(ack, view)
+        return
     form = read_request_form(view["state"]["values"])
     if form.value is None:
         ack(response_action="errors", errors=form.errors)
@@ -204,16 +208,23 @@ def request_submitted(
     # modal saying the request is on its way, so a slow API never costs Slack's 3 seconds.
     ack(response_action="update", view=notice_modal(FORM_TITLE, SENDING_TEXT))
     data = form.value
-    after_ack(context, body, lambda: send_request(client, view, context, data))
+    after_ack(context, body, lambda: send_request(client, view, context, metadata, data))
 
 
-def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, data: RequestInput) -> None:
+def send_request(
+    client: WebClient,
+    view: dict[str, Any],
+    context: BoltContext,
+    metadata: RequestFormMetadata,
+    data: RequestInput,
+) -> None:
     """The submitted request, stored; the modal, the Home and the user are told."""
     services = services_of(context)
     created = refill_on_failure(
         client,
         view,
         context,
+        metadata.channel_id,
         FORM_TITLE,
         "Nothing was saved; correct it or send it again.",
         lambda: services.timeoff.request(actor_of(context), data),
@@ -221,28 +232,29 @@ def send_request(client: WebClient, view: dict[str, Any], context: BoltContext, 
     if created is None:
         return
     actor = actor_of(context)
-    metadata = load_metadata(view.get("private_metadata"))
     whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
     text = (
         f"Time off request #{created.id}{whose} sent: {period_text(created)}. "
         "It is waiting for approval; I'll message you when it is decided."
     )
     modal_replaced(client, view["id"], notice_modal(FORM_TITLE, f":outbox_tray: {text}"))  # also told below
-    if metadata.get("home"):
+    if metadata.home:
         publish_home(client, services, actor, notice=f":outbox_tray: {text}")
-    tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(f":outbox_tray: {text}"))
+    tell_user(client, actor.slack_user_id, metadata.channel_id, text, notice(f":outbox_tray: {text}"))
 
 
 def refill_on_failure(
     client: WebClient,
     view: dict[str, Any],
     context: BoltContext,
+    channel_id: str | None,
     title: str,
     nothing_done: str,
     work: Callable[[], T],
 ) -> T | None:
     """A form's `work`, run after its ack (the modal says it is on its way). On any failure the
-    form comes back with what the user typed and why, so nothing they entered is lost; None then."""
+    form comes back with what the user typed and why, so nothing they entered is lost; None then.
+    `channel_id` (from the form's verified metadata): where to tell the user if the modal is gone."""
     try:
         return work()
     except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
@@ -251,7 +263,6 @@ def refill_on_failure(
             client, view["id"], refilled_form(view, banner), any_refusal=True
         ) or modal_replaced(client, view["id"], notice_modal(title, banner))
         if not shown and context.user_id:  # the modal is gone: tell the user outside it
-            channel_id = load_metadata(view.get("private_metadata")).get("channel_id")
             tell_user(client, str(context.user_id), channel_id, banner, notice(banner))
         return None
 
@@ -334,7 +345,7 @@ def on_request(work: Callable[[Click, int], None]) -> Callable[[Turn, str], None
     """`work(click, the request id)` for a button whose value is the request's id."""
 
     def run(turn: Turn, value: str) -> None:
-        work(Click.of(turn), id_value(value))
+        work(Click.of(turn), read_id_button(value))
 
     return named_after(run, work)
 
@@ -359,12 +370,16 @@ def open_deny_form(click: Click, request_id: int) -> None:
             refresh=BlockId.TIMEOFF_PENDING.value,
         )
         return
-    metadata = dump_metadata(
-        request_id=request.id,
-        channel_id=turn.channel_id,
-        home=1 if click.in_home else None,
-        list=(click.in_list or BlockId.TIMEOFF_PENDING.value) if click.in_list is not None else None,
-        response_url=click.response_url if click.in_list is not None else None,
+    listed = (click.in_list or BlockId.TIMEOFF_PENDING.value) if click.in_list is not None else None
+    metadata = sealer_of(turn.context).seal(
+        DenyFormMetadata(
+            request_id=request.id,
+            channel_id=turn.channel_id,
+            home=click.in_home,
+            listed=listed,
+            # the only way to replace an ephemeral list; safe to use later because it is sealed
+            response_url=click.response_url if listed else None,
+        )
     )
     turn.client.views_open(trigger_id=str(turn.trigger_id), view=deny_modal(request, metadata=metadata))
 
@@ -379,6 +394,10 @@ def cancel(click: Click, request_id: int) -> None:
 def deny_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
+    metadata = form_metadata(context, view, DenyFormMetadata)
+    if metadata is None:  # forged or edited (e.g. another response_url): nothing is done
+        refuse_stale_form(ack, view)
+        return
     note = text_value(view["state"]["values"], BlockId.TIMEOFF_NOTE, ActionId.TIMEOFF_FIELD.value)
     if not note:
         ack(
@@ -389,20 +408,22 @@ def deny_submitted(
     validate_note(note, approve=False)  # a note the service would refuse: inline, before the ack
     # Deciding reads the approver's role from the business API: answer Slack first.
     ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
-    after_ack(context, body, lambda: record_denial(client, view, context, note))
+    after_ack(context, body, lambda: record_denial(client, view, context, metadata, note))
 
 
-def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext, note: str) -> None:
+def record_denial(
+    client: WebClient, view: dict[str, Any], context: BoltContext, metadata: DenyFormMetadata, note: str
+) -> None:
     """The denial, recorded; the modal and the list or Home it came from are told."""
     services = services_of(context)
-    metadata = load_metadata(view.get("private_metadata"))
     result = refill_on_failure(
         client,
         view,
         context,
+        metadata.channel_id,
         DENY_TITLE,
         "Nothing was recorded; send it again when ready.",
-        lambda: services.timeoff.decide(actor_of(context), metadata_id(metadata, "request_id"), False, note),
+        lambda: services.timeoff.decide(actor_of(context), metadata.request_id, False, note),
     )
     if result is None:
         return
@@ -412,19 +433,19 @@ def record_denial(client: WebClient, view: dict[str, Any], context: BoltContext,
     shown = modal_replaced(client, view["id"], notice_modal(DENY_TITLE, text))
     if not result.recorded:
         if not shown:  # the modal is gone: tell the approver outside it
-            tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(text))
+            tell_user(client, actor.slack_user_id, metadata.channel_id, text, notice(text))
         return
-    if metadata.get("home"):
+    if metadata.home:
         publish_home(client, services, actor, notice=text)
-    elif metadata.get("response_url"):
+    elif metadata.response_url:  # sealed by open_deny_form: the URL Slack gave that click
         listed_text, blocks = list_for(
-            services, actor, str(metadata.get("list") or BlockId.TIMEOFF_PENDING.value), note=text
+            services, actor, metadata.listed or BlockId.TIMEOFF_PENDING.value, note=text
         )
-        WebhookClient(str(metadata["response_url"])).send(
+        WebhookClient(metadata.response_url).send(
             text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True
         )
     else:
-        tell_user(client, actor.slack_user_id, metadata.get("channel_id"), text, notice(text))
+        tell_user(client, actor.slack_user_id, metadata.channel_id, text, notice(text))
 
 
 def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -10,9 +10,7 @@ than leaving it "Loading…".
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -23,12 +21,18 @@ from slack_sdk.errors import SlackApiError
 
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
-from rosterbot.services.errors import InvalidRequest, NotLinked, PermissionDenied
+from rosterbot.services.errors import NotLinked, PermissionDenied
 from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import CallbackId
-from rosterbot.slack.middleware import actor_of, services_of
-from rosterbot.slack.parsing import Form, StateValues, load_metadata, split_subcommand
+from rosterbot.slack.metadata import (
+    FORM_OUT_OF_DATE,
+    FormMetadata,
+    Sealer,
+    key_of,
+)
+from rosterbot.slack.middleware import actor_of, services_of, settings_of
+from rosterbot.slack.parsing import Form, StateValues, split_subcommand
 from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+M = TypeVar("M", bound=FormMetadata)
 L = TypeVar("L", bound=Callable[..., None])
 CommandListener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
 ActionListener = Callable[
@@ -115,11 +120,12 @@ class Turn:
         )
 
     @classmethod
-    def of_submission(cls, body: Mapping[str, Any], context: BoltContext, client: WebClient) -> Turn:
+    def of_submission(
+        cls, body: Mapping[str, Any], context: BoltContext, client: WebClient, metadata: FormMetadata
+    ) -> Turn:
         """A submitted form (already acked, so closed): answers go to the channel the command came
-        from (`channel_id` in the private metadata), else a DM. Errors go the same way."""
-        view = body.get("view") or {}
-        channel = load_metadata(view.get("private_metadata")).get("channel_id")
+        from (`channel_id` in the verified private metadata), else a DM. Errors go the same way."""
+        channel = metadata.channel_id
         if channel and not context.channel_id:
             context["channel_id"] = str(channel)  # where errors.py tells the user about a refusal
         return cls(
@@ -224,60 +230,31 @@ def action_value(action: Mapping[str, Any]) -> str:
     return str(action.get("value") or "")
 
 
-# ---- reading what a button's value holds ----------------------------------------------------------
-# Values are ours (the blocks we posted), but a click may come from a message an older version
-# posted, or a payload built by hand: a value of the wrong shape is refused in one sentence, shown
-# without a traceback (the error handler shows a ServiceError's message), and nothing is done.
-
-OUT_OF_DATE = "That button is out of date; run the command again."
-FORM_OUT_OF_DATE = "That form is out of date; run the command again."
-_ID = re.compile(r"#?([0-9]{1,18})")  # ASCII digits only: int() would also read "٣" or "1_0"
+# ---- what comes back through Slack ------------------------------------------------------------------
+# A button's value and a form's private metadata are read in one place, `rosterbot.slack.metadata`;
+# these bind it to the request. A value that does not read is refused in one sentence (the error
+# handler shows a ServiceError's message), and nothing is done.
 
 
-def out_of_date(message: str = OUT_OF_DATE) -> InvalidRequest:
-    """The refusal of a button (or a form's metadata) whose value is not what we put there."""
-    return InvalidRequest({}, message)
+def sealer_of(context: BoltContext) -> Sealer:
+    """Seals a form's private metadata for this request's user and workspace, and opens it."""
+    return Sealer(key_of(settings_of(context)), str(context.team_id or ""), str(context.user_id or ""))
 
 
-def id_value(value: str, *, stale: str = OUT_OF_DATE) -> int:
-    """The positive id a button's value (or a form's metadata) holds ("12", or "#12"); else
-    InvalidRequest(`stale`)."""
-    found = _ID.fullmatch(value.strip())
-    number = int(found.group(1)) if found else 0
-    if number <= 0:
-        raise out_of_date(stale)
-    return number
+def form_metadata(context: BoltContext, view: Mapping[str, Any], model: type[M]) -> M | None:
+    """The submitted view's metadata as `model`, if this app sealed it for this user; else None."""
+    return sealer_of(context).unseal(view.get("private_metadata"), model)
 
 
-def metadata_id(metadata: Mapping[str, Any], key: str) -> int:
-    """The id a form's private metadata holds under `key`; else InvalidRequest(FORM_OUT_OF_DATE)."""
-    raw = metadata.get(key)
-    text = str(raw) if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
-    return id_value(text, stale=FORM_OUT_OF_DATE)
-
-
-def object_value(value: str) -> dict[str, Any]:
-    """The JSON object a button's value holds (an empty value: {}); else InvalidRequest(OUT_OF_DATE)."""
-    if not value.strip():
-        return {}
-    try:
-        parsed = json.loads(value)
-    except (ValueError, RecursionError):  # not JSON; or nested past the parser's depth
-        raise out_of_date() from None
-    if not isinstance(parsed, dict):
-        raise out_of_date()
-    return parsed
-
-
-def page_value(value: str) -> tuple[int, dict[str, Any]]:
-    """(the page a pager button asks for, its whole value) from a value like {"page": 2, ...}:
-    no page is page 1; a page that is not a whole number is InvalidRequest(OUT_OF_DATE). The page
-    may be past the end: the list builders show the nearest page."""
-    wanted = object_value(value)
-    page = wanted.get("page", 1)
-    if isinstance(page, bool) or not isinstance(page, int):
-        raise out_of_date()
-    return max(page, 1), wanted
+def refuse_stale_form(ack: Ack, view: Mapping[str, Any]) -> None:
+    """Answer a form whose metadata is not ours (forged, edited, or from another form or user):
+    the modal says so, and nothing is done."""
+    title = view.get("title")
+    title = title.get("text") if isinstance(title, Mapping) else None  # plain text, clipped
+    log.warning("refused a form whose private metadata does not verify (%s)", view.get("callback_id"))
+    shown = notice(f":warning: {FORM_OUT_OF_DATE}")
+    shown_title = title if isinstance(title, str) and title.strip() else "rosterbot"
+    ack(response_action="update", view=notice_view(shown_title, shown, CallbackId.TEAM_NOTICE))
 
 
 # ---- a command's subcommands ----------------------------------------------------------------------
@@ -337,22 +314,27 @@ def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> A
 
 
 def form_listener(
-    read: Callable[[StateValues], Form[T]], work: Callable[[Turn, dict[str, Any], T], None]
+    read: Callable[[StateValues], Form[T]], work: Callable[[Turn, M, T], None], metadata: type[M]
 ) -> ViewListener:
-    """A form's listener: a form that does not read well is answered under its inputs; else ack
-    (the modal closes), then `work(turn, the view's private metadata, what the form holds)`."""
+    """A form's listener: metadata we did not seal for this user refuses the form; a form that does
+    not read well is answered under its inputs; else ack (the modal closes), then
+    `work(turn, the view's private metadata as `metadata`, what the form holds)`."""
 
     def listener(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
     ) -> None:
+        sealed = form_metadata(context, view, metadata)
+        if sealed is None:
+            refuse_stale_form(ack, view)
+            return
         form = read(view["state"]["values"])
         if form.value is None:
             ack(response_action="errors", errors=form.errors)
             return
         ack()
-        turn = Turn.of_submission(body, context, client)
-        metadata, data = load_metadata(view.get("private_metadata")), form.value
-        after_ack(context, body, lambda: work(turn, metadata, data))
+        turn = Turn.of_submission(body, context, client, sealed)
+        data = form.value
+        after_ack(context, body, lambda: work(turn, sealed, data))
 
     return named_after(listener, work)
 

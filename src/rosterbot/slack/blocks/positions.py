@@ -3,7 +3,6 @@ positions, the remove confirmation, the position form, and `/position help`. Pur
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +36,7 @@ from rosterbot.slack.blocks.common import (
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.metadata import id_button_value, page_button_value
 
 PAGE_SIZE = 20
 DESCRIPTION_IN_LIST = 150
@@ -68,7 +68,7 @@ def salons_text(salon_ids: Sequence[int]) -> str:
 
 
 def list_page_value(page: int) -> str:
-    return json.dumps({"page": page}, separators=(",", ":"))
+    return page_button_value(page)
 
 
 def position_line(position: Position) -> str:
@@ -135,7 +135,7 @@ def position_choice_blocks(
 
 
 def remove_position_blocks(position: Position, member_count: int) -> BlockDicts:
-    value = str(position.id)
+    value = id_button_value(position.id)  # the service checks the clicker's permission on it
     holders = (
         f"{member_count} member{'s have' if member_count != 1 else ' has'} it and will have no position."
         if member_count

@@ -7,7 +7,6 @@ piece of user text is escaped for mrkdwn.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -44,6 +43,7 @@ from rosterbot.slack.blocks.common import (
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.metadata import id_button_value, page_button_value
 from rosterbot.slack.parsing import NAME_MAX
 
 PAGE_SIZE = 25  # members a list message shows
@@ -96,7 +96,7 @@ def team_help_blocks(intro: str = "") -> BlockDicts:
 
 
 def list_page_value(scope: str, page: int) -> str:
-    return json.dumps({"scope": scope, "page": page}, separators=(",", ":"))
+    return page_button_value(page, scope)
 
 
 def member_line(member: TeamMember, position: str | None) -> str:
@@ -195,7 +195,7 @@ def member_choice_blocks(
 
 
 def remove_member_blocks(member: TeamMember) -> BlockDicts:
-    value = str(member.id)
+    value = id_button_value(member.id)  # the service checks the clicker's permission on it
     buttons = [
         button("Remove", ActionId.TEAM_REMOVE_CONFIRM, value, style="danger"),
         button("Deactivate instead", ActionId.TEAM_REMOVE_DEACTIVATE, value, style="primary"),

@@ -43,6 +43,7 @@ from rosterbot.slack.blocks.common import (
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
+from rosterbot.slack.metadata import id_button_value
 
 PENDING, APPROVED, DENIED, CANCELLED = "pending", "approved", "denied", "cancelled"
 ALL_DAY, PART_DAY = "all_day", "part_day"
@@ -132,7 +133,7 @@ def status_word(request: TimeOffView) -> str:
 
 
 def decide_buttons(request: TimeOffView, *, block_id: str) -> ActionsBlock:
-    value = str(request.id)
+    value = id_button_value(request.id)  # the service checks the clicker's permission on it
     return ActionsBlock(
         block_id=block_id,
         elements=[
@@ -143,7 +144,7 @@ def decide_buttons(request: TimeOffView, *, block_id: str) -> ActionsBlock:
 
 
 def cancel_button(request: TimeOffView) -> ButtonElement:
-    return button("Cancel", ActionId.TIMEOFF_CANCEL.value, str(request.id))
+    return button("Cancel", ActionId.TIMEOFF_CANCEL.value, id_button_value(request.id))
 
 
 # ---- the request form --------------------------------------------------------------------------

@@ -29,8 +29,9 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-# 404: no listener takes the payload (Bolt); 400: Bolt cannot parse it (slack/web.py)
-HANDLED_OR_NOT = (200, 400, 404)
+# 404: no listener takes the payload (Bolt); 400: Bolt cannot parse it (slack/web.py); 403: it names
+# another workspace than the installed one (slack/middleware.py)
+HANDLED_OR_NOT = (200, 400, 403, 404)
 TARA_ID = 5
 NINA = {
     "first_name": {"team_field": "Nina"},

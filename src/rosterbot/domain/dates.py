@@ -7,8 +7,10 @@ coming Monday, which is what a manager checking the days ahead wants.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -191,10 +193,91 @@ def format_minute_range(start: int, end: int) -> str:
     return f"{format_minutes(start)}–{format_minutes(end)}"
 
 
+@dataclass(frozen=True)
+class ClockChange:
+    """A change of a zone's UTC offset (daylight saving starting or ending), as local clocks show it.
+
+    Forward (spring): the wall times from `wall_before` up to `wall_after` do not exist that night.
+    Back (autumn): the wall times from `wall_after` up to `wall_before` happen twice."""
+
+    at: datetime  # the UTC instant of the change
+    offset_before: timedelta
+    offset_after: timedelta
+
+    @property
+    def forward(self) -> bool:
+        return self.offset_after > self.offset_before
+
+    @property
+    def wall_before(self) -> time:
+        """What the clocks read when they change: 02:00 in Berlin in spring, 03:00 in autumn."""
+        return (self.at + self.offset_before).time()
+
+    @property
+    def wall_after(self) -> time:
+        """What they read just after: 03:00 in spring, 02:00 in autumn."""
+        return (self.at + self.offset_after).time()
+
+
+def clock_change_at(day: date, at: time, zone: ZoneInfo) -> ClockChange | None:
+    """The change whose gap or repeated hour holds the wall time `at` on `day`; None when that
+    wall time happens exactly once."""
+    wall = datetime.combine(day, at)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    before, after = first.utcoffset(), second.utcoffset()
+    if before is None or after is None or before == after:
+        return None
+    # The change lies between the two readings of the wall time in UTC; find its second by
+    # bisection (zones change on whole seconds): `low` still has the old offset, `high` the new.
+    earlier, later = sorted((wall - before, wall - after))
+    low = math.floor(earlier.replace(tzinfo=UTC).timestamp())
+    high = math.ceil(later.replace(tzinfo=UTC).timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return ClockChange(at=datetime.fromtimestamp(high, UTC), offset_before=before, offset_after=after)
+
+
+def gap_change(day: date, at: time, zone: ZoneInfo) -> ClockChange | None:
+    """The change that skips the wall time `at` on `day` (it does not exist there), else None."""
+    change = clock_change_at(day, at, zone)
+    return change if change is not None and change.forward else None
+
+
+def fold_change(day: date, at: time, zone: ZoneInfo) -> ClockChange | None:
+    """The change that repeats the wall time `at` on `day` (it happens twice), else None."""
+    change = clock_change_at(day, at, zone)
+    return change if change is not None and not change.forward else None
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The wall time `at` on `day` in `zone`, aware; in a repeated hour the first occurrence
+    (fold=0). A time in a gap has no instant of its own (it is read with the offset before the
+    change): a time someone asks for is refused first (`gap_change`)."""
+    return datetime.combine(day, at, tzinfo=zone).replace(fold=0)
+
+
+def gap_message(day: date, at: time, change: ClockChange) -> str:
+    """'Clocks go forward at 02:00 that night: 02:30 does not exist on Sun 28 Mar.'"""
+    return (
+        f"Clocks go forward at {change.wall_before:%H:%M} that night: "
+        f"{at:%H:%M} does not exist on {format_day(day)}."
+    )
+
+
+def fold_note(at: time) -> str:
+    """'02:30 is the first 02:30 that night, before clocks go back.' (for a time `fold_change` found)"""
+    return f"{at:%H:%M} is the first {at:%H:%M} that night, before clocks go back."
+
+
 def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
-    # fold=0 on a midnight that does not exist (zones that change at 00:00) lands on the instant
-    # the day really starts, which is what a day boundary needs.
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    # The conversion every local time takes (`local_instant`): its fold=0 on a midnight that does
+    # not exist (zones that change at 00:00) lands on the instant the day really starts, which is
+    # what a day boundary needs.
+    return local_instant(day, time(0), zone).astimezone(UTC)
 
 
 def _normalise(text: str) -> str:

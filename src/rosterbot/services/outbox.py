@@ -42,6 +42,7 @@ from rosterbot.services.timeoff import (
     TimeOffView,
     WorkspaceConfig,
     block_marker,
+    period_problem,
     utc_clock,
     workspace_config,
 )
@@ -166,6 +167,9 @@ class OutboxDelivery:
         if view.blocked_time_id is not None:
             self._complete(claim)
             return
+        problem = period_problem(view.starts_on, view.ends_on, view.start_time, view.end_time, view.zone)
+        if problem:  # approved before its times were checked: the API would refuse it every time
+            raise Permanent(f"time off #{view.id} has no valid period: {problem}")
         block = self._find_marked_block(view) or self._api.create_blocked_time(
             BlockedTimeInput(
                 name=view.block_name,

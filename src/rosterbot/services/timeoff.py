@@ -29,7 +29,15 @@ from rosterbot.api.models import TeamMember
 from rosterbot.config import Settings
 from rosterbot.domain import coverage
 from rosterbot.domain.availability import Availability
-from rosterbot.domain.dates import format_day, format_days
+from rosterbot.domain.dates import (
+    fold_change,
+    fold_note,
+    format_day,
+    format_days,
+    gap_change,
+    gap_message,
+    local_instant,
+)
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.domain.text import hidden_character_error
@@ -48,7 +56,7 @@ log = logging.getLogger(__name__)
 
 MAX_REASON = 500
 MAX_AHEAD = timedelta(days=731)  # also keeps every date far from datetime's limits
-MAX_LENGTH = timedelta(days=366)
+MAX_DAYS = 366  # "at most a year", counting the first and the last day
 COVERAGE_DAYS = 31  # the availability service answers at most a month at a time
 ALREADY_APPROVED = "This request is already approved; ask an owner or admin to cancel it."
 Clock = Callable[[], datetime]
@@ -169,6 +177,14 @@ class TimeOffView:
             f"{format_day(self.starts_on)} {self.start_time:%H:%M} – "
             f"{format_day(self.ends_on)} {self.end_time:%H:%M}"
         )
+
+    @property
+    def clock_notes(self) -> list[str]:
+        """'02:30 is the first 02:30 that night, before clocks go back.' for each of its times that
+        happens twice (a part day in the night the clocks go back); what the requester is told."""
+        if self.all_day:
+            return []
+        return repeated_time_notes(self.starts_on, self.ends_on, self.start_time, self.end_time, self.zone)
 
     @property
     def block_name(self) -> str:
@@ -297,11 +313,91 @@ def period_bounds(
     starts_on: date, ends_on: date, start_time: time | None, end_time: time | None, zone: ZoneInfo
 ) -> tuple[datetime, datetime]:
     """The first and the last instant off, aware in `zone`: from the start time (or midnight) to the
-    end time (or 23:59:59 of the last day, as the seed's example blocks a vacation)."""
+    end time (or 23:59:59 of the last day, as the seed's example blocks a vacation). A time in a
+    repeated hour is its first occurrence; compare them in UTC (`in_utc`): Python compares two
+    times of one zone by their wall clocks."""
     return (
-        datetime.combine(starts_on, start_time or time(0), tzinfo=zone),
-        datetime.combine(ends_on, end_time or time(23, 59, 59), tzinfo=zone),
+        local_instant(starts_on, start_time or time(0), zone),
+        local_instant(ends_on, end_time or time(23, 59, 59), zone),
     )
+
+
+def in_utc(bounds: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+    return bounds[0].astimezone(UTC), bounds[1].astimezone(UTC)
+
+
+def request_errors(data: RequestInput, zone: ZoneInfo, now: datetime) -> dict[str, str]:
+    """What is wrong with `data` on its own, by field, for a business in `zone` at `now`: the one
+    place for a request's rules (the form shows them under its inputs, keyed by these fields)."""
+    errors: dict[str, str] = {}
+    today = now.astimezone(zone).date()
+    if data.starts_on < today:
+        errors["starts_on"] = "That date has already passed."
+    elif data.starts_on > today + MAX_AHEAD:
+        errors["starts_on"] = "Time off can be requested up to two years ahead."
+    if data.ends_on < data.starts_on:
+        errors["ends_on"] = "The last day can't be before the first day."
+    elif (data.ends_on - data.starts_on).days + 1 > MAX_DAYS:
+        errors["ends_on"] = f"Ask for at most a year ({MAX_DAYS} days) at a time."
+    if not data.all_day:
+        passed_from = None if "starts_on" in errors else now
+        errors.update(_time_errors(data, zone, order="ends_on" not in errors, now=passed_from))
+    if len(data.reason.strip()) > MAX_REASON:
+        errors["reason"] = f"Keep the reason to {MAX_REASON} characters or fewer."
+    elif refused := hidden_character_error("A reason", data.reason, multiline=True):
+        errors["reason"] = refused
+    return errors
+
+
+_NO_TIME = {
+    "start_time": "Give a start time, or choose all day.",
+    "end_time": "Give an end time, or choose all day.",
+}
+
+
+def _time_errors(data: RequestInput, zone: ZoneInfo, *, order: bool, now: datetime | None) -> dict[str, str]:
+    """A part day's times: given; existing that day in `zone` (not in a clock change's gap); with
+    `order`, the end after the start in UTC; with `now`, the start not passed."""
+    errors: dict[str, str] = {}
+    for field, day, at in (
+        ("start_time", data.starts_on, data.start_time),
+        ("end_time", data.ends_on, data.end_time),
+    ):
+        change = gap_change(day, at, zone) if at is not None else None
+        if at is None:
+            errors[field] = _NO_TIME[field]
+        elif change is not None:
+            errors[field] = gap_message(day, at, change)
+    if errors or not order:
+        return errors
+    start, end = in_utc(period_bounds(data.starts_on, data.ends_on, data.start_time, data.end_time, zone))
+    if end <= start:
+        errors["end_time"] = "The end time must be after the start time."
+    elif now is not None and start < now:
+        errors["start_time"] = "That time has already passed."
+    return errors
+
+
+def period_problem(
+    starts_on: date, ends_on: date, start_time: time | None, end_time: time | None, zone: ZoneInfo
+) -> str:
+    """Why a stored part-day period cannot go in the calendar, '' when it can: a request stored
+    before its times were checked may hold a time a clock change skips, or end before it starts."""
+    if start_time is None or end_time is None:
+        return ""
+    data = RequestInput(starts_on, ends_on, all_day=False, start_time=start_time, end_time=end_time)
+    return " ".join(_time_errors(data, zone, order=True, now=None).values())
+
+
+def repeated_time_notes(
+    starts_on: date, ends_on: date, start_time: time | None, end_time: time | None, zone: ZoneInfo
+) -> list[str]:
+    """A sentence for each time of a period that happens twice that night (the first is meant)."""
+    notes: list[str] = []
+    for day, at in ((starts_on, start_time), (ends_on, end_time)):
+        if at is not None and fold_change(day, at, zone) is not None and fold_note(at) not in notes:
+            notes.append(fold_note(at))
+    return notes
 
 
 def row_bounds(row: TimeOffRequest) -> tuple[datetime, datetime]:
@@ -439,6 +535,8 @@ class TimeOffService:
                     target=_target(row),
                 )
             note = validate_note(note, approve=approve)
+            if approve and row.status == requests.PENDING:
+                _require_placeable(row)
             now = self._clock()
             won = requests.decide(
                 session,
@@ -622,31 +720,7 @@ class TimeOffService:
         return member
 
     def _validate(self, data: RequestInput, zone: ZoneInfo) -> None:
-        errors: dict[str, str] = {}
-        today = self._clock().astimezone(zone).date()
-        if data.starts_on < today:
-            errors["starts_on"] = "That date has already passed."
-        elif data.starts_on > today + MAX_AHEAD:
-            errors["starts_on"] = "Time off can be requested up to two years ahead."
-        if data.ends_on - data.starts_on > MAX_LENGTH:
-            errors["ends_on"] = "Ask for at most a year at a time."
-        if data.ends_on < data.starts_on:
-            errors["ends_on"] = "The last day can't be before the first day."
-        if not data.all_day:
-            if data.start_time is None:
-                errors["start_time"] = "Give a start time, or choose all day."
-            if data.end_time is None:
-                errors["end_time"] = "Give an end time, or choose all day."
-            if data.start_time is not None and data.end_time is not None and "ends_on" not in errors:
-                start, end = period_bounds(data.starts_on, data.ends_on, data.start_time, data.end_time, zone)
-                if end <= start:
-                    errors["end_time"] = "The end time must be after the start time."
-                elif "starts_on" not in errors and start < self._clock():
-                    errors["start_time"] = "That time has already passed."
-        if len(data.reason.strip()) > MAX_REASON:
-            errors["reason"] = f"Keep the reason to {MAX_REASON} characters or fewer."
-        elif refused := hidden_character_error("A reason", data.reason, multiline=True):
-            errors["reason"] = refused
+        errors = request_errors(data, zone, self._clock())
         if errors:
             raise InvalidRequest(errors)
 
@@ -690,6 +764,16 @@ class TimeOffService:
             target=_target(row),
             detail=detail,
             at=self._clock(),
+        )
+
+
+def _require_placeable(row: TimeOffRequest) -> None:
+    """Refuse to approve a request whose period cannot go in the calendar (stored before its times
+    were checked): the approval would only fail there, and the requester learn it days later."""
+    problem = period_problem(row.starts_on, row.ends_on, row.start_time, row.end_time, ZoneInfo(row.timezone))
+    if problem:
+        raise InvalidRequest(
+            {"request": f"This request can't go in the calendar: {problem} Deny it and ask for it again."}
         )
 
 

@@ -110,8 +110,9 @@ def _time(values: StateValues, block_id: str) -> time | None:
 
 
 def read_request_form(values: StateValues) -> Form[RequestInput]:
-    """Read the form; catch what needs no service (missing dates and times, the last day before
-    the first). The service checks the rest (dates passed, the end before the start)."""
+    """Read the form; catch only what is about the form itself (no first day, times given with
+    "All day"). The request's rules (the days and times, their order, a time a clock change skips)
+    are the service's: `TimeOffService.check_input`, whose field names are these inputs' block ids."""
     field = ActionId.TIMEOFF_FIELD.value
     starts_on = _date(values, BlockId.TIMEOFF_STARTS_ON)
     ends_on = _date(values, BlockId.TIMEOFF_ENDS_ON) or starts_on
@@ -123,16 +124,9 @@ def read_request_form(values: StateValues) -> Form[RequestInput]:
     errors: dict[str, str] = {}
     if starts_on is None:
         errors[BlockId.TIMEOFF_STARTS_ON] = "Choose the first day."
-    if starts_on is not None and ends_on is not None and ends_on < starts_on:
-        errors[BlockId.TIMEOFF_ENDS_ON] = "The last day can't be before the first day."
     if all_day and (start_time is not None or end_time is not None):
         where = BlockId.TIMEOFF_START_TIME if start_time is not None else BlockId.TIMEOFF_END_TIME
         errors[where] = "Choose “From – to” to give times, or clear them for all day."
-    if not all_day:
-        if start_time is None:
-            errors[BlockId.TIMEOFF_START_TIME] = "Give a start time, or choose all day."
-        if end_time is None:
-            errors[BlockId.TIMEOFF_END_TIME] = "Give an end time, or choose all day."
     if errors or starts_on is None or ends_on is None:
         return Form(None, {str(key): text for key, text in errors.items()})
     data = RequestInput(
@@ -233,8 +227,9 @@ def send_request(
         return
     actor = actor_of(context)
     whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
+    notes = "".join(f" {note}" for note in created.clock_notes)  # which 02:30, the night clocks go back
     text = (
-        f"Time off request #{created.id}{whose} sent: {period_text(created)}. "
+        f"Time off request #{created.id}{whose} sent: {period_text(created)}.{notes} "
         "It is waiting for approval; I'll message you when it is decided."
     )
     modal_replaced(client, view["id"], notice_modal(FORM_TITLE, f":outbox_tray: {text}"))  # also told below

@@ -108,6 +108,7 @@ class SharedReads:
         self._team: SingleFlight[list[TeamMember]] = SingleFlight(ttl, clock)
         self._calendar: SingleFlight[list[CalendarMember]] = SingleFlight(ttl, clock)
         self._blocks: SingleFlight[list[BlockedTime]] = SingleFlight(ttl, clock)
+        self._positions: SingleFlight[list[Position]] = SingleFlight(ttl, clock)
 
     def list_team(self) -> list[TeamMember]:
         return list(self._team.do("team", self._api.list_team))
@@ -119,10 +120,11 @@ class SharedReads:
         return list(self._blocks.do((start, end), lambda: self._api.list_blocked_times(start, end)))
 
     def list_positions(self) -> list[Position]:
-        """Not shared here: `AvailabilityService` keeps the titles for a minute already."""
-        return self._api.list_positions()
+        """For `AvailabilityService`'s titles, which it keeps a minute anyway (`/position` commands
+        read the API themselves)."""
+        return list(self._positions.do("positions", self._api.list_positions))
 
     def forget(self) -> None:
         """A write was made: the next read of anything asks the API."""
-        for flight in (self._team, self._calendar, self._blocks):
+        for flight in (self._team, self._calendar, self._blocks, self._positions):
             flight.forget()

@@ -139,12 +139,8 @@ def sandbox(database_url: str, _migrated_engine: Engine) -> Iterator[Callable[..
     started: list[Sandbox] = []
 
     def start(**settings: Any) -> Sandbox:
-        # The client's shared rate limit (5/s by default, for the live API) would only slow the tests,
-        # and each user's share of commands would refuse a module's quick commands as one user
-        # (tests/security/test_fairness.py turns it on).
-        box = Sandbox.start(
-            database_url=database_url, settings={"api_rate_limit": 1000.0, "command_burst": 0, **settings}
-        )
+        # The client's shared rate limit (5/s by default, for the live API) would only slow the tests.
+        box = Sandbox.start(database_url=database_url, settings={"api_rate_limit": 1000.0, **settings})
         started.append(box)
         return box
 

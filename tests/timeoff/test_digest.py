@@ -95,7 +95,7 @@ def test_a_digest_missed_by_hours_is_sent_late_once_and_one_missed_by_more_than_
     assert world.digests.enqueue_due_digests() == 0  # once
     world.drain()
     [call] = world.notifier.of("digest")
-    assert call.args["digest"].day == first  # for the day it was due, sent late
+    assert call.args["digest"].day == first and not call.args["digest"].late  # late, but on its day
 
     world.clock.now = _local(second, time(20, 31))  # the next day's: missed by 12 hours
     assert world.digests.enqueue_due_digests() == 0
@@ -133,7 +133,8 @@ def test_a_2330_digest_with_the_worker_back_at_0015_is_sent_for_its_day(world: W
     assert world.digests.enqueue_due_digests() == 1
     world.drain()
     [call] = world.notifier.of("digest")
-    assert call.args["digest"].day == missed  # marked as for the day it was due, not today
+    assert call.args["digest"].day == missed  # for the day it was due, not today...
+    assert call.args["digest"].late  # ...and it says it comes late
 
     world.clock.now = _local(after, time(8, 30))
     assert world.digests.enqueue_due_digests() == 0  # the new day's is not due before 23:30

@@ -75,6 +75,7 @@ class Digest:
     availability: Availability
     shortfalls: list[Shortfall]
     pending_requests: int  # requests still waiting for a decision
+    late: bool = False  # built after its day ended (the worker was down at its time): say which day
 
 
 class DigestService:
@@ -141,7 +142,8 @@ class DigestService:
         found = (
             coverage.shortfalls(availability, config.coverage_minimums) if config.coverage_minimums else []
         )
-        return Digest(slack_team_id, day, availability, found, waiting)
+        late = self._clock().astimezone(config.zone).date() > day
+        return Digest(slack_team_id, day, availability, found, waiting, late=late)
 
     def _workspaces(self) -> list[WorkspaceConfig]:
         """Every configured workspace whose settings load; with none, the environment's settings

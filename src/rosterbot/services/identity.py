@@ -99,9 +99,11 @@ class IdentityService:
     # linking by hand
 
     def link(self, actor: Actor, slack_team_id: str, slack_user_id: str, member_id: int) -> TeamMember:
-        """Link a Slack user to a member (owner or admin; linking to an owner needs an owner)."""
+        """Link a Slack user of the actor's workspace `slack_team_id` to a member (owner or admin;
+        linking to an owner needs an owner)."""
         fresh = self.actor_for_write(actor)
         target = f"slack:{slack_user_id}->member:{member_id}"
+        self.auditor.require_own_workspace(fresh, slack_team_id, Operation.LINK_USER)
         member = self._member(member_id, fresh=True)
         self.auditor.require(
             fresh, Operation.LINK_USER, target=target, target_role=member.role if member else None
@@ -129,6 +131,7 @@ class IdentityService:
         e-mail matches an active member is linked again by e-mail at their next request."""
         fresh = self.actor_for_write(actor)
         target = f"slack:{slack_user_id}"
+        self.auditor.require_own_workspace(fresh, slack_team_id, Operation.LINK_USER)
         with session_scope(self._session_factory) as session:
             link = links.get_link(session, slack_team_id, slack_user_id)
             member_id = link.member_id if link else None

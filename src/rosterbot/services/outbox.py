@@ -185,7 +185,7 @@ class OutboxDelivery:
                 for kind in (outbox.NOTIFY_DECISION, outbox.ANNOUNCE_BLOCK, outbox.UPDATE_APPROVAL):
                     outbox.enqueue(session, kind, request_id=view.id, at=now)
             else:
-                row = requests.get(session, view.id)
+                row = requests.get(session, view.id, slack_team_id=view.slack_team_id)
                 if row is None or row.status != requests.APPROVED or row.blocked_time_id != block.id:
                     # Cancelled meanwhile (or, after a lapsed lease, another worker kept another
                     # block): this one must go again.
@@ -264,7 +264,7 @@ class OutboxDelivery:
         with session_scope(self._sessions) as session:
             outbox.save_message(session, APPROVAL, view.ref, channel, ts, at=now, summary=view.period)
             workspace_store.channel_worked(session, channel)
-            row = requests.get(session, view.id)
+            row = requests.get(session, view.id, slack_team_id=view.slack_team_id)
             if row is not None and row.status != view.status:
                 # Decided while we were posting: the message must catch up.
                 outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=view.id, at=now)

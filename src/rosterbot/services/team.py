@@ -129,7 +129,7 @@ class TeamService:
         )
         with session_scope(self._session_factory) as session:
             assignments.unassign(session, member_id)
-            for link in links.links_for_member(session, member_id):
+            for link in links.links_for_member(session, member_id, slack_team_id=None):
                 links.delete_link(session, link.slack_team_id, link.slack_user_id)
         self.identity.forget(member_id)
         return current

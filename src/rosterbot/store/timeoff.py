@@ -115,12 +115,20 @@ def decide(
 
 
 def cancel(
-    session: Session, request_id: int, *, slack_team_id: str, from_statuses: Iterable[str], at: datetime
+    session: Session,
+    request_id: int,
+    *,
+    slack_team_id: str,
+    from_statuses: Iterable[str],
+    at: datetime,
+    note: str | None = None,
 ) -> bool:
-    """Cancel a request that is still in one of `from_statuses`; False when it moved on meanwhile."""
-    return _transition(
-        session, slack_team_id, request_id, set(from_statuses), status=CANCELLED, updated_at=at
-    )
+    """Cancel a request that is still in one of `from_statuses` (`note`: why, when rosterbot closed
+    it); False when it moved on meanwhile."""
+    values: dict[str, Any] = {"status": CANCELLED, "updated_at": at}
+    if note is not None:
+        values["decision_note"] = note
+    return _transition(session, slack_team_id, request_id, set(from_statuses), **values)
 
 
 def set_blocked_time(session: Session, request_id: int, block_id: int, *, at: datetime) -> bool:
@@ -162,16 +170,17 @@ def mark_reminded(session: Session, request_id: int, *, at: datetime, not_since:
 
 def for_member(
     session: Session,
-    slack_team_id: str,
+    slack_team_id: str | None,
     member_id: int,
     *,
     statuses: Iterable[str] | None = None,
     limit: int = 50,
 ) -> list[TimeOffRequest]:
-    """A member's requests made in the workspace `slack_team_id`, the latest start first."""
-    query = select(TimeOffRequest).where(
-        TimeOffRequest.slack_team_id == slack_team_id, TimeOffRequest.member_id == member_id
-    )
+    """A member's requests made in the workspace `slack_team_id`, the latest start first. None: in
+    every workspace (only for a member leaving the business, which all workspaces share)."""
+    query = select(TimeOffRequest).where(TimeOffRequest.member_id == member_id)
+    if slack_team_id is not None:
+        query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
     if statuses is not None:
         query = query.where(TimeOffRequest.status.in_(list(statuses)))
     query = query.order_by(TimeOffRequest.starts_on.desc(), TimeOffRequest.id.desc()).limit(limit)

@@ -12,8 +12,8 @@ an A member's requests, see and change A's settings, and link or unlink A's Slac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -26,7 +26,7 @@ from rosterbot.emulators.business_api.state import EmulatorState
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.services.container import Services, build_services
 from rosterbot.services.errors import NotFoundError
-from rosterbot.services.notify import RecordingNotifier
+from rosterbot.services.notify import ChannelUnavailable, RecordingNotifier
 from rosterbot.services.timeoff import RequestInput, TimeOffView
 from rosterbot.services.workspace import WorkspaceChanges
 from rosterbot.store import links, workspace
@@ -44,6 +44,20 @@ MONDAY = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 DIGEST_AT = time(8, 0)
 
 
+@dataclass
+class Notifier(RecordingNotifier):
+    """Records what goes to Slack; Slack refuses posts in `refused` channels (the bot removed)."""
+
+    refused: set[str] = field(default_factory=set)
+
+    def approval_requested(
+        self, request: TimeOffView, coverage_lines: Sequence[str], channel: str
+    ) -> str | None:
+        if channel in self.refused:
+            raise ChannelUnavailable(channel, "not_in_channel")
+        return super().approval_requested(request, coverage_lines, channel)
+
+
 class Clock:
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -55,7 +69,7 @@ class Clock:
 @dataclass
 class Both:
     services: Services
-    notifier: RecordingNotifier
+    notifier: Notifier
     clock: Clock
     sessions: sessionmaker[Session]
 
@@ -110,7 +124,7 @@ def both(
     state.clear_requests()
     api = emulator_api(url)
     clock = Clock(MONDAY)
-    notifier = RecordingNotifier()
+    notifier = Notifier()
     services = build_services(
         load_settings(company_id=1, timezone="UTC", reminder_after_hours=24),
         api,
@@ -245,6 +259,22 @@ def test_a_workspaces_settings_are_invisible_and_unchangeable_from_another(both:
     own = settings.show(both.b_approver, TEAM_B)
     assert (own.team_channel, own.approvals_channel) == (B_TEAM_CHANNEL, B_APPROVALS)
     assert settings.show(both.a_approver, TEAM_A).approvals_channel == A_APPROVALS
+
+
+def test_a_channel_problem_shows_only_in_its_own_workspaces_settings(both: Both) -> None:
+    # B's approvals channel is A's too (a channel the two workspaces share); the bot was removed
+    # from it, and finds out posting A's request there.
+    with session_scope(both.sessions) as session:
+        workspace.save(session, TEAM_B, approvals_channel=A_APPROVALS)
+    both.notifier.refused.add(A_APPROVALS)
+    both.sams_request()
+    assert both.notifier.of("approval_unposted")
+
+    assert both.services.workspace.show(both.a_approver, TEAM_A).channel_problems == {
+        A_APPROVALS: "not_in_channel"
+    }
+    # A hole before the fix: problems were kept per channel, and shown to any workspace naming it.
+    assert both.services.workspace.show(both.b_approver, TEAM_B).channel_problems == {}
 
 
 # -- the worker: digests and reminders --------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
     engine = make_engine(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) >= TABLES
-        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0002"
+        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0003"
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO slack_deliveries (key, received_at) VALUES ('kept', CURRENT_TIMESTAMP)")
@@ -49,11 +49,11 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
         migrate.upgrade(empty_url)  # again: nothing to do, nothing lost
         migrate.ensure_schema(empty_url)
 
-        assert migrate.current_revision(empty_url) == "0002"
+        assert migrate.current_revision(empty_url) == "0003"
         with engine.connect() as connection:
             assert connection.execute(text("SELECT key FROM slack_deliveries")).scalars().all() == ["kept"]
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert versions == ["0002"]
+        assert versions == ["0003"]
     finally:
         engine.dispose()
 
@@ -82,5 +82,50 @@ def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
         with engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_channel_problems_move_to_the_workspaces_that_name_their_channel(empty_url: str) -> None:
+    """0003: a problem recorded per channel goes to each workspace whose settings name the channel;
+    one no workspace names (an environment's default channel) stays under workspace ""."""
+    migrate.upgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            for team, channel, approvals in (("TA", "C1", "C2"), ("TB", "C1", None)):
+                connection.execute(
+                    text(
+                        "INSERT INTO workspace_settings (slack_team_id, team_channel, approvals_channel,"
+                        " coverage_minimums, updated_at) VALUES (:team, :channel, :approvals, '{}',"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"team": team, "channel": channel, "approvals": approvals},
+                )
+            for channel, error in (
+                ("C1", "is_archived"),
+                ("C2", "not_in_channel"),
+                ("C9", "channel_not_found"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO channel_problems (channel, error, failed_at)"
+                        " VALUES (:channel, :error, CURRENT_TIMESTAMP)"
+                    ),
+                    {"channel": channel, "error": error},
+                )
+
+        migrate.upgrade(empty_url)
+
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT slack_team_id, channel, error FROM channel_problems")
+            ).all()
+        assert sorted(tuple(row) for row in rows) == [
+            ("", "C9", "channel_not_found"),
+            ("TA", "C1", "is_archived"),
+            ("TA", "C2", "not_in_channel"),
+            ("TB", "C1", "is_archived"),
+        ]
     finally:
         engine.dispose()

@@ -148,7 +148,7 @@ class OutboxDelivery:
                 raise Permanent(f"unknown outbox kind {claim.kind!r}")
             handler(claim)
         except ChannelUnavailable as exc:
-            self._channel_failed(exc)
+            self._channel_failed(self._workspace_of(claim), exc)
             self._attempt_failed(claim, exc, permanent=True)
         except (Permanent, InvalidInput, NotFoundError) as exc:
             self._attempt_failed(claim, exc, permanent=True)
@@ -255,7 +255,7 @@ class OutboxDelivery:
         try:
             ts = self.notifier.approval_requested(view, lines, channel)
         except ChannelUnavailable as exc:
-            self._channel_failed(exc)
+            self._channel_failed(view.slack_team_id, exc)
             if view.status == requests.PENDING:
                 self._ask_approvers_directly(view, lines, exc.error)
             self._complete(claim)
@@ -263,7 +263,7 @@ class OutboxDelivery:
         now = self._clock()
         with session_scope(self._sessions) as session:
             outbox.save_message(session, APPROVAL, view.ref, channel, ts, at=now, summary=view.period)
-            workspace_store.channel_worked(session, channel)
+            workspace_store.channel_worked(session, view.slack_team_id, channel)
             row = requests.get(session, view.id, slack_team_id=view.slack_team_id)
             if row is not None and row.status != view.status:
                 # Decided while we were posting: the message must catch up.
@@ -329,7 +329,7 @@ class OutboxDelivery:
             try:
                 self.notifier.approval_changed(view, posted)
             except ChannelUnavailable as exc:  # gone since: the other copies are still edited
-                self._channel_failed(exc)
+                self._channel_failed(view.slack_team_id, exc)
         self._complete(claim)
 
     def _notify_decision(self, claim: Claim) -> None:
@@ -347,7 +347,7 @@ class OutboxDelivery:
         now = self._clock()
         with session_scope(self._sessions) as session:
             outbox.save_message(session, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period)
-            workspace_store.channel_worked(session, channel)
+            workspace_store.channel_worked(session, view.slack_team_id, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_cancelled(self, claim: Claim) -> None:
@@ -364,7 +364,7 @@ class OutboxDelivery:
                 self.notifier.reminder(view, channel, self._message(APPROVAL, view.ref))
             except ChannelUnavailable as exc:
                 # Recorded for /team settings; the approvers had the request by DM.
-                self._channel_failed(exc)
+                self._channel_failed(view.slack_team_id, exc)
         self._complete(claim)
 
     def _post_digest(self, claim: Claim) -> None:
@@ -378,7 +378,7 @@ class OutboxDelivery:
         now = self._clock()
         with session_scope(self._sessions) as session:
             outbox.save_message(session, DIGEST, day.isoformat(), channel, ts, at=now)
-            workspace_store.channel_worked(session, channel)
+            workspace_store.channel_worked(session, team_id, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_failed(self, claim: Claim) -> None:
@@ -450,20 +450,27 @@ class OutboxDelivery:
         """Ask Slack about every configured channel (at start): one WARNING line for each the bot
         cannot post in, stored for `/team settings`. -> channel: Slack's reason."""
         with session_scope(self._sessions) as session:
-            channels = workspace_store.stored_channels(session)
-        channels.update(c for c in (self._settings.team_channel, self._settings.approvals_channel) if c)
+            named = workspace_store.stored_channels(session)
+        defaults = (self._settings.team_channel, self._settings.approvals_channel)
+        named.update((workspace_store.DEFAULTS, channel) for channel in defaults if channel)
+        workspaces: dict[str, set[str]] = {}  # channel -> the workspaces naming it: asked once
+        for team, channel in named:
+            workspaces.setdefault(channel, set()).add(team)
         problems: dict[str, str] = {}
-        for channel in sorted(channels):
+        for channel in sorted(workspaces):
             try:
                 problem = self.notifier.channel_problem(channel)
             except Exception as exc:  # noqa: BLE001 - a check that cannot run says nothing either way
                 log.warning("channel %s could not be checked: %s", channel, type(exc).__name__)
                 continue
             with session_scope(self._sessions) as session:
-                if problem is None:
-                    workspace_store.channel_worked(session, channel)
-                    continue
-                workspace_store.channel_failed(session, channel, problem, at=self._clock())
+                for team in sorted(workspaces[channel]):
+                    if problem is None:
+                        workspace_store.channel_worked(session, team, channel)
+                    else:
+                        workspace_store.channel_failed(session, team, channel, problem, at=self._clock())
+            if problem is None:
+                continue
             problems[channel] = problem
             log.warning(
                 "the bot cannot post in channel %s: %s — invite it or choose another channel",
@@ -472,10 +479,21 @@ class OutboxDelivery:
             )
         return problems
 
-    def _channel_failed(self, error: ChannelUnavailable) -> None:
+    def _channel_failed(self, slack_team_id: str, error: ChannelUnavailable) -> None:
         log.warning("the bot cannot post in channel %s: %s", error.channel, error.error)
         with session_scope(self._sessions) as session:
-            workspace_store.channel_failed(session, error.channel, error.error, at=self._clock())
+            workspace_store.channel_failed(
+                session, slack_team_id, error.channel, error.error, at=self._clock()
+            )
+
+    def _workspace_of(self, claim: Claim) -> str:
+        """The workspace an item works for: its request's, else the one its payload names."""
+        if claim.request_id is not None:
+            with session_scope(self._sessions) as session:
+                row = requests.get_for_worker(session, claim.request_id)
+                if row is not None:
+                    return row.slack_team_id
+        return str(claim.payload.get("slack_team_id", ""))
 
     # -- reading ----------------------------------------------------------------------------------
 

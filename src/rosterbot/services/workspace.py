@@ -199,7 +199,7 @@ class WorkspaceService:
             config = workspace_config(session, self.settings, team_id)
             row = workspace_store.get(session, team_id)
             problems = workspace_store.channel_problems(
-                session, (config.team_channel, config.approvals_channel)
+                session, team_id, (config.team_channel, config.approvals_channel)
             )
             stored = {
                 TEAM_CHANNEL: row.team_channel if row else None,

@@ -157,13 +157,14 @@ class WorkspaceSettings(Base):
     updated_at: Mapped[datetime]
 
 
-
 class ChannelProblem(Base):
     """The last time the bot could not post in a channel, and why (Slack's error code): shown next
-    to the channel in `/team settings` until a post there succeeds."""
+    to the channel in that workspace's `/team settings` until a post there succeeds. Workspace ""
+    is the environment's default channels', which any workspace without its own may use."""
 
     __tablename__ = "channel_problems"
 
+    slack_team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     error: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime]

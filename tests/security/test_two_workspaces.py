@@ -293,6 +293,22 @@ def test_each_workspace_gets_its_own_digest_in_its_own_channel(both: Both) -> No
     assert (digests[B_TEAM_CHANNEL].slack_team_id, digests[B_TEAM_CHANNEL].pending_requests) == (TEAM_B, 0)
 
 
+def test_a_workspaces_digest_is_its_own_even_in_a_channel_another_shares(both: Both) -> None:
+    # Both workspaces post their digest in one channel (shared between them): A's claim of the
+    # day's digest there must not take B's.
+    with session_scope(both.sessions) as session:
+        workspace.save(session, TEAM_B, team_channel=A_TEAM_CHANNEL)
+    both.sams_request()
+    both.clock.now = MONDAY.replace(hour=8, minute=5)
+
+    assert both.services.digests.enqueue_due_digests() == 2
+    both.drain()
+    assert both.services.digests.enqueue_due_digests() == 0  # still one a day each
+
+    sent = [(c.args["channel"], c.args["digest"].slack_team_id) for c in both.notifier.of("digest")]
+    assert sorted(sent) == [(A_TEAM_CHANNEL, TEAM_A), (A_TEAM_CHANNEL, TEAM_B)]
+
+
 def test_a_reminder_goes_only_to_its_own_workspaces_approvals(both: Both) -> None:
     request = both.sams_request()
     both.clock.now = MONDAY + timedelta(hours=25)

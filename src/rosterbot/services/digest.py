@@ -2,8 +2,8 @@
 
 Both only write outbox rows (delivered, retried, by `services/outbox.py`), each claimed so that
 however many workers run, it happens once:
-- the digest: one a day per team channel, at the workspace's `digest_time` in its zone. Claimed by
-  inserting `PostedMessage(kind="digest", ref=<local date>, channel)` in the same transaction as
+- the digest: one a day per workspace, at its `digest_time` in its zone. Claimed by inserting
+  `PostedMessage(slack_team_id, kind="digest", ref=<local date>, channel)` in the same transaction as
   its outbox row; the unique constraint lets one worker through.
 - a reminder: for a request pending longer than `reminder_after_hours`, once per such period,
   claimed with a conditional UPDATE of `reminded_at`.
@@ -77,7 +77,9 @@ class DigestService:
                 continue
             day = local.date()
             with session_scope(self._sessions) as session:
-                if outbox.claim_message(session, DIGEST, day.isoformat(), config.team_channel, at=now):
+                if outbox.claim_message(
+                    session, config.slack_team_id, DIGEST, day.isoformat(), config.team_channel, at=now
+                ):
                     outbox.enqueue(
                         session,
                         outbox.POST_DIGEST,

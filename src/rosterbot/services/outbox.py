@@ -248,7 +248,7 @@ class OutboxDelivery:
             log.warning("time off #%s: no approvals channel is configured; nothing posted", view.id)
             self._complete(claim)
             return
-        if self._message(APPROVAL, view.ref, channel) is not None:
+        if self._message(view.slack_team_id, APPROVAL, view.ref, channel) is not None:
             self._complete(claim)  # posted by an earlier attempt that recorded its ts
             return
         lines = self._coverage_lines(view) if view.status == requests.PENDING else []
@@ -262,7 +262,9 @@ class OutboxDelivery:
             return
         now = self._clock()
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, APPROVAL, view.ref, channel, ts, at=now, summary=view.period)
+            outbox.save_message(
+                session, view.slack_team_id, APPROVAL, view.ref, channel, ts, at=now, summary=view.period
+            )
             workspace_store.channel_worked(session, view.slack_team_id, channel)
             row = requests.get(session, view.id, slack_team_id=view.slack_team_id)
             if row is not None and row.status != view.status:
@@ -280,18 +282,18 @@ class OutboxDelivery:
             log.warning("time off #%s: approvers unknown just now: %s", view.id, exc.message or exc)
             approvers = None
         requester = view.requested_by_slack_user_id
-        if not self._sent(UNPOSTED, view.ref, requester):
+        if not self._sent(view.slack_team_id, UNPOSTED, view.ref, requester):
             try:
                 self.notifier.approval_unposted(view, error, None if approvers is None else len(approvers))
             except ChannelUnavailable as exc:  # no DM to them either: the approvers are still asked
                 log.warning("time off #%s: the requester cannot be told: %s", view.id, exc.error)
-            self._mark_sent(UNPOSTED, view.ref, requester, None)
+            self._mark_sent(view.slack_team_id, UNPOSTED, view.ref, requester, None)
         if approvers is None:
             raise RuntimeError(f"time off #{view.id}: the approvers could not be read; trying again")
         failed: list[str] = []
         for user_id in approvers:
             ref = f"{view.ref}@{user_id}"
-            if self._sent(APPROVAL_DM, ref):
+            if self._sent(view.slack_team_id, APPROVAL_DM, ref):
                 continue
             try:
                 posted = self.notifier.approval_requested_dm(view, lines, user_id)
@@ -301,7 +303,7 @@ class OutboxDelivery:
                 failed.append(user_id)
                 continue
             where = posted or PostRef(user_id, "")
-            self._mark_sent(APPROVAL_DM, ref, where.channel, where.ts or None)
+            self._mark_sent(view.slack_team_id, APPROVAL_DM, ref, where.channel, where.ts or None)
         if not approvers:
             log.error("time off #%s: the approvals channel refused it and no approver is on Slack", view.id)
         if failed:
@@ -340,20 +342,28 @@ class OutboxDelivery:
     def _announce_block(self, claim: Claim) -> None:
         view = self._request(claim)
         channel = self._config(view.slack_team_id).team_channel
-        if channel is None or view.status != requests.APPROVED or self._message(TEAM_POST, view.ref, channel):
+        if (
+            channel is None
+            or view.status != requests.APPROVED
+            or self._message(view.slack_team_id, TEAM_POST, view.ref, channel)
+        ):
             self._complete(claim)
             return
         ts = self.notifier.block_created(view, channel)
         now = self._clock()
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period)
+            outbox.save_message(
+                session, view.slack_team_id, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period
+            )
             workspace_store.channel_worked(session, view.slack_team_id, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_cancelled(self, claim: Claim) -> None:
         view = self._request(claim)
         by = claim.payload.get("cancelled_by_slack_user_id")
-        self.notifier.request_cancelled(view, self._message(TEAM_POST, view.ref), str(by) if by else None)
+        self.notifier.request_cancelled(
+            view, self._message(view.slack_team_id, TEAM_POST, view.ref), str(by) if by else None
+        )
         self._complete(claim)
 
     def _send_reminder(self, claim: Claim) -> None:
@@ -361,7 +371,7 @@ class OutboxDelivery:
         channel = self._config(view.slack_team_id).approvals_channel
         if channel is not None and view.status == requests.PENDING:
             try:
-                self.notifier.reminder(view, channel, self._message(APPROVAL, view.ref))
+                self.notifier.reminder(view, channel, self._message(view.slack_team_id, APPROVAL, view.ref))
             except ChannelUnavailable as exc:
                 # Recorded for /team settings; the approvers had the request by DM.
                 self._channel_failed(view.slack_team_id, exc)
@@ -377,7 +387,7 @@ class OutboxDelivery:
         ts = self.notifier.digest(channel, digest)
         now = self._clock()
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, DIGEST, day.isoformat(), channel, ts, at=now)
+            outbox.save_message(session, team_id, DIGEST, day.isoformat(), channel, ts, at=now)
             workspace_store.channel_worked(session, team_id, channel)
             outbox.complete(session, claim, at=now)
 
@@ -506,26 +516,26 @@ class OutboxDelivery:
         with session_scope(self._sessions) as session:
             return workspace_config(session, self._settings, slack_team_id)
 
-    def _message(self, kind: str, ref: str, channel: str | None = None) -> PostRef | None:
+    def _message(self, team: str, kind: str, ref: str, channel: str | None = None) -> PostRef | None:
         with session_scope(self._sessions) as session:
-            row = outbox.message(session, kind, ref, channel)
+            row = outbox.message(session, team, kind, ref, channel)
             return PostRef(row.channel, row.ts) if row is not None and row.ts else None
 
     def _approval_messages(self, view: TimeOffView) -> list[PostRef]:
         """The approvals channel's message about `view` and the approvers' DMs of it."""
         with session_scope(self._sessions) as session:
-            rows = outbox.messages(session, APPROVAL, view.ref) + outbox.messages(
-                session, APPROVAL_DM, f"{view.ref}@", prefix=True
+            rows = outbox.messages(session, view.slack_team_id, APPROVAL, view.ref) + outbox.messages(
+                session, view.slack_team_id, APPROVAL_DM, f"{view.ref}@", prefix=True
             )
             return [PostRef(row.channel, row.ts) for row in rows if row.ts]
 
-    def _sent(self, kind: str, ref: str, channel: str | None = None) -> bool:
+    def _sent(self, team: str, kind: str, ref: str, channel: str | None = None) -> bool:
         with session_scope(self._sessions) as session:
-            return outbox.message(session, kind, ref, channel) is not None
+            return outbox.message(session, team, kind, ref, channel) is not None
 
-    def _mark_sent(self, kind: str, ref: str, channel: str, ts: str | None) -> None:
+    def _mark_sent(self, team: str, kind: str, ref: str, channel: str, ts: str | None) -> None:
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, kind, ref, channel, ts, at=self._clock())
+            outbox.save_message(session, team, kind, ref, channel, ts, at=self._clock())
 
     def _coverage_lines(self, view: TimeOffView) -> list[str]:
         try:

@@ -7,16 +7,21 @@ the test database; a recording notifier stands in for Slack. Both workspaces bel
 business (an organization-wide install), so B's admin is an approver too, only not of A.
 
 Found against main: B's approver could read, approve, deny and cancel A's request by its id, list
-an A member's requests, see and change A's settings, and link or unlink A's Slack users.
+an A member's requests, see and change A's settings, and link or unlink A's Slack users; B's
+settings showed A's failure in a channel both name; A's digest claim in a shared channel took B's.
+Held already (the tests show it): the approvals queue, the digest's count, links looked up by
+workspace, delivery keys, and where a reminder or a digest goes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from slack_bolt import BoltRequest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +34,8 @@ from rosterbot.services.errors import NotFoundError
 from rosterbot.services.notify import ChannelUnavailable, RecordingNotifier
 from rosterbot.services.timeoff import RequestInput, TimeOffView
 from rosterbot.services.workspace import WorkspaceChanges
-from rosterbot.store import links, workspace
+from rosterbot.slack.middleware import delivery_key
+from rosterbot.store import audit, deliveries, links, workspace
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import AuditEntry, MemberLink, OutboxItem, TimeOffRequest, WorkspaceSettings
 from support import emulator_api
@@ -240,6 +246,11 @@ def test_a_workspaces_links_are_invisible_and_untouchable_from_another(both: Bot
         (TEAM_B, ADMIN2, MEMBER_IDS[ADMIN2]),
     ]
     assert [(e.operation, e.target) for e in refusals] == [("link_user", f"workspace {TEAM_A}")] * 2
+    with session_scope(both.sessions) as session:
+        a_rows = audit.entries(session, slack_team_id=TEAM_A)
+        b_rows = audit.entries(session, slack_team_id=TEAM_B)
+    assert a_rows and {e.slack_team_id for e in a_rows} == {TEAM_A}  # Sam's request
+    assert [(e.operation, e.outcome) for e in b_rows] == [("link_user", "denied")] * 2
 
 
 # -- settings ---------------------------------------------------------------------------------------
@@ -275,6 +286,36 @@ def test_a_channel_problem_shows_only_in_its_own_workspaces_settings(both: Both)
     }
     # A hole before the fix: problems were kept per channel, and shown to any workspace naming it.
     assert both.services.workspace.show(both.b_approver, TEAM_B).channel_problems == {}
+
+
+# -- deliveries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "event_callback", "event_id": "Ev0001", "event": {"type": "app_home_opened"}},
+        {"type": "view_submission", "view": {"id": "V0001", "hash": "1.abc"}},
+    ],
+    ids=["event", "view"],
+)
+def test_a_delivery_handled_in_one_workspace_is_not_skipped_in_another(
+    session_factory: sessionmaker[Session], body: dict[str, object]
+) -> None:
+    """Held before the fix: a delivery's key names its workspace, so the same event or view id
+    from another workspace is a delivery of its own."""
+    keys = [
+        delivery_key(
+            BoltRequest(
+                body=json.dumps({**body, "team_id": team}), headers={"content-type": ["application/json"]}
+            )
+        )
+        for team in (TEAM_A, TEAM_B)
+    ]
+    assert None not in keys and keys[0] != keys[1]
+    with session_scope(session_factory) as session:
+        assert [deliveries.claim(session, str(key)) for key in keys] == [True, True]
+        assert deliveries.claim(session, str(keys[0])) is False  # a repeat in A is still one
 
 
 # -- the worker: digests and reminders --------------------------------------------------------------

@@ -59,3 +59,11 @@ class Busy(ServiceError):
 
     def __init__(self, message: str = BUSY) -> None:
         super().__init__(message)
+
+
+class TooFast(ServiceError):
+    """The Slack user sent more commands than their share allows (`services.throttle`)."""
+
+
+class NotInChannel(ServiceError):
+    """The user asked the bot to post where they could not post themselves."""

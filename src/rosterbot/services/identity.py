@@ -22,7 +22,7 @@ from rosterbot.domain.roles import Actor
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import NotFoundError
 from rosterbot.services.owners import owners_serialised
-from rosterbot.services.single_flight import SingleFlight
+from rosterbot.services.single_flight import SharedReads, SingleFlight
 from rosterbot.store import links
 from rosterbot.store.db import session_scope, utcnow
 
@@ -41,6 +41,7 @@ class IdentityService:
         auditor: Auditor | None = None,
         cache_ttl: float = CACHE_TTL,
         now: Callable[[], datetime] = utcnow,
+        reads: SharedReads | None = None,
     ) -> None:
         self.api = api
         # Set by the Slack layer (users.info); without it only stored links resolve.
@@ -55,7 +56,7 @@ class IdentityService:
         # Cached reads and e-mail links for the same thing, asked at once, share one API call.
         # Fresh reads never do: a role read before a write starts after the write was asked.
         self._member_reads: SingleFlight[TeamMember | None] = SingleFlight()
-        self._team_reads: SingleFlight[list[TeamMember]] = SingleFlight()
+        self._reads = reads or SharedReads(api, ttl=0, clock=clock)  # the team, shared with TeamService
         self._links: SingleFlight[Actor] = SingleFlight()
 
     # reading who someone is
@@ -90,10 +91,12 @@ class IdentityService:
         return _actor(actor.slack_team_id, actor.slack_user_id, member)
 
     def forget(self, member_id: int | None = None) -> None:
-        """Drop cached roles (one member's, or all): the next read asks the API."""
+        """Drop cached roles (one member's, or all; all also drops the shared team and
+        availability reads): the next read asks the API."""
         with self._lock:
             if member_id is None:
                 self._members.clear()
+                self._reads.forget()
             else:
                 self._members.pop(member_id, None)
 
@@ -202,7 +205,7 @@ class IdentityService:
         if not email:
             return unlinked
         wanted = email.strip().casefold()
-        team = self._team_reads.do("team", self.api.list_team)
+        team = self._reads.list_team()
         now = self._clock()
         with self._lock:
             for member in team:

@@ -795,18 +795,32 @@ class TimeOffService:
         outcome: str,
         detail: str = "",
     ) -> None:
-        audit.record(
-            session,
-            slack_team_id=actor.slack_team_id,
-            slack_user_id=actor.slack_user_id,
-            actor_member_id=actor.member_id,
-            actor_role=actor.role.value if actor.role else None,
-            operation=operation.value,
-            outcome=outcome,
-            target=_target(row),
-            detail=detail,
-            at=self._clock(),
-        )
+        _record(session, actor, operation, row, outcome, detail, at=self._clock())
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    operation: Operation,
+    row: TimeOffRequest,
+    outcome: str,
+    detail: str,
+    *,
+    at: datetime,
+) -> None:
+    """The audit row of `actor`'s `operation` on the request `row`."""
+    audit.record(
+        session,
+        slack_team_id=actor.slack_team_id,
+        slack_user_id=actor.slack_user_id,
+        actor_member_id=actor.member_id,
+        actor_role=actor.role.value if actor.role else None,
+        operation=operation.value,
+        outcome=outcome,
+        target=_target(row),
+        detail=detail,
+        at=at,
+    )
 
 
 def _require_placeable(row: TimeOffRequest) -> None:
@@ -860,18 +874,7 @@ def close_pending_requests(
                 payload={"cancelled_by_slack_user_id": actor.slack_user_id},
                 at=at,
             )
-            audit.record(
-                session,
-                slack_team_id=actor.slack_team_id,
-                slack_user_id=actor.slack_user_id,
-                actor_member_id=actor.member_id,
-                actor_role=actor.role.value if actor.role else None,
-                operation=Operation.TIME_OFF_DECIDE.value,
-                outcome="allowed",
-                target=_target(row),
-                detail=f"closed: {note}",
-                at=at,
-            )
+            _record(session, actor, Operation.TIME_OFF_DECIDE, row, "allowed", f"closed: {note}", at=at)
             closed.append(row.id)
     return closed
 

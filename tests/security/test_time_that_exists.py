@@ -224,6 +224,7 @@ def stored_before_the_rule(box: Sandbox, *, approved: bool) -> int:
             requests.decide(
                 session,
                 row.id,
+                slack_team_id=row.slack_team_id,
                 approve=True,
                 decided_by_member_id=AARON,
                 decided_by_slack_user_id=ADMIN,

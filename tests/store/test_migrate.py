@@ -40,7 +40,7 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
     engine = make_engine(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) >= TABLES
-        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0002"
+        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0004"
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO slack_deliveries (key, received_at) VALUES ('kept', CURRENT_TIMESTAMP)")
@@ -49,11 +49,11 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
         migrate.upgrade(empty_url)  # again: nothing to do, nothing lost
         migrate.ensure_schema(empty_url)
 
-        assert migrate.current_revision(empty_url) == "0002"
+        assert migrate.current_revision(empty_url) == "0004"
         with engine.connect() as connection:
             assert connection.execute(text("SELECT key FROM slack_deliveries")).scalars().all() == ["kept"]
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert versions == ["0002"]
+        assert versions == ["0004"]
     finally:
         engine.dispose()
 
@@ -82,5 +82,103 @@ def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
         with engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_channel_problems_move_to_the_workspaces_that_name_their_channel(empty_url: str) -> None:
+    """0003: a problem recorded per channel goes to each workspace whose settings name the channel;
+    one no workspace names (an environment's default channel) stays under workspace ""."""
+    migrate.upgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            for team, channel, approvals in (("TA", "C1", "C2"), ("TB", "C1", None)):
+                connection.execute(
+                    text(
+                        "INSERT INTO workspace_settings (slack_team_id, team_channel, approvals_channel,"
+                        " coverage_minimums, updated_at) VALUES (:team, :channel, :approvals, '{}',"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"team": team, "channel": channel, "approvals": approvals},
+                )
+            for channel, error in (
+                ("C1", "is_archived"),
+                ("C2", "not_in_channel"),
+                ("C9", "channel_not_found"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO channel_problems (channel, error, failed_at)"
+                        " VALUES (:channel, :error, CURRENT_TIMESTAMP)"
+                    ),
+                    {"channel": channel, "error": error},
+                )
+
+        migrate.upgrade(empty_url)
+
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT slack_team_id, channel, error FROM channel_problems")
+            ).all()
+        assert sorted(tuple(row) for row in rows) == [
+            ("", "C9", "channel_not_found"),
+            ("TA", "C1", "is_archived"),
+            ("TA", "C2", "not_in_channel"),
+            ("TB", "C1", "is_archived"),
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_posted_messages_take_their_requests_or_their_channels_workspace(empty_url: str) -> None:
+    """0004: a request's messages (an approver's DM of it too) take the request's workspace; a
+    digest the workspace whose team channel it went to, else "" (the environment's channel)."""
+    migrate.upgrade(empty_url, "0003")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workspace_settings (slack_team_id, team_channel, coverage_minimums,"
+                    " updated_at) VALUES ('TA', 'C0TEAM', '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+            for request_id, team in ((1, "TA"), (17, "TB")):
+                connection.execute(
+                    text(
+                        "INSERT INTO time_off_requests (id, slack_team_id, member_id, requested_by_member_id,"
+                        " requested_by_slack_user_id, starts_on, ends_on, all_day, timezone, reason, status,"
+                        " created_at, updated_at) VALUES (:id, :team, 4, 4, 'U1', '2026-12-24', '2026-12-24',"
+                        " TRUE, 'UTC', '', 'pending', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": request_id, "team": team},
+                )
+            for kind, ref, channel in (
+                ("approval", "request:1", "C0APPROVALS"),
+                ("approval_dm", "request:1@U0ADMIN01", "D0ADMIN01"),
+                ("approval", "request:17", "C0APPROVALS"),
+                ("digest", "2026-12-01", "C0TEAM"),
+                ("digest", "2026-12-01", "C0ELSEWHERE"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO posted_messages (kind, ref, channel, summary, posted_at)"
+                        " VALUES (:kind, :ref, :channel, '', CURRENT_TIMESTAMP)"
+                    ),
+                    {"kind": kind, "ref": ref, "channel": channel},
+                )
+
+        migrate.upgrade(empty_url)
+
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT slack_team_id, ref, channel FROM posted_messages")).all()
+        assert sorted(tuple(row) for row in rows) == [
+            ("", "2026-12-01", "C0ELSEWHERE"),
+            ("TA", "2026-12-01", "C0TEAM"),
+            ("TA", "request:1", "C0APPROVALS"),
+            ("TA", "request:1@U0ADMIN01", "D0ADMIN01"),
+            ("TB", "request:17", "C0APPROVALS"),
+        ]
     finally:
         engine.dispose()

@@ -24,8 +24,10 @@ def test_links_save_get_replace_delete(session: Session) -> None:
     session.commit()
     assert (replaced.member_id, replaced.linked_by, replaced.email) == (9, "U0ADMIN", None)
     assert [row.slack_user_id for row in links.links_in(session, "T1")] == ["U1"]
-    assert [row.slack_user_id for row in links.links_for_member(session, 9)] == ["U1"]
-    assert links.links_for_member(session, 7) == []
+    assert [row.slack_user_id for row in links.links_for_member(session, 9, slack_team_id=None)] == ["U1"]
+    assert [row.slack_user_id for row in links.links_for_member(session, 9, slack_team_id="T1")] == ["U1"]
+    assert links.links_for_member(session, 9, slack_team_id="T2") == []  # another workspace
+    assert links.links_for_member(session, 7, slack_team_id=None) == []
 
     assert links.delete_link(session, "T1", "U1") is True
     assert links.delete_link(session, "T1", "U1") is False

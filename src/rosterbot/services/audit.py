@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rosterbot.api.errors import ApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
-from rosterbot.services.errors import NotLinked, PermissionDenied, ServiceError
+from rosterbot.services.errors import NotFoundError, NotLinked, PermissionDenied, ServiceError
 from rosterbot.store import audit as audit_store
 from rosterbot.store.db import session_scope, utcnow
 
@@ -76,6 +76,19 @@ class Auditor:
             error = PermissionDenied(decision.required_role, decision.reason)
         if audit:
             self.refuse(actor, operation, error, target=target)
+        raise error
+
+    def require_own_workspace(
+        self, actor: Actor, slack_team_id: str, operation: Operation, *, audit: bool = True
+    ) -> None:
+        """Raise NotFoundError unless `slack_team_id` is the actor's own workspace: nobody reads or
+        changes another workspace's links or settings, and to them it is not there at all. A
+        refused write (`audit`) is recorded first."""
+        if slack_team_id == actor.slack_team_id:
+            return
+        error = NotFoundError("There is no such Slack workspace here.")
+        if audit:
+            self.refuse(actor, operation, error, target=f"workspace {slack_team_id}"[:200])
         raise error
 
     def refuse(

@@ -2,10 +2,11 @@
 
 Both only write outbox rows (delivered, retried, by `services/outbox.py`), each claimed so that
 however many workers run, it happens once:
-- the digest: one a local day per team channel, at or after the workspace's `digest_time` in its
-  zone (see `digest_day` for how late it may come). Claimed by inserting
-  `PostedMessage(kind="digest", ref=<local date>, channel)` in the same transaction as its outbox
-  row; the unique constraint lets one worker through, so no day's digest is ever sent twice.
+- the digest: one a local day per workspace and team channel, at or after the workspace's
+  `digest_time` in its zone (see `digest_day` for how late it may come). Claimed by inserting
+  `PostedMessage(slack_team_id, kind="digest", ref=<local date>, channel)` in the same transaction
+  as its outbox row; the unique constraint lets one worker through, so no day's digest is ever
+  sent twice.
 - a reminder: for a request pending longer than `reminder_after_hours`, once per such period,
   claimed with a conditional UPDATE of `reminded_at`.
 """
@@ -106,7 +107,9 @@ class DigestService:
             if day is None:
                 continue
             with session_scope(self._sessions) as session:
-                if outbox.claim_message(session, DIGEST, day.isoformat(), config.team_channel, at=now):
+                if outbox.claim_message(
+                    session, config.slack_team_id, DIGEST, day.isoformat(), config.team_channel, at=now
+                ):
                     outbox.enqueue(
                         session,
                         outbox.POST_DIGEST,

@@ -103,12 +103,13 @@ class IdentityService:
     # linking by hand
 
     def link(self, actor: Actor, slack_team_id: str, slack_user_id: str, member_id: int) -> TeamMember:
-        """Link a Slack user to a member (owner or admin). It needs an owner when the member is an
-        owner, or when the Slack user is linked to an owner now (by hand or by e-mail): re-linking
-        them would take the owner's identity away."""
+        """Link a Slack user of the actor's workspace to a member (owner or admin). It needs an
+        owner when the member is an owner, or when the Slack user is linked to an owner now (by hand
+        or by e-mail): re-linking them would take the owner's identity away."""
         with owners_serialised(self._session_factory, self.api.company_id):
             fresh = self.actor_for_write(actor)
             target = f"slack:{slack_user_id}->member:{member_id}"
+            self.auditor.require_own_workspace(fresh, slack_team_id, Operation.LINK_USER)
             member = self._member(member_id, fresh=True)
             now_linked = self._linked_member(slack_team_id, slack_user_id)
             self.auditor.require(
@@ -142,6 +143,7 @@ class IdentityService:
         with owners_serialised(self._session_factory, self.api.company_id):
             fresh = self.actor_for_write(actor)
             target = f"slack:{slack_user_id}"
+            self.auditor.require_own_workspace(fresh, slack_team_id, Operation.LINK_USER)
             with session_scope(self._session_factory) as session:
                 link = links.get_link(session, slack_team_id, slack_user_id)
                 member_id = link.member_id if link else None

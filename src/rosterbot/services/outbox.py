@@ -151,7 +151,7 @@ class OutboxDelivery:
                 raise Permanent(f"unknown outbox kind {claim.kind!r}")
             handler(claim)
         except ChannelUnavailable as exc:
-            self._channel_failed(exc)
+            self._channel_failed(self._workspace_of(claim), exc)
             self._attempt_failed(claim, exc, permanent=True)
         except (Permanent, InvalidInput, NotFoundError) as exc:
             self._attempt_failed(claim, exc, permanent=True)
@@ -191,7 +191,7 @@ class OutboxDelivery:
                 for kind in (outbox.NOTIFY_DECISION, outbox.ANNOUNCE_BLOCK, outbox.UPDATE_APPROVAL):
                     outbox.enqueue(session, kind, request_id=view.id, at=now)
             else:
-                row = requests.get(session, view.id)
+                row = requests.get(session, view.id, slack_team_id=view.slack_team_id)
                 if row is None or row.status != requests.APPROVED or row.blocked_time_id != block.id:
                     # Cancelled meanwhile (or, after a lapsed lease, another worker kept another
                     # block): this one must go again.
@@ -258,23 +258,25 @@ class OutboxDelivery:
             log.warning("time off #%s: no approvals channel is configured; nothing posted", view.id)
             self._complete(claim)
             return
-        if self._message(APPROVAL, view.ref, channel) is not None:
+        if self._message(view.slack_team_id, APPROVAL, view.ref, channel) is not None:
             self._complete(claim)  # posted by an earlier attempt that recorded its ts
             return
         lines = self._coverage_lines(view) if view.status == requests.PENDING else []
         try:
             ts = self.notifier.approval_requested(view, lines, channel)
         except ChannelUnavailable as exc:
-            self._channel_failed(exc)
+            self._channel_failed(view.slack_team_id, exc)
             if view.status == requests.PENDING:
                 self._ask_approvers_directly(view, lines, exc.error)
             self._complete(claim)
             return
         now = self._clock()
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, APPROVAL, view.ref, channel, ts, at=now, summary=view.period)
-            workspace_store.channel_worked(session, channel)
-            row = requests.get(session, view.id)
+            outbox.save_message(
+                session, view.slack_team_id, APPROVAL, view.ref, channel, ts, at=now, summary=view.period
+            )
+            workspace_store.channel_worked(session, view.slack_team_id, channel)
+            row = requests.get(session, view.id, slack_team_id=view.slack_team_id)
             if row is not None and row.status != view.status:
                 # Decided while we were posting: the message must catch up.
                 outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=view.id, at=now)
@@ -290,18 +292,18 @@ class OutboxDelivery:
             log.warning("time off #%s: approvers unknown just now: %s", view.id, exc.message or exc)
             approvers = None
         requester = view.requested_by_slack_user_id
-        if not self._sent(UNPOSTED, view.ref, requester):
+        if not self._sent(view.slack_team_id, UNPOSTED, view.ref, requester):
             try:
                 self.notifier.approval_unposted(view, error, None if approvers is None else len(approvers))
             except ChannelUnavailable as exc:  # no DM to them either: the approvers are still asked
                 log.warning("time off #%s: the requester cannot be told: %s", view.id, exc.error)
-            self._mark_sent(UNPOSTED, view.ref, requester, None)
+            self._mark_sent(view.slack_team_id, UNPOSTED, view.ref, requester, None)
         if approvers is None:
             raise RuntimeError(f"time off #{view.id}: the approvers could not be read; trying again")
         failed: list[str] = []
         for user_id in approvers:
             ref = f"{view.ref}@{user_id}"
-            if self._sent(APPROVAL_DM, ref):
+            if self._sent(view.slack_team_id, APPROVAL_DM, ref):
                 continue
             try:
                 posted = self.notifier.approval_requested_dm(view, lines, user_id)
@@ -311,7 +313,7 @@ class OutboxDelivery:
                 failed.append(user_id)
                 continue
             where = posted or PostRef(user_id, "")
-            self._mark_sent(APPROVAL_DM, ref, where.channel, where.ts or None)
+            self._mark_sent(view.slack_team_id, APPROVAL_DM, ref, where.channel, where.ts or None)
         if not approvers:
             log.error("time off #%s: the approvals channel refused it and no approver is on Slack", view.id)
         if failed:
@@ -339,7 +341,7 @@ class OutboxDelivery:
             try:
                 self.notifier.approval_changed(view, posted)
             except ChannelUnavailable as exc:  # gone since: the other copies are still edited
-                self._channel_failed(exc)
+                self._channel_failed(view.slack_team_id, exc)
         self._complete(claim)
 
     def _notify_decision(self, claim: Claim) -> None:
@@ -350,20 +352,28 @@ class OutboxDelivery:
     def _announce_block(self, claim: Claim) -> None:
         view = self._request(claim)
         channel = self._config(view.slack_team_id).team_channel
-        if channel is None or view.status != requests.APPROVED or self._message(TEAM_POST, view.ref, channel):
+        if (
+            channel is None
+            or view.status != requests.APPROVED
+            or self._message(view.slack_team_id, TEAM_POST, view.ref, channel)
+        ):
             self._complete(claim)
             return
         ts = self.notifier.block_created(view, channel)
         now = self._clock()
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period)
-            workspace_store.channel_worked(session, channel)
+            outbox.save_message(
+                session, view.slack_team_id, TEAM_POST, view.ref, channel, ts, at=now, summary=view.period
+            )
+            workspace_store.channel_worked(session, view.slack_team_id, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_cancelled(self, claim: Claim) -> None:
         view = self._request(claim)
         by = claim.payload.get("cancelled_by_slack_user_id")
-        self.notifier.request_cancelled(view, self._message(TEAM_POST, view.ref), str(by) if by else None)
+        self.notifier.request_cancelled(
+            view, self._message(view.slack_team_id, TEAM_POST, view.ref), str(by) if by else None
+        )
         self._complete(claim)
 
     def _send_reminder(self, claim: Claim) -> None:
@@ -371,10 +381,10 @@ class OutboxDelivery:
         channel = self._config(view.slack_team_id).approvals_channel
         if channel is not None and view.status == requests.PENDING:
             try:
-                self.notifier.reminder(view, channel, self._message(APPROVAL, view.ref))
+                self.notifier.reminder(view, channel, self._message(view.slack_team_id, APPROVAL, view.ref))
             except ChannelUnavailable as exc:
                 # Recorded for /team settings; the approvers had the request by DM.
-                self._channel_failed(exc)
+                self._channel_failed(view.slack_team_id, exc)
         self._complete(claim)
 
     def _post_digest(self, claim: Claim) -> None:
@@ -387,8 +397,8 @@ class OutboxDelivery:
         ts = self.notifier.digest(channel, digest)
         now = self._clock()
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, DIGEST, day.isoformat(), channel, ts, at=now)
-            workspace_store.channel_worked(session, channel)
+            outbox.save_message(session, team_id, DIGEST, day.isoformat(), channel, ts, at=now)
+            workspace_store.channel_worked(session, team_id, channel)
             outbox.complete(session, claim, at=now)
 
     def _notify_failed(self, claim: Claim) -> None:
@@ -460,20 +470,27 @@ class OutboxDelivery:
         """Ask Slack about every configured channel (at start): one WARNING line for each the bot
         cannot post in, stored for `/team settings`. -> channel: Slack's reason."""
         with session_scope(self._sessions) as session:
-            channels = workspace_store.stored_channels(session)
-        channels.update(c for c in (self._settings.team_channel, self._settings.approvals_channel) if c)
+            named = workspace_store.stored_channels(session)
+        defaults = (self._settings.team_channel, self._settings.approvals_channel)
+        named.update((workspace_store.DEFAULTS, channel) for channel in defaults if channel)
+        workspaces: dict[str, set[str]] = {}  # channel -> the workspaces naming it: asked once
+        for team, channel in named:
+            workspaces.setdefault(channel, set()).add(team)
         problems: dict[str, str] = {}
-        for channel in sorted(channels):
+        for channel in sorted(workspaces):
             try:
                 problem = self.notifier.channel_problem(channel)
             except Exception as exc:  # noqa: BLE001 - a check that cannot run says nothing either way
                 log.warning("channel %s could not be checked: %s", channel, type(exc).__name__)
                 continue
             with session_scope(self._sessions) as session:
-                if problem is None:
-                    workspace_store.channel_worked(session, channel)
-                    continue
-                workspace_store.channel_failed(session, channel, problem, at=self._clock())
+                for team in sorted(workspaces[channel]):
+                    if problem is None:
+                        workspace_store.channel_worked(session, team, channel)
+                    else:
+                        workspace_store.channel_failed(session, team, channel, problem, at=self._clock())
+            if problem is None:
+                continue
             problems[channel] = problem
             log.warning(
                 "the bot cannot post in channel %s: %s — invite it or choose another channel",
@@ -482,10 +499,21 @@ class OutboxDelivery:
             )
         return problems
 
-    def _channel_failed(self, error: ChannelUnavailable) -> None:
+    def _channel_failed(self, slack_team_id: str, error: ChannelUnavailable) -> None:
         log.warning("the bot cannot post in channel %s: %s", error.channel, error.error)
         with session_scope(self._sessions) as session:
-            workspace_store.channel_failed(session, error.channel, error.error, at=self._clock())
+            workspace_store.channel_failed(
+                session, slack_team_id, error.channel, error.error, at=self._clock()
+            )
+
+    def _workspace_of(self, claim: Claim) -> str:
+        """The workspace an item works for: its request's, else the one its payload names."""
+        if claim.request_id is not None:
+            with session_scope(self._sessions) as session:
+                row = requests.get_for_worker(session, claim.request_id)
+                if row is not None:
+                    return row.slack_team_id
+        return str(claim.payload.get("slack_team_id", ""))
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -498,26 +526,26 @@ class OutboxDelivery:
         with session_scope(self._sessions) as session:
             return workspace_config(session, self._settings, slack_team_id)
 
-    def _message(self, kind: str, ref: str, channel: str | None = None) -> PostRef | None:
+    def _message(self, team: str, kind: str, ref: str, channel: str | None = None) -> PostRef | None:
         with session_scope(self._sessions) as session:
-            row = outbox.message(session, kind, ref, channel)
+            row = outbox.message(session, team, kind, ref, channel)
             return PostRef(row.channel, row.ts) if row is not None and row.ts else None
 
     def _approval_messages(self, view: TimeOffView) -> list[PostRef]:
         """The approvals channel's message about `view` and the approvers' DMs of it."""
         with session_scope(self._sessions) as session:
-            rows = outbox.messages(session, APPROVAL, view.ref) + outbox.messages(
-                session, APPROVAL_DM, f"{view.ref}@", prefix=True
+            rows = outbox.messages(session, view.slack_team_id, APPROVAL, view.ref) + outbox.messages(
+                session, view.slack_team_id, APPROVAL_DM, f"{view.ref}@", prefix=True
             )
             return [PostRef(row.channel, row.ts) for row in rows if row.ts]
 
-    def _sent(self, kind: str, ref: str, channel: str | None = None) -> bool:
+    def _sent(self, team: str, kind: str, ref: str, channel: str | None = None) -> bool:
         with session_scope(self._sessions) as session:
-            return outbox.message(session, kind, ref, channel) is not None
+            return outbox.message(session, team, kind, ref, channel) is not None
 
-    def _mark_sent(self, kind: str, ref: str, channel: str, ts: str | None) -> None:
+    def _mark_sent(self, team: str, kind: str, ref: str, channel: str, ts: str | None) -> None:
         with session_scope(self._sessions) as session:
-            outbox.save_message(session, kind, ref, channel, ts, at=self._clock())
+            outbox.save_message(session, team, kind, ref, channel, ts, at=self._clock())
 
     def _coverage_lines(self, view: TimeOffView) -> list[str]:
         try:

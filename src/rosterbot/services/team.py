@@ -153,7 +153,7 @@ class TeamService:
         self._close_requests(fresh, current, "removed from the team")
         with session_scope(self._session_factory) as session:
             assignments.unassign(session, member_id)
-            for link in links.links_for_member(session, member_id):
+            for link in links.links_for_member(session, member_id, slack_team_id=None):
                 links.delete_link(session, link.slack_team_id, link.slack_user_id)
         self.identity.forget(member_id)
         return current

@@ -530,7 +530,7 @@ class TimeOffService:
             if stale is not None:
                 return stale
         with session_scope(self._sessions) as session:
-            row = self._row(session, request_id)
+            row = self._row(session, actor.slack_team_id, request_id)
             if row.member_id == actor.member_id and actor.role is not Role.OWNER:
                 self._auditor.refuse(
                     actor,
@@ -545,13 +545,14 @@ class TimeOffService:
             won = requests.decide(
                 session,
                 request_id,
+                slack_team_id=actor.slack_team_id,
                 approve=approve,
                 decided_by_member_id=actor.member_id,
                 decided_by_slack_user_id=actor.slack_user_id,
                 note=note,
                 at=now,
             )
-            row = self._row(session, request_id)
+            row = self._row(session, actor.slack_team_id, request_id)
             if won:
                 kind = outbox.CREATE_BLOCKED_TIME if approve else outbox.NOTIFY_DECISION
                 outbox.enqueue(session, kind, request_id=request_id, at=now)
@@ -572,7 +573,7 @@ class TimeOffService:
         """A request of a member who is no longer active (deactivated or removed, in rosterbot or
         in the business system) is not approved: it is closed, and the approver told why."""
         with session_scope(self._sessions) as session:
-            row = self._row(session, request_id)
+            row = self._row(session, actor.slack_team_id, request_id)
             member_id, status = row.member_id, row.status
         if status != requests.PENDING:
             return None  # decide() says who decided it
@@ -603,7 +604,7 @@ class TimeOffService:
         assert actor.member_id is not None
         for _ in range(3):  # the status may move under us (approved meanwhile): judge it again
             with session_scope(self._sessions) as session:
-                row = self._row(session, request_id)
+                row = self._row(session, actor.slack_team_id, request_id)
                 status = row.status
                 if status in (requests.DENIED, requests.CANCELLED):
                     break
@@ -624,7 +625,9 @@ class TimeOffService:
                     raise InvalidRequest(
                         {"request": "This time off has already started, so it can't be cancelled."}
                     )
-                if not requests.cancel(session, request_id, from_statuses=[status], at=now):
+                if not requests.cancel(
+                    session, request_id, slack_team_id=actor.slack_team_id, from_statuses=[status], at=now
+                ):
                     continue
                 if status == requests.APPROVED:
                     # The block may not exist yet: stop its creation. If it is being made right now,
@@ -661,23 +664,25 @@ class TimeOffService:
     # -- reads ----------------------------------------------------------------------------------
 
     def get(self, actor: Actor, request_id: int) -> TimeOffView:
-        """One request: the member's own, or any for an approver."""
+        """One request of the actor's workspace: the member's own, or any for an approver."""
         self._linked(actor)
         with session_scope(self._sessions) as session:
-            row = self._row(session, request_id)
+            row = self._row(session, actor.slack_team_id, request_id)
             if actor.member_id not in (row.member_id, row.requested_by_member_id):
                 self._require(actor, Operation.TIME_OFF_DECIDE)
             return self._view(session, row)
 
     def list_for(self, actor: Actor, member_id: int | None = None, *, limit: int = 50) -> list[TimeOffView]:
-        """A member's requests, the latest first (another member's: approvers only)."""
+        """A member's requests in the actor's workspace, the latest first (another member's:
+        approvers only)."""
         self._linked(actor)
         assert actor.member_id is not None
         target = actor.member_id if member_id is None else member_id
         if target != actor.member_id:
             self._require(actor, Operation.TIME_OFF_DECIDE)
         with session_scope(self._sessions) as session:
-            return [self._view(session, row) for row in requests.for_member(session, target, limit=limit)]
+            rows = requests.for_member(session, actor.slack_team_id, target, limit=limit)
+            return [self._view(session, row) for row in rows]
 
     def pending(self, actor: Actor, *, limit: int = 100) -> list[TimeOffView]:
         """Requests waiting for a decision in the actor's workspace, the oldest first (approvers)."""
@@ -717,9 +722,13 @@ class TimeOffService:
         ]
 
     def view(self, request_id: int) -> TimeOffView:
-        """A request for the worker's messages (no actor: the worker acts for rosterbot)."""
+        """A request for the worker's messages (no actor: the worker acts for the request's own
+        workspace, `slack_team_id` of the view)."""
         with session_scope(self._sessions) as session:
-            return self._view(session, self._row(session, request_id))
+            row = requests.get_for_worker(session, request_id)
+            if row is None:
+                raise NotFoundError(f"There is no time off request #{request_id}.")
+            return self._view(session, row)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -757,8 +766,9 @@ class TimeOffService:
             raise InvalidRequest(errors)
 
     @staticmethod
-    def _row(session: Session, request_id: int) -> TimeOffRequest:
-        row = requests.get(session, request_id)
+    def _row(session: Session, slack_team_id: str, request_id: int) -> TimeOffRequest:
+        """The request, if the workspace has it: another workspace's is as unknown as a missing one."""
+        row = requests.get(session, request_id, slack_team_id=slack_team_id)
         if row is None:
             raise NotFoundError(f"There is no time off request #{request_id}.")
         return row
@@ -834,14 +844,27 @@ def close_pending_requests(
 ) -> list[int]:
     """Close (cancel, with `note` saying why) the member's pending requests, or just request `only`,
     in one transaction: a member who is no longer active has nothing left to decide. The approval
-    posts are edited and the member told through the outbox. The ids closed."""
+    posts are edited and the member told through the outbox. The ids closed.
+
+    Request `only` is one of the actor's workspace. Without it the member has left the business,
+    which every workspace shares: their requests close in every workspace."""
     closed: list[int] = []
+    scope = actor.slack_team_id if only is not None else None
     with session_scope(session_factory) as session:
-        rows = requests.for_member(session, member_id, statuses=[requests.PENDING], limit=requests.MAX_ID)
+        rows = requests.for_member(
+            session, scope, member_id, statuses=[requests.PENDING], limit=requests.MAX_ID
+        )
         for row in rows:
             if only is not None and row.id != only:
                 continue
-            if not requests.cancel(session, row.id, from_statuses=[requests.PENDING], at=at, note=note):
+            if not requests.cancel(
+                session,
+                row.id,
+                slack_team_id=row.slack_team_id,
+                from_statuses=[requests.PENDING],
+                at=at,
+                note=note,
+            ):
                 continue  # decided meanwhile
             outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=row.id, at=at)
             outbox.enqueue(
@@ -861,11 +884,7 @@ def _target(row: TimeOffRequest) -> str:
 
 
 def to_view(session: Session, row: TimeOffRequest, names: MemberNames) -> TimeOffView:
-    member_links = [
-        link
-        for link in links.links_for_member(session, row.member_id)
-        if link.slack_team_id == row.slack_team_id
-    ]
+    member_links = links.links_for_member(session, row.member_id, slack_team_id=row.slack_team_id)
     return TimeOffView(
         id=row.id,
         slack_team_id=row.slack_team_id,

@@ -155,8 +155,9 @@ class WorkspaceService:
         self.settings = settings
 
     def show(self, actor: Actor, team_id: str) -> WorkspaceView:
-        """The settings in effect for the workspace `team_id` (anyone linked may see them)."""
+        """The settings in effect for the actor's workspace `team_id` (anyone linked may see them)."""
         self.auditor.require(actor, Operation.VIEW, audit=False)
+        self.auditor.require_own_workspace(actor, team_id, Operation.VIEW, audit=False)
         return self._view(team_id, self.positions.list(actor))
 
     def update(self, actor: Actor, team_id: str, changes: WorkspaceChanges) -> WorkspaceView:
@@ -164,6 +165,7 @@ class WorkspaceService:
         with `changes` listing what changed (nothing changed: nothing is written)."""
         fresh = self.identity.actor_for_write(actor)
         self.auditor.require(fresh, Operation.CONFIGURE, target=TARGET)
+        self.auditor.require_own_workspace(fresh, team_id, Operation.CONFIGURE)
         errors = validate(changes)
         positions = self.positions.list(fresh)
         titles = {p.id: p.title for p in positions}
@@ -205,7 +207,7 @@ class WorkspaceService:
             config = workspace_config(session, self.settings, team_id)
             row = workspace_store.get(session, team_id)
             problems = workspace_store.channel_problems(
-                session, (config.team_channel, config.approvals_channel)
+                session, team_id, (config.team_channel, config.approvals_channel)
             )
             stored = {
                 TEAM_CHANNEL: row.team_channel if row else None,

@@ -48,13 +48,17 @@ def record(
 def entries(
     session: Session,
     *,
+    slack_team_id: str | None = None,
     operation: str | None = None,
     outcome: str | None = None,
     slack_user_id: str | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    """The newest entries first, optionally narrowed."""
+    """The newest entries first, optionally narrowed: to one workspace's (`slack_team_id`), an
+    operation, an outcome, a Slack user (the same user id may exist in two workspaces)."""
     query = select(AuditEntry)
+    if slack_team_id is not None:
+        query = query.where(AuditEntry.slack_team_id == slack_team_id)
     if operation is not None:
         query = query.where(AuditEntry.operation == operation)
     if outcome is not None:

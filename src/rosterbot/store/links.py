@@ -59,8 +59,13 @@ def delete_link(session: Session, slack_team_id: str, slack_user_id: str) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def links_for_member(session: Session, member_id: int) -> list[MemberLink]:
-    return list(session.scalars(select(MemberLink).where(MemberLink.member_id == member_id)))
+def links_for_member(session: Session, member_id: int, *, slack_team_id: str | None) -> list[MemberLink]:
+    """The member's Slack users in the workspace `slack_team_id`; None: in every workspace (the
+    member is leaving the business, so all their links go)."""
+    query = select(MemberLink).where(MemberLink.member_id == member_id)
+    if slack_team_id is not None:
+        query = query.where(MemberLink.slack_team_id == slack_team_id)
+    return list(session.scalars(query.order_by(MemberLink.id)))
 
 
 def links_in(session: Session, slack_team_id: str) -> list[MemberLink]:

@@ -126,14 +126,16 @@ class SlackDelivery(Base):
 class PostedMessage(Base):
     """A message the bot posted that a later change edits instead of posting anew.
 
-    (kind, ref, channel) is unique: e.g. ("approval", "request:7", C..), ("digest", "2026-11-25", C..).
-    Inserting the row first is how one digest a day is claimed among many workers.
+    (slack_team_id, kind, ref, channel) is unique: e.g. (T.., "approval", "request:7", C..),
+    (T.., "digest", "2026-11-25", C..). Inserting the row first is how one digest a day is claimed
+    among many workers; each workspace claims its own, even in a channel another shares.
     """
 
     __tablename__ = "posted_messages"
-    __table_args__ = (UniqueConstraint("kind", "ref", "channel"),)
+    __table_args__ = (UniqueConstraint("slack_team_id", "kind", "ref", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     ref: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(32))
@@ -157,13 +159,14 @@ class WorkspaceSettings(Base):
     updated_at: Mapped[datetime]
 
 
-
 class ChannelProblem(Base):
     """The last time the bot could not post in a channel, and why (Slack's error code): shown next
-    to the channel in `/team settings` until a post there succeeds."""
+    to the channel in that workspace's `/team settings` until a post there succeeds. Workspace ""
+    is the environment's default channels', which any workspace without its own may use."""
 
     __tablename__ = "channel_problems"
 
+    slack_team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     error: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime]

@@ -193,39 +193,65 @@ def _finish(session: Session, claim: Claim, **values: Any) -> bool:
 # -- posted messages --------------------------------------------------------------------------------
 
 
-def claim_message(session: Session, kind: str, ref: str, channel: str, *, at: datetime) -> bool:
-    """Insert the (kind, ref, channel) row with no ts yet; False when it exists already. The unique
-    constraint decides between racing workers: this is how one digest a day is claimed."""
+def claim_message(
+    session: Session, slack_team_id: str, kind: str, ref: str, channel: str, *, at: datetime
+) -> bool:
+    """Insert the workspace's (kind, ref, channel) row with no ts yet; False when it exists already.
+    The unique constraint decides between racing workers: this is how one digest a day is claimed."""
+    values = {"slack_team_id": slack_team_id, "kind": kind, "ref": ref, "channel": channel}
     return insert_or_ignore(
-        session,
-        PostedMessage,
-        {"kind": kind, "ref": ref, "channel": channel, "ts": None, "summary": "", "posted_at": as_utc(at)},
+        session, PostedMessage, {**values, "ts": None, "summary": "", "posted_at": as_utc(at)}
     )
 
 
-def message(session: Session, kind: str, ref: str, channel: str | None = None) -> PostedMessage | None:
-    """The message posted for (kind, ref) — in `channel`, or in any channel."""
-    query = select(PostedMessage).where(PostedMessage.kind == kind, PostedMessage.ref == ref)
+def message(
+    session: Session, slack_team_id: str, kind: str, ref: str, channel: str | None = None
+) -> PostedMessage | None:
+    """The message the workspace posted for (kind, ref) — in `channel`, or in any channel."""
+    query = select(PostedMessage).where(
+        PostedMessage.slack_team_id == slack_team_id, PostedMessage.kind == kind, PostedMessage.ref == ref
+    )
     if channel is not None:
         query = query.where(PostedMessage.channel == channel)
     return session.scalars(query.order_by(PostedMessage.id).limit(1)).first()
 
 
-def messages(session: Session, kind: str, ref: str, *, prefix: bool = False) -> list[PostedMessage]:
-    """Every message posted for (kind, ref), or for every ref starting with `ref` (`prefix`)."""
+def messages(
+    session: Session, slack_team_id: str, kind: str, ref: str, *, prefix: bool = False
+) -> list[PostedMessage]:
+    """Every message the workspace posted for (kind, ref), or for every ref starting with `ref`
+    (`prefix`)."""
     match = PostedMessage.ref.startswith(ref, autoescape=True) if prefix else PostedMessage.ref == ref
-    query = select(PostedMessage).where(PostedMessage.kind == kind, match)
+    query = select(PostedMessage).where(
+        PostedMessage.slack_team_id == slack_team_id, PostedMessage.kind == kind, match
+    )
     return list(session.scalars(query.order_by(PostedMessage.id)))
 
 
 def save_message(
-    session: Session, kind: str, ref: str, channel: str, ts: str | None, *, at: datetime, summary: str = ""
+    session: Session,
+    slack_team_id: str,
+    kind: str,
+    ref: str,
+    channel: str,
+    ts: str | None,
+    *,
+    at: datetime,
+    summary: str = "",
 ) -> None:
-    """Remember where a message went (its ts), so later changes edit it."""
-    row = message(session, kind, ref, channel)
+    """Remember where the workspace's message went (its ts), so later changes edit it."""
+    row = message(session, slack_team_id, kind, ref, channel)
     if row is None:
         session.add(
-            PostedMessage(kind=kind, ref=ref, channel=channel, ts=ts, summary=summary, posted_at=as_utc(at))
+            PostedMessage(
+                slack_team_id=slack_team_id,
+                kind=kind,
+                ref=ref,
+                channel=channel,
+                ts=ts,
+                summary=summary,
+                posted_at=as_utc(at),
+            )
         )
     else:
         row.ts = ts

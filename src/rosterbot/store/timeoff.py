@@ -1,5 +1,10 @@
 """Time off requests (`time_off_requests`).
 
+Each request belongs to the Slack workspace it was made in (`slack_team_id`): every read or change
+made for someone names that workspace, and a request of another workspace is simply not found.
+Only the worker reads by id alone (`get_for_worker`): the row's own workspace then decides where
+its messages go.
+
 Every change of status is a conditional UPDATE (`... WHERE id = ? AND status IN (...)`): the
 database decides which of two racing writers wins, and the loser sees a rowcount of 0.
 """
@@ -69,7 +74,14 @@ def add(
 MAX_ID = 2**31 - 1
 
 
-def get(session: Session, request_id: int) -> TimeOffRequest | None:
+def get(session: Session, request_id: int, *, slack_team_id: str) -> TimeOffRequest | None:
+    """The request, if it belongs to the workspace `slack_team_id`."""
+    row = get_for_worker(session, request_id)
+    return row if row is not None and row.slack_team_id == slack_team_id else None
+
+
+def get_for_worker(session: Session, request_id: int) -> TimeOffRequest | None:
+    """The request in whichever workspace it is: for the worker, which acts for that workspace."""
     if not 0 < request_id <= MAX_ID:
         return None
     return session.get(TimeOffRequest, request_id, populate_existing=True)
@@ -79,6 +91,7 @@ def decide(
     session: Session,
     request_id: int,
     *,
+    slack_team_id: str,
     approve: bool,
     decided_by_member_id: int,
     decided_by_slack_user_id: str,
@@ -89,6 +102,7 @@ def decide(
     decided first, or it was cancelled)."""
     return _transition(
         session,
+        slack_team_id,
         request_id,
         {PENDING},
         status=APPROVED if approve else DENIED,
@@ -101,14 +115,20 @@ def decide(
 
 
 def cancel(
-    session: Session, request_id: int, *, from_statuses: Iterable[str], at: datetime, note: str | None = None
+    session: Session,
+    request_id: int,
+    *,
+    slack_team_id: str,
+    from_statuses: Iterable[str],
+    at: datetime,
+    note: str | None = None,
 ) -> bool:
     """Cancel a request that is still in one of `from_statuses` (`note`: why, when rosterbot closed
     it); False when it moved on meanwhile."""
     values: dict[str, Any] = {"status": CANCELLED, "updated_at": at}
     if note is not None:
         values["decision_note"] = note
-    return _transition(session, request_id, set(from_statuses), **values)
+    return _transition(session, slack_team_id, request_id, set(from_statuses), **values)
 
 
 def set_blocked_time(session: Session, request_id: int, block_id: int, *, at: datetime) -> bool:
@@ -149,18 +169,27 @@ def mark_reminded(session: Session, request_id: int, *, at: datetime, not_since:
 
 
 def for_member(
-    session: Session, member_id: int, *, statuses: Iterable[str] | None = None, limit: int = 50
+    session: Session,
+    slack_team_id: str | None,
+    member_id: int,
+    *,
+    statuses: Iterable[str] | None = None,
+    limit: int = 50,
 ) -> list[TimeOffRequest]:
-    """A member's requests, the latest start first."""
+    """A member's requests made in the workspace `slack_team_id`, the latest start first. None: in
+    every workspace (only for a member leaving the business, which all workspaces share)."""
     query = select(TimeOffRequest).where(TimeOffRequest.member_id == member_id)
+    if slack_team_id is not None:
+        query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
     if statuses is not None:
         query = query.where(TimeOffRequest.status.in_(list(statuses)))
     query = query.order_by(TimeOffRequest.starts_on.desc(), TimeOffRequest.id.desc()).limit(limit)
     return list(session.scalars(query))
 
 
-def pending(session: Session, *, slack_team_id: str | None = None, limit: int = 100) -> list[TimeOffRequest]:
-    """Requests waiting for a decision, the oldest first."""
+def pending(session: Session, *, slack_team_id: str | None, limit: int = 100) -> list[TimeOffRequest]:
+    """Requests of the workspace `slack_team_id` waiting for a decision, the oldest first. None:
+    every workspace's (only the digest of a bot with no workspace settings at all asks that)."""
     query = select(TimeOffRequest).where(TimeOffRequest.status == PENDING)
     if slack_team_id is not None:
         query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
@@ -183,10 +212,16 @@ def due_for_reminder(session: Session, *, created_before: datetime, limit: int =
 
 
 def overlapping(
-    session: Session, first: date, last: date, *, statuses: Iterable[str] = (PENDING, APPROVED)
+    session: Session,
+    slack_team_id: str,
+    first: date,
+    last: date,
+    *,
+    statuses: Iterable[str] = (PENDING, APPROVED),
 ) -> list[TimeOffRequest]:
-    """Requests in `statuses` that touch any day from `first` to `last` inclusive."""
+    """The workspace's requests in `statuses` that touch any day from `first` to `last` inclusive."""
     query = select(TimeOffRequest).where(
+        TimeOffRequest.slack_team_id == slack_team_id,
         TimeOffRequest.status.in_(list(statuses)),
         TimeOffRequest.starts_on <= last,
         TimeOffRequest.ends_on >= first,
@@ -194,10 +229,16 @@ def overlapping(
     return list(session.scalars(query.order_by(TimeOffRequest.starts_on, TimeOffRequest.id)))
 
 
-def _transition(session: Session, request_id: int, from_statuses: set[str], **values: Any) -> bool:
+def _transition(
+    session: Session, slack_team_id: str, request_id: int, from_statuses: set[str], **values: Any
+) -> bool:
     result = session.execute(
         update(TimeOffRequest)
-        .where(TimeOffRequest.id == request_id, TimeOffRequest.status.in_(sorted(from_statuses)))
+        .where(
+            TimeOffRequest.id == request_id,
+            TimeOffRequest.slack_team_id == slack_team_id,
+            TimeOffRequest.status.in_(sorted(from_statuses)),
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )

@@ -65,28 +65,59 @@ def save(
     return row
 
 
-def stored_channels(session: Session) -> set[str]:
-    """Every team and approvals channel a workspace has set."""
-    rows = session.execute(select(WorkspaceSettings.team_channel, WorkspaceSettings.approvals_channel))
-    return {channel for row in rows for channel in row if channel}
+# The workspace of a problem in one of the environment's default channels (ROSTERBOT_TEAM_CHANNEL,
+# ROSTERBOT_APPROVALS_CHANNEL): every workspace that has not chosen its own may be using them.
+DEFAULTS = ""
 
 
-def channel_failed(session: Session, channel: str, error: str, *, at: datetime | None = None) -> None:
-    """Remember that the bot could not post in `channel` (Slack's `error` code), replacing the last."""
+def stored_channels(session: Session) -> set[tuple[str, str]]:
+    """Every team and approvals channel a workspace has set, as (workspace, channel)."""
+    rows = session.execute(
+        select(
+            WorkspaceSettings.slack_team_id,
+            WorkspaceSettings.team_channel,
+            WorkspaceSettings.approvals_channel,
+        )
+    )
+    return {(team, channel) for team, *channels in rows for channel in channels if channel}
+
+
+def channel_failed(
+    session: Session, slack_team_id: str, channel: str, error: str, *, at: datetime | None = None
+) -> None:
+    """Remember that the bot could not post in the workspace's `channel` (Slack's `error` code),
+    replacing the last."""
     # An upsert: two workers may fail in the same channel at once.
-    values = {"channel": channel, "error": error[:64], "failed_at": at or utcnow()}
-    upsert(session, ChannelProblem, values, key=["channel"])
+    values = {
+        "slack_team_id": slack_team_id,
+        "channel": channel,
+        "error": error[:64],
+        "failed_at": at or utcnow(),
+    }
+    upsert(session, ChannelProblem, values, key=["slack_team_id", "channel"])
 
 
-def channel_worked(session: Session, channel: str) -> None:
-    """A post in `channel` went through: its last failure no longer holds."""
-    session.execute(delete(ChannelProblem).where(ChannelProblem.channel == channel))
+def channel_worked(session: Session, slack_team_id: str, channel: str) -> None:
+    """A post in the workspace's `channel` went through: its last failure no longer holds, nor one
+    found there as an environment's default channel."""
+    session.execute(
+        delete(ChannelProblem).where(
+            ChannelProblem.slack_team_id.in_([slack_team_id, DEFAULTS]), ChannelProblem.channel == channel
+        )
+    )
 
 
-def channel_problems(session: Session, channels: Iterable[str | None]) -> dict[str, str]:
-    """The last failure (Slack's error code) of each of `channels` that has one."""
+def channel_problems(session: Session, slack_team_id: str, channels: Iterable[str | None]) -> dict[str, str]:
+    """The last failure (Slack's error code) of each of `channels` that has one in the workspace
+    (or as an environment's default channel); never another workspace's."""
     wanted = {channel for channel in channels if channel}
     if not wanted:
         return {}
-    rows = session.scalars(select(ChannelProblem).where(ChannelProblem.channel.in_(wanted)))
-    return {row.channel: row.error for row in rows}
+    rows = session.scalars(
+        select(ChannelProblem)
+        .where(
+            ChannelProblem.slack_team_id.in_([slack_team_id, DEFAULTS]), ChannelProblem.channel.in_(wanted)
+        )
+        .order_by(ChannelProblem.failed_at)
+    )
+    return {row.channel: row.error for row in rows}  # the latest wins

@@ -160,7 +160,9 @@ def test_reading_requests(world: World) -> None:
         world.timeoff.get(world.actor(TARA), mine.id)
     with pytest.raises(PermissionDenied):
         world.timeoff.pending(world.actor(SAM))
-    assert [v.member_name for v in world.timeoff.pending(world.actor(ADMIN))] == ["Sam Stone", "Tara Singh"]
+    waiting = world.timeoff.pending(world.actor(ADMIN))
+    assert [v.member_name for v in waiting.items] == ["Sam Stone", "Tara Singh"]
+    assert waiting.total == 2
     assert [v.id for v in world.timeoff.list_for(world.actor(ADMIN), MEMBER_IDS[SAM])] == [mine.id]
     with pytest.raises(NotFoundError):
         world.timeoff.get(world.actor(ADMIN), 4242)

@@ -43,6 +43,7 @@ from rosterbot.domain.roles import Actor, Role
 from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
+from rosterbot.services.paging import Page
 from rosterbot.store import audit, links, outbox, workspace
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
@@ -647,13 +648,17 @@ class TimeOffService:
         with session_scope(self._sessions) as session:
             return [self._view(session, row) for row in requests.for_member(session, target, limit=limit)]
 
-    def pending(self, actor: Actor, *, limit: int = 100) -> list[TimeOffView]:
-        """Requests waiting for a decision in the actor's workspace, the oldest first (approvers)."""
+    def pending(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> Page[TimeOffView]:
+        """Requests waiting for a decision in the actor's workspace, the oldest first (approvers):
+        `limit` of them from `offset`, and how many wait in all."""
         self._linked(actor)
         self._require(actor, Operation.TIME_OFF_DECIDE)
+        team = actor.slack_team_id
         with session_scope(self._sessions) as session:
-            rows = requests.pending(session, slack_team_id=actor.slack_team_id, limit=limit)
-            return [self._view(session, row) for row in rows]
+            total = requests.count_pending(session, slack_team_id=team)
+            offset = max(0, min(offset, total - 1 if total else 0))  # a stale page: the last one
+            rows = requests.pending(session, slack_team_id=team, limit=limit, offset=offset)
+            return Page([self._view(session, row) for row in rows], total, offset)
 
     def coverage_warning(self, request: TimeOffView) -> list[str]:
         """Sentences for each position and day this request would leave short of its workspace

@@ -21,7 +21,7 @@ from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
-from rosterbot.slack.blocks.home import home_view, unlinked_home_view
+from rosterbot.slack.blocks.home import MAX_QUEUED, home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.metadata import FormMetadata
 from rosterbot.slack.middleware import actor_of, services_of
@@ -53,7 +53,7 @@ def build_home(
     ]
     upcoming.sort(key=lambda request: (request.starts_on, request.id))
     approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
-    queue = services.timeoff.pending(actor) if approver else None
+    queue = services.timeoff.pending(actor, limit=MAX_QUEUED) if approver else None
     return home_view(
         actor,
         member_label=actor.name or f"member #{actor.member_id}",

@@ -48,6 +48,7 @@ class ActionId(StrEnum):
     # /timeoff: buttons carry the request id as their value
     TIMEOFF_APPROVE = "timeoff_approve"
     TIMEOFF_DENY = "timeoff_deny"
+    TIMEOFF_PENDING_PAGE = "timeoff_pending_page"  # "timeoff_pending_page_prev" / "..._next"
     TIMEOFF_CANCEL = "timeoff_cancel"
     TIMEOFF_FIELD = "timeoff_field"  # the one element of each request form input
     # App Home
@@ -90,6 +91,7 @@ class BlockId(StrEnum):
     TIMEOFF_DECIDE = "timeoff_decide"  # the Approve / Deny actions block of the approvals message
     TIMEOFF_LIST = "timeoff_list"  # heads `/timeoff list`: a Cancel there refreshes the list
     TIMEOFF_PENDING = "timeoff_pending"  # heads `/timeoff pending`: a decision there refreshes it
+    TIMEOFF_PENDING_NAV = "timeoff_pending_nav"
     HOME_ACTIONS = "home_actions"
     # /team settings form: its inputs are services.workspace's field names (InvalidRequest keys)
     SETTINGS_TEAM_CHANNEL = workspace_fields.TEAM_CHANNEL

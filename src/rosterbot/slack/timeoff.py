@@ -35,6 +35,7 @@ from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
     ALL_DAY,
     PART_DAY,
+    PENDING_PAGE_SIZE,
     BlockDicts,
     MemberChoice,
     deny_modal,
@@ -49,7 +50,7 @@ from rosterbot.slack.blocks.timeoff import (
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.home import publish_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button
+from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button, read_page_button
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import (
     Form,
@@ -324,10 +325,15 @@ def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def list_for(services: Services, actor: Actor, which: str, *, note: str = "") -> tuple[str, BlockDicts]:
-    """The member's own requests (`BlockId.TIMEOFF_LIST`) or the approvers' queue, as they are now."""
+def list_for(
+    services: Services, actor: Actor, which: str, *, note: str = "", page: int = 1
+) -> tuple[str, BlockDicts]:
+    """The member's own requests (`BlockId.TIMEOFF_LIST`) or the approvers' queue (its `page`), as
+    they are now."""
     if which == BlockId.TIMEOFF_PENDING.value:
-        return pending_blocks(services.timeoff.pending(actor), note=note)
+        size = PENDING_PAGE_SIZE
+        waiting = services.timeoff.pending(actor, limit=size, offset=(page - 1) * size)
+        return pending_blocks(waiting, page_size=size, note=note)
     approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
     mine = services.timeoff.list_for(actor, limit=LIST_LIMIT)
     return request_list_blocks(mine, now=datetime.now(UTC), approver=approver, note=note)
@@ -462,6 +468,13 @@ def timeoff_pending(turn: Turn, rest: str) -> None:
     turn.say(text, blocks)
 
 
+def show_pending_page(turn: Turn, value: str) -> None:
+    """A click on Previous / Next under `/timeoff pending`: that page, in place of the one shown."""
+    wanted = read_page_button(value)
+    text, blocks = list_for(turn.services, turn.actor, BlockId.TIMEOFF_PENDING.value, page=wanted.page)
+    turn.say(text, blocks)
+
+
 def timeoff_cancel(turn: Turn, rest: str) -> None:
     found = _REQUEST_ID.match(rest.strip())
     if found is None:
@@ -505,4 +518,5 @@ def register(app: App) -> None:
     app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
     app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))
     app.action(ActionId.TIMEOFF_CANCEL.value)(on_click(on_request(cancel)))
+    app.action(re.compile(rf"^{ActionId.TIMEOFF_PENDING_PAGE}_(prev|next)$"))(on_click(show_pending_page))
     app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.models import TimeOffRequest
@@ -153,12 +153,25 @@ def for_member(
     return list(session.scalars(query))
 
 
-def pending(session: Session, *, slack_team_id: str | None = None, limit: int = 100) -> list[TimeOffRequest]:
-    """Requests waiting for a decision, the oldest first."""
+def _pending_query(slack_team_id: str | None) -> Any:
     query = select(TimeOffRequest).where(TimeOffRequest.status == PENDING)
     if slack_team_id is not None:
         query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
-    return list(session.scalars(query.order_by(TimeOffRequest.created_at, TimeOffRequest.id).limit(limit)))
+    return query
+
+
+def pending(
+    session: Session, *, slack_team_id: str | None = None, limit: int = 100, offset: int = 0
+) -> list[TimeOffRequest]:
+    """Requests waiting for a decision, the oldest first: `limit` of them from `offset`."""
+    query = _pending_query(slack_team_id).order_by(TimeOffRequest.created_at, TimeOffRequest.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_pending(session: Session, *, slack_team_id: str | None = None) -> int:
+    """How many requests wait for a decision: all of them, whatever a page of `pending` holds."""
+    counted = _pending_query(slack_team_id).with_only_columns(func.count(TimeOffRequest.id))
+    return int(session.scalar(counted) or 0)
 
 
 def due_for_reminder(session: Session, *, created_before: datetime, limit: int = 100) -> list[TimeOffRequest]:

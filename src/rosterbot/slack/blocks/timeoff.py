@@ -28,8 +28,9 @@ from slack_sdk.models.blocks import (
 )
 
 from rosterbot.domain.dates import format_day
+from rosterbot.services.paging import Page
 from rosterbot.services.timeoff import MAX_REASON, TimeOffView
-from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS, clip, escape_mrkdwn
+from rosterbot.slack.blocks import clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,
     button,
@@ -40,15 +41,18 @@ from rosterbot.slack.blocks.common import (
     message,
     notice,
     notice_view,
+    pager_blocks,
+    pages_of,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.metadata import id_button_value
+from rosterbot.slack.metadata import id_button_value, page_button_value
 
 PENDING, APPROVED, DENIED, CANCELLED = "pending", "approved", "denied", "cancelled"
 ALL_DAY, PART_DAY = "all_day", "part_day"
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a static select
 MAX_LISTED = 40  # requests in one message: a section each, within the 50 blocks
+PENDING_PAGE_SIZE = 20  # `/timeoff pending`: two blocks each, with the header, a note and the pager
 STATUS_ICONS = {
     PENDING: ":hourglass_flowing_sand:",
     APPROVED: ":white_check_mark:",
@@ -437,21 +441,33 @@ def request_list_blocks(
     return f"Your time off: {len(requests)} requests.", message(blocks)
 
 
-def pending_blocks(requests: Sequence[TimeOffView], *, note: str = "") -> tuple[str, BlockDicts]:
-    """`/timeoff pending`: the queue, oldest first, each with Approve and Deny."""
-    blocks: list[Block] = [header("Waiting for a decision", block_id=BlockId.TIMEOFF_PENDING.value)]
+def pending_blocks(waiting: Page[TimeOffView], *, page_size: int, note: str = "") -> tuple[str, BlockDicts]:
+    """`/timeoff pending`: one page of the queue, oldest first, each with Approve and Deny; the
+    count is of every request waiting, and Previous / Next reach the rest."""
+    total = waiting.total
+    blocks: list[Block] = [
+        header(f"Waiting for a decision · {total:,}", block_id=BlockId.TIMEOFF_PENDING.value)
+    ]
     if note:
         blocks.append(section(note))
-    if not requests:
+    if not waiting.items:
         blocks.append(section("Nothing is waiting for a decision."))
-    per_request = 2
-    room = (MAX_MESSAGE_BLOCKS - len(blocks) - 1) // per_request
-    shown = requests[:room]
-    for request in shown:
+    for request in waiting.items:
         blocks += queued_request_blocks(request)
-    if len(requests) > len(shown):
-        blocks.append(context(f"…and {len(requests) - len(shown)} more. Decide these first."))
-    return f"{len(requests)} time-off requests waiting for a decision.", message(blocks)
+    page, pages = waiting.offset // page_size + 1, pages_of(total, page_size)
+    if pages > 1:
+        first, last = waiting.offset + 1, waiting.offset + len(waiting.items)
+        blocks.append(context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}"))
+    blocks += pager_blocks(
+        page,
+        pages,
+        action_id=ActionId.TIMEOFF_PENDING_PAGE,
+        block_id=BlockId.TIMEOFF_PENDING_NAV,
+        value_for=page_button_value,
+    )
+    noun = "request" if total == 1 else "requests"
+    shown = f" (page {page} of {pages})" if pages > 1 else ""
+    return f"{total:,} time-off {noun} waiting for a decision{shown}.", message(blocks)
 
 
 def timeoff_help_blocks(intro: str = "") -> BlockDicts:

@@ -17,6 +17,7 @@ from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
+from rosterbot.services.paging import Page
 from rosterbot.store import positions as assignments
 from rosterbot.store.db import session_scope
 
@@ -75,6 +76,21 @@ class PositionService:
         """Positions matching `text`: an id, or a title (case-insensitive; exact beats partial)."""
         self.auditor.require(actor, Operation.VIEW, audit=False)
         return match_positions(self.api.list_positions(), text)
+
+    def search(self, actor: Actor, text: str, *, limit: int = 100) -> Page[Position]:
+        """The first `limit` positions (by title) whose title holds `text` (any case), or whose id it
+        is, and how many match in all; every position for no text. For a select that searches."""
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        wanted = text.strip().removeprefix("#").strip().casefold()
+        positions = self.list(actor)
+        found = [
+            p
+            for p in positions
+            if not wanted
+            or wanted in p.title.casefold()
+            or (wanted.isascii() and wanted.isdigit() and p.id == int(wanted))
+        ]
+        return Page(found[:limit], len(found))
 
     # writes
 

@@ -57,6 +57,7 @@ class ActionId(StrEnum):
     # /team settings
     SETTINGS_OPEN = "settings_open"  # "Change settings" on the settings message
     SETTINGS_FIELD = "settings_field"  # the one element of each settings form input
+    SETTINGS_POSITION = "settings_position"  # the settings form's position search (external select)
 
 
 class BlockId(StrEnum):
@@ -100,3 +101,6 @@ class BlockId(StrEnum):
     SETTINGS_DIGEST_TIME = workspace_fields.DIGEST_TIME
     SETTINGS_MINIMUM = workspace_fields.MINIMUM_PREFIX  # + the position id: workspace.minimum_field
     SETTINGS_ACTIONS = "settings_actions"
+    # with more positions than the form has room for: choose one, give its minimum
+    SETTINGS_CHOSEN_POSITION = "coverage_position"
+    SETTINGS_CHOSEN_MINIMUM = "coverage_minimum"

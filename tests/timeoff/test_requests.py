@@ -166,4 +166,3 @@ def test_reading_requests(world: World) -> None:
     assert [v.id for v in world.timeoff.list_for(world.actor(ADMIN), MEMBER_IDS[SAM])] == [mine.id]
     with pytest.raises(NotFoundError):
         world.timeoff.get(world.actor(ADMIN), 4242)
-

@@ -39,6 +39,8 @@ from rosterbot.slack.blocks.timeoff import (
     BlockDicts,
     MemberChoice,
     deny_modal,
+    member_choice_label,
+    member_options,
     notice,
     notice_modal,
     pending_blocks,
@@ -177,7 +179,7 @@ def open_request_modal(
     except ApiError as exc:  # the form still works for the approver's own time off
         log.warning("time-off form: team not loaded for the For select: %s", type(exc).__name__)
         return
-    members = [MemberChoice(m.id, f"{m.name} ({m.role.value})") for m in team]
+    members = [MemberChoice(m.id, member_choice_label(m)) for m in team]
     view = request_modal(
         today=today, zone_name=zone_name, metadata=metadata, members=members, own_member_id=actor.member_id
     )
@@ -185,6 +187,14 @@ def open_request_modal(
         client.views_update(view_id=view_id, hash=opened["view"].get("hash") or None, view=view)
     except SlackApiError as exc:  # submitted or closed meanwhile: nothing to fill
         log.info("time-off form not updated: %s", exc.response.get("error"))
+
+
+def member_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
+    """Slack asks for the options of the form's "For" search as an approver types (a
+    block_suggestion request, for a team too big for a static select): answered at once."""
+    actor = actor_of(context)
+    require(actor, Operation.TIME_OFF_REQUEST_FOR_OTHER)
+    ack(**member_options(services_of(context).team.search(actor, str(payload.get("value") or ""))))
 
 
 def request_submitted(
@@ -514,6 +524,7 @@ def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=FORM_TITLE)
     app.command("/timeoff")(command_listener(run_timeoff, modal_title=FORM_TITLE))
     app.view(CallbackId.TIMEOFF_REQUEST.value)(request_submitted)
+    app.options(ActionId.TIMEOFF_FIELD.value)(member_search)  # the one external select of the form
     app.view(CallbackId.TIMEOFF_DENY.value)(deny_submitted)
     app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
     app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))

@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
     ExternalDataSelectElement,
     InputBlock,
     NumberInputElement,
-    Option,
     PlainTextInputElement,
     PlainTextObject,
     TimePickerElement,
@@ -41,13 +40,13 @@ from rosterbot.slack.blocks.common import (
     form_view,
     header,
     message,
+    search_options,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 
 MODAL_TITLE = "Workspace settings"
 MAX_FORM_POSITIONS = 40  # one input each (the modal holds 100 blocks); with more, a search
-OPTION_TEXT_MAX = 75
 LABEL_MAX = 2000
 SETTINGS_USAGE = (
     "/team settings",
@@ -240,16 +239,8 @@ def chosen_minimum_blocks(count: int) -> list[Block]:
 
 
 def position_options(found: Page[Position]) -> dict[str, Any]:
-    """The answer to the position search: at most 100 options; when more match, one group whose
-    label counts them all and asks for more letters."""
-    options = [
-        Option(value=str(p.id), text=clip(f"{p.title} · #{p.id}", OPTION_TEXT_MAX)).to_dict()
-        for p in found.items
-    ]
-    if found.total <= len(found.items):
-        return {"options": options}
-    label = f"{len(options)} of {found.total:,} · type more to narrow"
-    return {"option_groups": [{"label": {"type": "plain_text", "text": label}, "options": options}]}
+    """The answer to the position search: up to 100 positions, every match counted."""
+    return search_options([(str(p.id), f"{p.title} · #{p.id}") for p in found.items], found.total)
 
 
 def _shown(change: Change, value: str | None) -> str:

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     DatePickerElement,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -27,6 +28,7 @@ from slack_sdk.models.blocks import (
     TimePickerElement,
 )
 
+from rosterbot.api.models import TeamMember
 from rosterbot.domain.dates import format_day
 from rosterbot.services.paging import Page
 from rosterbot.services.timeoff import MAX_REASON, TimeOffView
@@ -43,6 +45,7 @@ from rosterbot.slack.blocks.common import (
     notice_view,
     pager_blocks,
     pages_of,
+    search_options,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
@@ -151,6 +154,15 @@ def cancel_button(request: TimeOffView) -> ButtonElement:
     return button("Cancel", ActionId.TIMEOFF_CANCEL.value, id_button_value(request.id))
 
 
+def member_options(found: Page[TeamMember]) -> dict[str, Any]:
+    """The answer to the request form's member search: up to 100 members, every match counted."""
+    return search_options([(str(m.id), member_choice_label(m)) for m in found.items], found.total)
+
+
+def member_choice_label(member: TeamMember) -> str:
+    return f"{member.name} ({member.role.value})"
+
+
 # ---- the request form --------------------------------------------------------------------------
 
 
@@ -174,22 +186,22 @@ def request_modal(
     field = ActionId.TIMEOFF_FIELD.value
     blocks: list[Block] = []
     if members:
-        options = [
-            Option(value=str(m.member_id), text=clip(m.label, 75)) for m in members[:MAX_SELECT_OPTIONS]
-        ]
+        options = [Option(value=str(m.member_id), text=clip(m.label, 75)) for m in members]
         initial = next((o for o in options if o.value == str(own_member_id)), None)
+        hint = "Leave as it is to ask for yourself."
+        element: StaticSelectElement | ExternalDataSelectElement
+        if len(options) <= MAX_SELECT_OPTIONS:
+            element = StaticSelectElement(
+                action_id=field, placeholder="Choose a team member", options=options, initial_option=initial
+            )
+        else:  # more than a static select holds: a search among all of them (`member_options`)
+            element = ExternalDataSelectElement(
+                action_id=field, placeholder="Type part of a name", initial_option=initial, min_query_length=0
+            )
+            hint = f"{len(options):,} members: type part of a name or e-mail. {hint}"
         blocks.append(
             InputBlock(
-                block_id=BlockId.TIMEOFF_MEMBER.value,
-                label="For",
-                optional=True,
-                hint="Leave as it is to ask for yourself.",
-                element=StaticSelectElement(
-                    action_id=field,
-                    placeholder="Choose a team member",
-                    options=options,
-                    initial_option=initial,
-                ),
+                block_id=BlockId.TIMEOFF_MEMBER.value, label="For", optional=True, hint=hint, element=element
             )
         )
     blocks.extend(

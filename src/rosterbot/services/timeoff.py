@@ -638,15 +638,33 @@ class TimeOffService:
                 self._require(actor, Operation.TIME_OFF_DECIDE)
             return self._view(session, row)
 
-    def list_for(self, actor: Actor, member_id: int | None = None, *, limit: int = 50) -> list[TimeOffView]:
-        """A member's requests, the latest first (another member's: approvers only)."""
+    def list_for(
+        self, actor: Actor, member_id: int | None = None, *, limit: int = 50, offset: int = 0
+    ) -> Page[TimeOffView]:
+        """A member's requests, the latest first (another member's: approvers only): `limit` of
+        them from `offset`, and how many there are in all."""
         self._linked(actor)
         assert actor.member_id is not None
         target = actor.member_id if member_id is None else member_id
         if target != actor.member_id:
             self._require(actor, Operation.TIME_OFF_DECIDE)
         with session_scope(self._sessions) as session:
-            return [self._view(session, row) for row in requests.for_member(session, target, limit=limit)]
+            total = requests.count_for_member(session, target)
+            offset = max(0, min(offset, total - 1 if total else 0))  # a stale page: the last one
+            rows = requests.for_member(session, target, limit=limit, offset=offset)
+            return Page([self._view(session, row) for row in rows], total, offset)
+
+    def ahead(self, actor: Actor, *, now: datetime) -> Page[TimeOffView]:
+        """The actor's own requests still ahead: pending, or approved and not ended by `now`; by
+        start, all of them (a member has few), counted."""
+        self._linked(actor)
+        assert actor.member_id is not None
+        with session_scope(self._sessions) as session:
+            day_before = (now - timedelta(days=1)).date()  # zones differ by at most a day from UTC
+            rows = requests.ahead_for_member(session, actor.member_id, ending_on_or_after=day_before)
+            views = [self._view(session, row) for row in rows]
+        found = [v for v in views if v.status == PENDING or v.ends_at >= now]
+        return Page(found, len(found))
 
     def pending(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> Page[TimeOffView]:
         """Requests waiting for a decision in the actor's workspace, the oldest first (approvers):

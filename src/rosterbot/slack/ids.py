@@ -49,6 +49,7 @@ class ActionId(StrEnum):
     TIMEOFF_APPROVE = "timeoff_approve"
     TIMEOFF_DENY = "timeoff_deny"
     TIMEOFF_PENDING_PAGE = "timeoff_pending_page"  # "timeoff_pending_page_prev" / "..._next"
+    TIMEOFF_LIST_PAGE = "timeoff_list_page"  # "timeoff_list_page_prev" / "..._next"
     TIMEOFF_CANCEL = "timeoff_cancel"
     TIMEOFF_FIELD = "timeoff_field"  # the one element of each request form input
     # App Home
@@ -93,6 +94,7 @@ class BlockId(StrEnum):
     TIMEOFF_LIST = "timeoff_list"  # heads `/timeoff list`: a Cancel there refreshes the list
     TIMEOFF_PENDING = "timeoff_pending"  # heads `/timeoff pending`: a decision there refreshes it
     TIMEOFF_PENDING_NAV = "timeoff_pending_nav"
+    TIMEOFF_LIST_NAV = "timeoff_list_nav"
     HOME_ACTIONS = "home_actions"
     # /team settings form: its inputs are services.workspace's field names (InvalidRequest keys)
     SETTINGS_TEAM_CHANNEL = workspace_fields.TEAM_CHANNEL

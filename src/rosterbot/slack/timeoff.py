@@ -34,6 +34,7 @@ from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
     ALL_DAY,
+    MAX_LISTED,
     PART_DAY,
     PENDING_PAGE_SIZE,
     BlockDicts,
@@ -88,7 +89,6 @@ RECORDING_TEXT = ":hourglass_flowing_sand: Recording your decision…"
 DENY_TITLE = "Deny time off"
 
 FORM_TITLE = "Request time off"
-LIST_LIMIT = 50
 _REQUEST_ID = re.compile(r"^#?(\d{1,9})$")
 _MEMBER_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
 
@@ -345,8 +345,9 @@ def list_for(
         waiting = services.timeoff.pending(actor, limit=size, offset=(page - 1) * size)
         return pending_blocks(waiting, page_size=size, note=note)
     approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
-    mine = services.timeoff.list_for(actor, limit=LIST_LIMIT)
-    return request_list_blocks(mine, now=datetime.now(UTC), approver=approver, note=note)
+    size = MAX_LISTED
+    mine = services.timeoff.list_for(actor, limit=size, offset=(page - 1) * size)
+    return request_list_blocks(mine, page_size=size, now=datetime.now(UTC), approver=approver, note=note)
 
 
 # ---- buttons (the request id is their value) --------------------------------------------------
@@ -478,11 +479,15 @@ def timeoff_pending(turn: Turn, rest: str) -> None:
     turn.say(text, blocks)
 
 
-def show_pending_page(turn: Turn, value: str) -> None:
-    """A click on Previous / Next under `/timeoff pending`: that page, in place of the one shown."""
-    wanted = read_page_button(value)
-    text, blocks = list_for(turn.services, turn.actor, BlockId.TIMEOFF_PENDING.value, page=wanted.page)
-    turn.say(text, blocks)
+def page_shower(which: BlockId) -> Callable[[Turn, str], None]:
+    """A click on Previous / Next under `/timeoff pending` or `/timeoff list`: that page, in place
+    of the one shown."""
+
+    def show_page(turn: Turn, value: str) -> None:
+        text, blocks = list_for(turn.services, turn.actor, which.value, page=read_page_button(value).page)
+        turn.say(text, blocks)
+
+    return show_page
 
 
 def timeoff_cancel(turn: Turn, rest: str) -> None:
@@ -529,5 +534,9 @@ def register(app: App) -> None:
     app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
     app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))
     app.action(ActionId.TIMEOFF_CANCEL.value)(on_click(on_request(cancel)))
-    app.action(re.compile(rf"^{ActionId.TIMEOFF_PENDING_PAGE}_(prev|next)$"))(on_click(show_pending_page))
+    for pager, which in (
+        (ActionId.TIMEOFF_PENDING_PAGE, BlockId.TIMEOFF_PENDING),
+        (ActionId.TIMEOFF_LIST_PAGE, BlockId.TIMEOFF_LIST),
+    ):
+        app.action(re.compile(rf"^{pager}_(prev|next)$"))(on_click(page_shower(which)))
     app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.models import TimeOffRequest
@@ -142,15 +142,45 @@ def mark_reminded(session: Session, request_id: int, *, at: datetime, not_since:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def for_member(
-    session: Session, member_id: int, *, statuses: Iterable[str] | None = None, limit: int = 50
-) -> list[TimeOffRequest]:
-    """A member's requests, the latest start first."""
+def _member_query(member_id: int, statuses: Iterable[str] | None) -> Any:
     query = select(TimeOffRequest).where(TimeOffRequest.member_id == member_id)
     if statuses is not None:
         query = query.where(TimeOffRequest.status.in_(list(statuses)))
-    query = query.order_by(TimeOffRequest.starts_on.desc(), TimeOffRequest.id.desc()).limit(limit)
-    return list(session.scalars(query))
+    return query
+
+
+def for_member(
+    session: Session,
+    member_id: int,
+    *,
+    statuses: Iterable[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[TimeOffRequest]:
+    """A member's requests, the latest start first: `limit` of them from `offset`."""
+    query = _member_query(member_id, statuses).order_by(
+        TimeOffRequest.starts_on.desc(), TimeOffRequest.id.desc()
+    )
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_for_member(session: Session, member_id: int, *, statuses: Iterable[str] | None = None) -> int:
+    """How many requests a member has (in `statuses`), whatever a page of `for_member` holds."""
+    counted = _member_query(member_id, statuses).with_only_columns(func.count(TimeOffRequest.id))
+    return int(session.scalar(counted) or 0)
+
+
+def ahead_for_member(session: Session, member_id: int, *, ending_on_or_after: date) -> list[TimeOffRequest]:
+    """A member's pending requests, and approved ones ending on or after that day, by start: the
+    few a member has ahead (dates are at most two years out), so all of them."""
+    query = select(TimeOffRequest).where(
+        TimeOffRequest.member_id == member_id,
+        or_(
+            TimeOffRequest.status == PENDING,
+            and_(TimeOffRequest.status == APPROVED, TimeOffRequest.ends_on >= ending_on_or_after),
+        ),
+    )
+    return list(session.scalars(query.order_by(TimeOffRequest.starts_on, TimeOffRequest.id)))
 
 
 def _pending_query(slack_team_id: str | None) -> Any:

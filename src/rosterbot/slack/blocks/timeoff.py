@@ -436,21 +436,35 @@ def queued_request_blocks(request: TimeOffView) -> list[Block]:
 
 
 def request_list_blocks(
-    requests: Sequence[TimeOffView], *, now: datetime, approver: bool, note: str = ""
+    mine: Page[TimeOffView], *, page_size: int, now: datetime, approver: bool, note: str = ""
 ) -> tuple[str, BlockDicts]:
-    """`/timeoff list`: the member's requests, the latest first, Cancel where it can be done."""
+    """`/timeoff list`: one page of the member's requests, the latest first, Cancel where it can
+    be done; the count is of all of them, and Previous / Next reach the rest."""
+    total = mine.total
     blocks: list[Block] = [header("Your time off", block_id=BlockId.TIMEOFF_LIST.value)]
     if note:
         blocks.append(section(note))
-    if not requests:
+    if not total:
         blocks.append(section("You have no time-off requests. Ask for time off with `/timeoff`."))
-    shown = requests[:MAX_LISTED]
+    shown = mine.items
     blocks += [own_request_section(request, now=now, approver=approver) for request in shown]
-    if len(requests) > len(shown):
-        blocks.append(context(f"…and {len(requests) - len(shown)} older requests."))
+    page, pages = mine.offset // page_size + 1, pages_of(total, page_size)
+    if pages > 1:
+        first, last = mine.offset + 1, mine.offset + len(shown)
+        blocks.append(context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}"))
     if not approver and any(r.status == APPROVED and r.starts_at > now for r in shown):
         blocks.append(context("To cancel approved time off, ask an owner or admin."))
-    return f"Your time off: {len(requests)} requests.", message(blocks)
+    blocks += pager_blocks(
+        page,
+        pages,
+        action_id=ActionId.TIMEOFF_LIST_PAGE,
+        block_id=BlockId.TIMEOFF_LIST_NAV,
+        value_for=page_button_value,
+    )
+    noun = "request" if total == 1 else "requests"
+    return f"Your time off: {total:,} {noun}" + (
+        f" (page {page} of {pages})." if pages > 1 else "."
+    ), message(blocks)
 
 
 def pending_blocks(waiting: Page[TimeOffView], *, page_size: int, note: str = "") -> tuple[str, BlockDicts]:

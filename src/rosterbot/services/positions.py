@@ -4,7 +4,8 @@ A deleted position is also taken off every member who had it."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from rosterbot.store import positions as assignments
 from rosterbot.store.db import session_scope
 
 TITLE_MAX = 100
+SEARCH_TTL = 30.0  # seconds `search` answers from the positions it last read
 DESCRIPTION_MAX = 1000
 
 
@@ -40,6 +42,7 @@ class PositionService:
         auditor: Auditor | None = None,
         *,
         default_salon_ids: Sequence[int] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api = api
         self.identity = identity
@@ -47,6 +50,10 @@ class PositionService:
         self.auditor = auditor or identity.auditor
         # The API wants at least one location; when the user gives none, the configured company.
         self.default_salon_ids = list(default_salon_ids)
+        self._clock = clock
+        # For `search`: a select asks at every keystroke and wants its answer within 3 seconds, and
+        # listing 1,000 positions takes ten API calls. Kept SEARCH_TTL seconds; our writes drop it.
+        self._searched: tuple[float, builtins.list[Position]] | None = None
 
     # reads
 
@@ -82,7 +89,7 @@ class PositionService:
         is, and how many match in all; every position for no text. For a select that searches."""
         self.auditor.require(actor, Operation.VIEW, audit=False)
         wanted = text.strip().removeprefix("#").strip().casefold()
-        positions = self.list(actor)
+        positions = self._recent(actor)
         found = [
             p
             for p in positions
@@ -92,16 +99,31 @@ class PositionService:
         ]
         return Page(found[:limit], len(found))
 
-    # writes
+    def forget(self) -> None:
+        """Drop the positions `search` keeps (they changed)."""
+        self._searched = None
+
+    def _recent(self, actor: Actor) -> builtins.list[Position]:
+        kept = self._searched
+        if kept is not None and self._clock() - kept[0] < SEARCH_TTL:
+            return kept[1]
+        positions = self.list(actor)
+        self._searched = (self._clock(), positions)
+        return positions
+
+    # writes (each drops what `search` keeps)
 
     def create(self, actor: Actor, position: PositionInput) -> Position:
         fresh = self.identity.actor_for_write(actor)
         target = f"new position {position.title.strip()}"
         self.auditor.require(fresh, Operation.POSITION_CREATE, target=target)
         body = self._validate(position, fallback_salon_ids=self.default_salon_ids)
-        return self.auditor.perform(
-            fresh, Operation.POSITION_CREATE, lambda: self.api.create_position(body), target=target
-        )
+        try:
+            return self.auditor.perform(
+                fresh, Operation.POSITION_CREATE, lambda: self.api.create_position(body), target=target
+            )
+        finally:
+            self.forget()
 
     def edit(self, actor: Actor, position_id: int, position: PositionInput) -> Position:
         """Replace the title, description and (when given) locations; no locations keeps the old."""
@@ -110,9 +132,15 @@ class PositionService:
         current = self.api.get_position(position_id)
         target = _target(current)
         body = self._validate(position, fallback_salon_ids=current.salon_ids or self.default_salon_ids)
-        self.auditor.perform(
-            fresh, Operation.POSITION_EDIT, lambda: self.api.update_position(position_id, body), target=target
-        )
+        try:
+            self.auditor.perform(
+                fresh,
+                Operation.POSITION_EDIT,
+                lambda: self.api.update_position(position_id, body),
+                target=target,
+            )
+        finally:
+            self.forget()
         return current.model_copy(
             update={"title": body.title, "description": body.description, "salon_ids": body.salon_ids}
         )
@@ -122,9 +150,12 @@ class PositionService:
         self.auditor.require(fresh, Operation.POSITION_DELETE, target=f"position:{position_id}")
         current = self.api.get_position(position_id)
         target = _target(current)
-        self.auditor.perform(
-            fresh, Operation.POSITION_DELETE, lambda: self.api.delete_position(position_id), target=target
-        )
+        try:
+            self.auditor.perform(
+                fresh, Operation.POSITION_DELETE, lambda: self.api.delete_position(position_id), target=target
+            )
+        finally:
+            self.forget()
         with session_scope(self._session_factory) as session:
             assignments.clear_position(session, position_id)
         return current

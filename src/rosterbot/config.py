@@ -102,6 +102,7 @@ class Settings(BaseSettings):
             if getattr(self, name) is None:
                 raise SettingsError(f"missing setting {_env_name(name)}")
 
+
     def require_business_api(self, command: str) -> None:
         """Stop `rosterbot <command>` that would serve a real workspace from the built-in demo
         business by accident: without ROSTERBOT_API_URL it runs only in demo mode, asked for."""

@@ -333,7 +333,9 @@ def test_the_worker_completes_an_approval_once_the_api_is_back(box: Sandbox, out
     assert our_blocks(box) == [] and stored(box)[-1].status == "approved"
 
     box.api_state.down(False)
-    assert box.slack_state.wait_for(lambda s: bool(our_blocks(box)) and len(away_posts(box)) == 1, timeout=10)
+    assert box.slack_state.wait_for(
+        lambda s: bool(our_blocks(box)) and len(away_posts(box)) == 1, timeout=10
+    )
     box.stop_worker()
     assert_completed_once(box, row)
     assert_plain(box, wait_said(box, STAFF, "approved"))

@@ -16,15 +16,8 @@ from rosterbot.sandbox import Sandbox
 from support import SLACK_WAIT, command, texts
 
 SETTING_NAMES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_API_URL",
-    "ROSTERBOT_DATABASE_URL",
-    "DATABASE_URL",
-    "ROSTERBOT_API_URL",
-    "ROSTERBOT_DEMO",
-    "PORT",
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "ROSTERBOT_DATABASE_URL",
+    "DATABASE_URL", "ROSTERBOT_API_URL", "ROSTERBOT_DEMO", "PORT",
 )
 COMMANDS = ("serve", "socket", "worker")
 DEMO = "Demo data: the built-in demo business, not your real team"

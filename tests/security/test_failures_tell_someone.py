@@ -131,9 +131,9 @@ def test_an_approver_decides_from_the_dm(box: Sandbox) -> None:
     admin = APPROVERS[1]
     dm = next(m for m in box.slack_state.messages("D" + admin[1:]) if buttons(m.get("blocks")))
     box.slack.click(admin, "timeoff_approve", str(request.id), message=dm)
-    assert box.slack_state.wait_for(lambda s: stored(box)[-1].status == "approved", timeout=SLACK_WAIT), (
-        "the click in the DM did not decide"
-    )
+    assert box.slack_state.wait_for(
+        lambda s: stored(box)[-1].status == "approved", timeout=SLACK_WAIT
+    ), "the click in the DM did not decide"
     deliver(box)
     # Every approver's copy now shows the decision, without buttons.
     for user in APPROVERS:
@@ -142,7 +142,9 @@ def test_an_approver_decides_from_the_dm(box: Sandbox) -> None:
         assert copies and not any(buttons(m.get("blocks")) for m in copies), user
 
 
-def test_start_up_check_warns_once_per_bad_channel(box: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+def test_start_up_check_warns_once_per_bad_channel(
+    box: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
     from rosterbot.worker import check_channels  # what `rosterbot worker` and `serve` run at start
 
     with caplog.at_level(logging.WARNING, logger="rosterbot"):

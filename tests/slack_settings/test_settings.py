@@ -57,7 +57,6 @@ def requests(box: Sandbox) -> list[TimeOffRequest]:
 # Monday to Wednesday (UTC, which in Berlin reaches into Thursday), at most ten days from today.
 CLEAR_AHEAD = 14
 
-
 def test_staff_see_the_settings_but_cannot_change_them(box: Sandbox) -> None:
     shown = command(box, SAM, "settings")
     text = said(shown)

@@ -363,7 +363,9 @@ class ConsoleSession:
             activity = self._activity()
             if activity != last:
                 last, changed, seen = activity, now, True
-            busy = self.work.running > 0 or (self.watch_outbox and self._outbox_due() > 0)
+            busy = self.work.running > 0 or (
+                self.watch_outbox and self._outbox_due() > 0
+            )
             if not busy and now - changed >= (timing.quiet if seen else timing.first):
                 break
             if now - start >= timing.limit:

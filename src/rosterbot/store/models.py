@@ -157,6 +157,7 @@ class WorkspaceSettings(Base):
     updated_at: Mapped[datetime]
 
 
+
 class ChannelProblem(Base):
     """The last time the bot could not post in a channel, and why (Slack's error code): shown next
     to the channel in `/team settings` until a post there succeeds."""

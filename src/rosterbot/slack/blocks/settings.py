@@ -65,7 +65,9 @@ def clock(view: WorkspaceView) -> str:
 
 def channel_warning(error: str) -> str:
     """The line under a channel the bot's last post in failed (Slack's `error` code)."""
-    return f":warning: The bot cannot post here: {escape_mrkdwn(error)} — invite it or choose another channel"
+    return (
+        f":warning: The bot cannot post here: {escape_mrkdwn(error)} — invite it or choose another channel"
+    )
 
 
 def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:

@@ -11,6 +11,13 @@ from rosterbot.config import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
+# What `rosterbot console --help` promises; `console.run_console` returns these.
+CONSOLE_EXIT_STATUS = """\
+exit status:
+  0    :quit, Ctrl-D, or the end of the script (even in the middle of a form)
+  2    the script (or standard input) cannot be read or is not UTF-8 text: one line on stderr says why
+  130  interrupted by Ctrl-C while the app works (at a prompt, Ctrl-C clears the line or leaves the form)"""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -46,8 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     _demo_flag(socket)
     socket.set_defaults(handler=_socket)
 
-    console = commands.add_parser("console", help="try rosterbot in the terminal, no Slack workspace needed")
-    console.add_argument("--script", help="run the lines of FILE and print the transcript")
+    console = commands.add_parser(
+        "console",
+        help="try rosterbot in the terminal, no Slack workspace needed",
+        epilog=CONSOLE_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    console.add_argument(
+        "--script", metavar="FILE", help="run the lines of FILE (UTF-8) and print the transcript"
+    )
     console.set_defaults(handler=_console)
 
     worker = commands.add_parser("worker", help="deliver the outbox, send reminders and digests")

@@ -8,6 +8,7 @@ here only carry requests.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask
@@ -71,11 +72,15 @@ def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0
     process is gone, with its share (each process limits itself, and together they must stay
     within what the API allows)."""
     work = WorkProcess.start(settings)
+    master = os.getpid()
     try:
         options = gunicorn_options(port, workers, host)
         _Gunicorn(worker_settings(settings, workers), options, work.address).run()
     finally:
-        work.stop()
+        # A web worker is a fork of this process and leaves gunicorn's run() through here too: only
+        # the process that started the work process may stop it.
+        if os.getpid() == master:
+            work.stop()
 
 
 def worker_settings(settings: Settings, workers: int) -> Settings:

@@ -3,8 +3,9 @@ message's thread, the daily digest, and word when a delivery gives up."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from rosterbot.domain.dates import format_day
 from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
 from rosterbot.store import outbox
@@ -58,6 +59,27 @@ def test_the_digest_goes_to_the_team_channel_with_the_waiting_requests(box: Sand
     assert "Team today" in shown and "Available today by position" in shown
     assert "1 time-off request is waiting for a decision" in shown
     assert posted[0]["text"].startswith("Team today")
+
+
+def test_a_digest_posted_after_its_day_says_which_day_it_is_for(box: Sandbox) -> None:
+    """A 23:30 digest whose worker came back at 00:15 is posted for the day before, and says so."""
+    yesterday = today() - timedelta(days=1)
+    with session_scope(box.services.session_factory) as session:
+        outbox.enqueue(
+            session,
+            outbox.POST_DIGEST,
+            payload={
+                "slack_team_id": box.slack.team_id,
+                "day": yesterday.isoformat(),
+                "channel": TEAM_CHANNEL_ID,
+            },
+            at=datetime.now(UTC),
+        )
+    deliver(box)
+    [posted] = box.slack_state.messages(TEAM_CHANNEL_ID)
+    late = f"Sent late: the digest of {format_day(yesterday)}, when the day was over."
+    assert posted["text"].startswith(f"{late} Team today ({format_day(yesterday)})")
+    assert late in texts(posted["blocks"][1:2])  # right under the header
 
 
 def test_when_the_calendar_write_gives_up_the_approvers_and_the_requester_are_told(box: Sandbox) -> None:

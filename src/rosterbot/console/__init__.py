@@ -53,21 +53,22 @@ def run_console(
     out: TextIO | None = None,
     timing: Timing | None = None,
 ) -> int:
-    """Run the console until `:quit` or the end of input; 0 on a normal end, 2 if `script` cannot
-    be read. `script`: a file of lines (typed commands, and the answers to form prompts), run
-    without a terminal, echoing each line after its prompt. Without a script and with no terminal,
-    the lines are read from standard input the same way."""
+    """Run the console until `:quit` or the end of input, and return the exit status that
+    `rosterbot console --help` promises (`cli.CONSOLE_EXIT_STATUS`): 0 on a normal end, 2 if the
+    script cannot be read or is not UTF-8 text (one line on stderr says why). `script`: a file of
+    lines (typed commands, and the answers to form prompts), run without a terminal, echoing each
+    line after its prompt. Without a script and with no terminal, the lines are read from standard
+    input the same way."""
     stream = out or sys.stdout
     _quiet_logging()
     lines: list[str] | None = None
-    if script is not None:
+    if script is not None or not sys.stdin.isatty():
+        where = script if script is not None else "standard input"
         try:
-            lines = Path(script).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            print(f"rosterbot console: cannot read {script}: {exc.strerror or exc}", file=sys.stderr)
+            lines = _script_lines(script)
+        except ScriptError as exc:
+            print(f"rosterbot console: cannot read {where}: {exc}", file=sys.stderr)
             return 2
-    elif not sys.stdin.isatty():
-        lines = sys.stdin.read().splitlines()
     interactive = lines is None
     if settings.api_url is not None:
         print(
@@ -91,6 +92,27 @@ def run_console(
         return session.run()
     finally:
         box.stop()
+
+
+class ScriptError(Exception):
+    """The script's lines cannot be had; the message says why in a few words."""
+
+
+def _script_lines(script: str | None) -> list[str]:
+    """The lines of `script`, or of standard input: UTF-8 text, or `ScriptError`."""
+    try:
+        if script is not None:
+            raw = Path(script).read_bytes()
+        else:
+            stdin = getattr(sys.stdin, "buffer", None)
+            raw = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
+    except OSError as exc:
+        raise ScriptError(str(exc.strerror or exc)) from exc
+    try:
+        return raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScriptError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line})") from exc
 
 
 def start_console_sandbox(settings: Settings) -> Sandbox:

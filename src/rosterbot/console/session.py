@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from rosterbot.console.prompts import AnswerError, Field, input_fields, parse_answer
 from rosterbot.console.render import PLAIN, Clickable, Names, Rendered, Style, render_message, render_view
 from rosterbot.emulators.slack_api.state import BOT_USER_ID, SlackUser
+from rosterbot.emulators.slack_api.values import interactive_elements
 from rosterbot.store.db import utcnow
 from rosterbot.store.models import OutboxItem
 
@@ -72,12 +73,15 @@ class Timing:
 @dataclass(frozen=True)
 class Choice:
     """A clickable element shown, and where it lives: a message (channel, ts), an ephemeral message
-    (channel only) or a view."""
+    (channel only) or a view. `shown`: the message or view as the user last saw it, which a click
+    carries when the app has since edited the element away (as a Slack client that has not yet
+    redrawn it does)."""
 
     clickable: Clickable
     channel: str | None = None
     ts: str | None = None
     view_id: str | None = None
+    shown: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -189,13 +193,16 @@ class ConsoleSession:
             value = clickable.value
         slack = self.box.slack
         if choice.view_id is not None:
+            view = self._clicked_container(choice, self.state.view(choice.view_id), "That form is closed.")
+            if view is None:
+                return
             reply = slack.click(
-                self.user_id, clickable.action_id, value, view=choice.view_id, block_id=clickable.block_id
+                self.user_id, clickable.action_id, value, view=view, block_id=clickable.block_id
             )
         elif choice.ts is not None and choice.channel is not None:
-            message = self.state.message(choice.channel, choice.ts)
+            current = self.state.message(choice.channel, choice.ts)
+            message = self._clicked_container(choice, current, "That message is gone.")
             if message is None:
-                self.say("That message is gone.")
                 return
             reply = slack.click(
                 self.user_id,
@@ -212,8 +219,36 @@ class ConsoleSession:
         output = Output()
         if reply.status_code == 404:
             output.lines.append(self.style.dim("(nothing happens: rosterbot does not handle that button)"))
-        self.settle(output)
+        home = self.state.home(self.user_id)
+        in_home = home is not None and choice.view_id == home.get("id")
+        self.settle(output, show_home=not in_home)
+        if in_home and self.state.home(self.user_id) != home:
+            # The app answers a click in the Home tab by publishing it again: Slack redraws the tab
+            # the user is looking at, answer included, so the console does too.
+            self._home(output, label="[Home] (updated)")
         self.show(output)
+
+    def _clicked_container(
+        self, choice: Choice, current: dict[str, Any] | None, gone: str
+    ) -> dict[str, Any] | None:
+        """The message or view a click on `choice` comes from: as it is now while it still offers
+        the element; else as the user last saw it. Two approvers can both click Approve before the
+        app edits the buttons away, and Slack sends the late click from the old message: the app
+        answers it. None (and one line said) when there is nothing to click."""
+        if current is None:
+            self.say(gone)
+            return None
+        if _offers(current, choice.clickable):
+            return current
+        if choice.shown is None:
+            self.say(f"Button {choice.clickable.number} is no longer there: there is nothing to click.")
+            return None
+        self.say(self.style.dim("(clicked as you last saw it: it has changed since)"))
+        return {**current, **choice.shown}
+
+    def _choices_labelled(self, label: str) -> list[Choice]:
+        wanted = label.strip().casefold()
+        return [c for c in self.choices if c.clickable.label.casefold().startswith(wanted)]
 
     def _choice_by_label(self, label: str) -> int | None:
         """The number of the one choice whose label is or starts with `label` (case-insensitive)."""
@@ -230,16 +265,19 @@ class ConsoleSession:
         self.box.slack.home_opened(self.user_id)
         output = Output()
         self.settle(output, show_home=False)
+        self._home(output, label="[Home]")
+        self.show(output)
+
+    def _home(self, output: Output, *, label: str) -> None:
+        """The acting user's Home tab as it is now; its buttons become the choices."""
         home = self.state.home(self.user_id)
         if home is None:
             output.lines.append("rosterbot has no Home tab for you.")
-            self.show(output)
             return
         rendered = render_view(home, self.names, self.style, first=1)
-        output.lines.append(self.style.bold("[Home]") + " " + self.style.dim("rosterbot's App Home tab"))
+        output.lines.append(self.style.bold(label) + " " + self.style.dim("rosterbot's App Home tab"))
         output.lines.extend("    " + line for line in rendered.lines)
-        output.choices = [Choice(c, view_id=home["id"]) for c in rendered.clickables]
-        self.show(output)
+        output.choices = [Choice(c, view_id=home["id"], shown=home) for c in rendered.clickables]
 
     # ---- console commands -------------------------------------------------------------------
 
@@ -266,7 +304,9 @@ class ConsoleSession:
             number, _, value = arg.partition(" ")
             if not number.isdigit():
                 labelled = self._choice_by_label(arg)
-                if labelled is None:
+                if labelled is None and arg and not self._choices_labelled(arg):
+                    self.say(f"No button {arg!r} is shown now: nothing to click.")
+                elif labelled is None:
                     self.say("Say which button: :click N, or its label (the numbers are in brackets).")
                 else:
                     self.click(labelled, None)
@@ -476,7 +516,8 @@ class ConsoleSession:
         # "[only you] rosterbot: …", "[DM] rosterbot: …", "#approvals  rosterbot: …"
         gap = " " if label.startswith(("[", "(")) else "  "
         self._put(output, f"{label}{gap}{self.style.bold('rosterbot')}:", rendered)
-        output.choices.extend(Choice(c, channel=channel, ts=ts) for c in rendered.clickables)
+        shown = {"ts": ts, "text": str(text or ""), "blocks": blocks} if ts else None
+        output.choices.extend(Choice(c, channel=channel, ts=ts, shown=shown) for c in rendered.clickables)
 
     def _put(self, output: Output, head: str, rendered: Rendered) -> None:
         lines = [line for line in rendered.lines]
@@ -530,7 +571,7 @@ class ConsoleSession:
                     return
                 continue
             if rendered.clickables:
-                self.choices = [Choice(c, view_id=str(view["id"])) for c in rendered.clickables]
+                self.choices = [Choice(c, view_id=str(view["id"]), shown=view) for c in rendered.clickables]
                 self._shown_modal = key
                 self.say(self.style.dim("  (type a number to choose, or :cancel)"))
                 return
@@ -698,6 +739,15 @@ _CANCELLED = object()
 def _option_text(option: dict[str, Any]) -> str:
     text = option.get("text")
     return str(text.get("text")) if isinstance(text, dict) else str(text or option.get("value"))
+
+
+def _offers(container: dict[str, Any], clickable: Clickable) -> bool:
+    """Whether a message's or view's blocks still hold the element `clickable` was rendered from."""
+    blocks = container.get("blocks")
+    return isinstance(blocks, list) and any(
+        element.get("action_id") == clickable.action_id and block_id == clickable.block_id
+        for block_id, element in interactive_elements(blocks)
+    )
 
 
 def _json(reply: httpx.Response) -> dict[str, Any]:

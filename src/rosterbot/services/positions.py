@@ -19,6 +19,7 @@ from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
 from rosterbot.services.paging import Page
+from rosterbot.services.single_flight import SingleFlight
 from rosterbot.store import positions as assignments
 from rosterbot.store.db import session_scope
 
@@ -50,10 +51,9 @@ class PositionService:
         self.auditor = auditor or identity.auditor
         # The API wants at least one location; when the user gives none, the configured company.
         self.default_salon_ids = list(default_salon_ids)
-        self._clock = clock
         # For `search`: a select asks at every keystroke and wants its answer within 3 seconds, and
         # listing 1,000 positions takes ten API calls. Kept SEARCH_TTL seconds; our writes drop it.
-        self._searched: tuple[float, builtins.list[Position]] | None = None
+        self._searched: SingleFlight[builtins.list[Position]] = SingleFlight(SEARCH_TTL, clock)
 
     # reads
 
@@ -89,7 +89,7 @@ class PositionService:
         is, and how many match in all; every position for no text. For a select that searches."""
         self.auditor.require(actor, Operation.VIEW, audit=False)
         wanted = text.strip().removeprefix("#").strip().casefold()
-        positions = self._recent(actor)
+        positions = self._searched.do("positions", lambda: self.list(actor))
         found = [
             p
             for p in positions
@@ -101,15 +101,7 @@ class PositionService:
 
     def forget(self) -> None:
         """Drop the positions `search` keeps (they changed)."""
-        self._searched = None
-
-    def _recent(self, actor: Actor) -> builtins.list[Position]:
-        kept = self._searched
-        if kept is not None and self._clock() - kept[0] < SEARCH_TTL:
-            return kept[1]
-        positions = self.list(actor)
-        self._searched = (self._clock(), positions)
-        return positions
+        self._searched.forget()
 
     # writes (each drops what `search` keeps)
 

@@ -107,6 +107,12 @@ def zone_error(name: str) -> str:
     return f"Unknown time zone '{shown}'. Use a name like Europe/Berlin."
 
 
+def is_wall_minute(value: time) -> bool:
+    """A digest time is HH:MM on the local clock: Slack's time picker sends no seconds and no
+    offset, and one with seconds (23:59:59.999999) could fall where no worker pass sees it."""
+    return value.second == 0 and value.microsecond == 0 and value.tzinfo is None
+
+
 def validate(changes: WorkspaceChanges) -> dict[str, str]:
     """Sentences about what is wrong, keyed by field name; empty when all is well. Pure, so the
     form is answered before it is acked."""
@@ -119,6 +125,8 @@ def validate(changes: WorkspaceChanges) -> dict[str, str]:
             errors[name] = "Choose a channel."
     if changes.timezone is not None and not known_zone(changes.timezone):
         errors[TIMEZONE] = zone_error(changes.timezone)
+    if changes.digest_time is not None and not is_wall_minute(changes.digest_time):
+        errors[DIGEST_TIME] = "Choose a time in hours and minutes, like 08:30."
     for position_id, minimum in changes.coverage_minimums.items():
         if minimum is None:
             continue

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from rosterbot.domain.dates import format_day
 from rosterbot.services.digest import Digest
 from rosterbot.services.notify import ChannelUnavailable, PostRef
 from rosterbot.services.timeoff import TimeOffView
@@ -129,9 +130,12 @@ class SlackNotifier:
 
     def digest(self, channel: str, digest: Digest) -> str | None:
         # No shortfalls: leave the coverage part out (the digest cannot tell "none set" from "all met").
-        blocks = digest_blocks(
-            digest.availability, digest.day, digest.shortfalls or None, max_blocks=MAX_MESSAGE_BLOCKS - 1
-        )
+        # Room for the waiting line and, on a late digest, the line saying so.
+        room = MAX_MESSAGE_BLOCKS - 1 - digest.late
+        blocks = digest_blocks(digest.availability, digest.day, digest.shortfalls or None, max_blocks=room)
+        late = f"Sent late: the digest of {format_day(digest.day)}, when the day was over."
+        if digest.late:
+            blocks.insert(1, context(f":clock3: {late}").to_dict())
         if digest.pending_requests:
             waiting = digest.pending_requests
             noun = "request is" if waiting == 1 else "requests are"
@@ -141,7 +145,7 @@ class SlackNotifier:
                 ).to_dict()
             )
         text = digest_text(digest.availability, digest.day, digest.shortfalls)
-        return self._post(channel, text, blocks)
+        return self._post(channel, f"{late} {text}" if digest.late else text, blocks)
 
     # -- people and channels ----------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import itertools
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -104,8 +104,11 @@ class SlackChannel:
     is_im: bool = False
     is_private: bool = False
     user: str | None = None  # the other party of an IM
+    members: set[str] = field(default_factory=set)  # user ids, the bot's included when it is in
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, *, for_user: str = BOT_USER_ID) -> dict[str, Any]:
+        """As conversations.info and users.conversations show it; `is_member`: whether `for_user`
+        (the caller: the bot) is in it."""
         if self.is_im:
             return {"id": self.id, "is_im": True, "user": self.user, "is_open": True, "created": 0}
         return {
@@ -116,7 +119,11 @@ class SlackChannel:
             "is_im": False,
             "is_private": self.is_private,
             "is_archived": False,
-            "is_member": True,
+            "is_mpim": False,
+            "is_general": False,
+            "name_normalized": self.name,
+            "is_member": for_user in self.members,
+            "num_members": len(self.members),
             "created": 0,
         }
 
@@ -264,8 +271,13 @@ class SlackState:
                 self.add_user(person.slack_user_id, person.first_name, person.last_name, person.email)
             user_id, first, last, email = UNLINKED_SLACK_USER
             self.add_user(user_id, first, last, email)
-            self.add_channel(TEAM_CHANNEL_ID, "team")
-            self.add_channel(APPROVALS_CHANNEL_ID, "approvals")
+            # Everyone on the team is in #team; only owners and admins in #approvals.
+            self.add_channel(TEAM_CHANNEL_ID, "team", members=[p.slack_user_id for p in DEMO_TEAM])
+            self.add_channel(
+                APPROVALS_CHANNEL_ID,
+                "approvals",
+                members=[p.slack_user_id for p in DEMO_TEAM if p.role in ("owner", "admin")],
+            )
 
     # -- the workspace -------------------------------------------------------------------------
 
@@ -285,9 +297,12 @@ class SlackState:
             self.users[user_id] = user
             return user
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> SlackChannel:
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, members: Iterable[str] = ()
+    ) -> SlackChannel:
+        """A channel with the bot and `members` in it."""
         with self.lock:
-            channel = SlackChannel(channel_id, name, is_private=is_private)
+            channel = SlackChannel(channel_id, name, is_private=is_private, members={BOT_USER_ID, *members})
             self.channels[channel_id] = channel
             return channel
 
@@ -296,6 +311,14 @@ class SlackState:
         conversations.info answer `channel_not_found`. Returns it, to add back with `add_channel`."""
         with self.lock:
             return self.channels.pop(channel_id, None)
+
+    def join(self, channel_id: str, user_id: str) -> None:
+        with self.lock:
+            self.channels[channel_id].members.add(user_id)
+
+    def leave(self, channel_id: str, user_id: str) -> None:
+        with self.lock:
+            self.channels[channel_id].members.discard(user_id)
 
     def user_by_email(self, email: str) -> SlackUser | None:
         wanted = email.strip().lower()

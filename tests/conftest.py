@@ -118,6 +118,14 @@ def engine(_migrated_engine: Engine) -> Engine:
     return _migrated_engine
 
 
+@pytest.fixture(scope="module")
+def module_engine(_migrated_engine: Engine) -> Engine:
+    """The migrated test database emptied once, for a module that builds its (large) data once and
+    whose tests only read it."""
+    empty_all_tables(_migrated_engine)
+    return _migrated_engine
+
+
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)

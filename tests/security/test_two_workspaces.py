@@ -198,18 +198,23 @@ def test_another_workspace_neither_lists_nor_counts_a_request(both: Both) -> Non
     request = both.sams_request()
     sam = MEMBER_IDS[SAM]
 
-    # Held before the fix already: the approvals queue was scoped.
-    assert both.services.timeoff.pending(both.b_approver) == []
+    # Held before the fix already: the approvals queue was scoped, and so is its count.
+    queue = both.services.timeoff.pending(both.b_approver)
+    assert (queue.items, queue.total) == ([], 0)
     # A hole before the fix: a member's requests were listed from every workspace.
-    assert both.services.timeoff.list_for(both.b_approver, sam) == []
-    assert both.services.timeoff.list_for(both.actor(TEAM_B, SAM)) == []
+    for listed in (
+        both.services.timeoff.list_for(both.b_approver, sam),
+        both.services.timeoff.list_for(both.actor(TEAM_B, SAM)),
+    ):
+        assert (listed.items, listed.total) == ([], 0)
     # Held before: the digest counts its own workspace's waiting requests.
     assert both.services.digests.build(TEAM_B, MONDAY.date()).pending_requests == 0
 
-    assert [r.id for r in both.services.timeoff.pending(both.a_approver)] == [request.id]
-    assert [r.id for r in both.services.timeoff.list_for(both.a_approver, sam)] == [request.id]
+    queue = both.services.timeoff.pending(both.a_approver)
+    assert [r.id for r in queue.items] == [request.id] and queue.total == 1
+    listed = both.services.timeoff.list_for(both.a_approver, sam)
+    assert [r.id for r in listed.items] == [request.id] and listed.total == 1
     assert both.services.digests.build(TEAM_A, MONDAY.date()).pending_requests == 1
-
 
 # -- links ------------------------------------------------------------------------------------------
 

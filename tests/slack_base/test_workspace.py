@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from rosterbot.config import Settings, SettingsError, load_settings
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.emulators.serving import serve_in_thread
+from rosterbot.emulators.slack_api.workspace import suggested_options
 from rosterbot.slack.app import build_app
 from rosterbot.slack.client import make_web_client
 from rosterbot.slack.web import create_web_app
@@ -225,3 +226,57 @@ def test_a_command_from_another_channel_answers_there(harness: Harness) -> None:
     assert harness.state.wait_for(lambda s: bool(s.messages(APPROVALS_CHANNEL_ID)))
     assert [m["text"] for m in harness.state.messages(APPROVALS_CHANNEL_ID)] == ["here"]
     assert harness.state.messages(TEAM_CHANNEL_ID) == []
+
+
+SEARCH_FORM = FORM | {
+    "callback_id": "search_form",
+    "blocks": [
+        *FORM["blocks"],  # type: ignore[misc]
+        {
+            "type": "input",
+            "block_id": "who",
+            "label": {"type": "plain_text", "text": "Who"},
+            "element": {"type": "external_select", "action_id": "pick"},
+        },
+    ],
+}
+
+
+def test_typing_in_an_external_select_asks_the_app_for_options_as_slack_does(harness: Harness) -> None:
+    asked: list[dict[str, Any]] = []
+
+    @harness.bolt.command("/search")
+    def open_search(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=SEARCH_FORM)
+
+    @harness.bolt.options("pick")
+    def pick(ack: Ack, body: dict[str, Any]) -> None:
+        asked.append(body)
+        count = 101 if body["value"] == "many" else 2
+        ack(
+            options=[
+                {"text": {"type": "plain_text", "text": f"{body['value']} {n}"}, "value": str(n)}
+                for n in range(count)
+            ]
+        )
+
+    assert harness.slack.command(OWNER, "/search").status_code == 200
+    assert harness.state.wait_for(lambda s: bool(s.open_views(OWNER)), timeout=3)
+    form = harness.state.open_views(OWNER)[-1]
+
+    reply = harness.slack.suggest(OWNER, "search_form", "pick", "sam")
+    assert [o["value"] for o in suggested_options(reply)] == ["0", "1"]
+    body = asked[0]
+    assert body["type"] == "block_suggestion" and body["value"] == "sam"
+    assert (body["action_id"], body["block_id"]) == ("pick", "who")
+    assert body["container"] == {"type": "view", "view_id": form["id"]} and body["view"]["id"] == form["id"]
+    assert body["user"]["id"] == OWNER and body["team"]["id"] == harness.slack.team_id
+
+    with pytest.raises(ValueError, match="at most 100"):  # Slack shows nothing for too many
+        suggested_options(harness.slack.suggest(OWNER, "search_form", "pick", "many"))
+    with pytest.raises(ValueError, match="min_query_length"):  # Slack waits for 3 characters
+        harness.slack.suggest(OWNER, "search_form", "pick", "sa")
+    with pytest.raises(ValueError, match="not an external select"):
+        harness.slack.suggest(OWNER, "search_form", "value", "sam")
+    assert len(asked) == 2

@@ -152,7 +152,7 @@ def test_an_unlinked_user_can_do_nothing(world: World) -> None:
 def test_reading_requests(world: World) -> None:
     mine = world.ask(SAM, days_ahead=3)
     world.ask(TARA, days_ahead=4)
-    assert [v.id for v in world.timeoff.list_for(world.actor(SAM))] == [mine.id]
+    assert [v.id for v in world.timeoff.list_for(world.actor(SAM)).items] == [mine.id]
     assert world.timeoff.get(world.actor(SAM), mine.id).id == mine.id
     with pytest.raises(PermissionDenied):
         world.timeoff.list_for(world.actor(TARA), MEMBER_IDS[SAM])
@@ -160,8 +160,9 @@ def test_reading_requests(world: World) -> None:
         world.timeoff.get(world.actor(TARA), mine.id)
     with pytest.raises(PermissionDenied):
         world.timeoff.pending(world.actor(SAM))
-    assert [v.member_name for v in world.timeoff.pending(world.actor(ADMIN))] == ["Sam Stone", "Tara Singh"]
-    assert [v.id for v in world.timeoff.list_for(world.actor(ADMIN), MEMBER_IDS[SAM])] == [mine.id]
+    waiting = world.timeoff.pending(world.actor(ADMIN))
+    assert [v.member_name for v in waiting.items] == ["Sam Stone", "Tara Singh"]
+    assert waiting.total == 2
+    assert [v.id for v in world.timeoff.list_for(world.actor(ADMIN), MEMBER_IDS[SAM]).items] == [mine.id]
     with pytest.raises(NotFoundError):
         world.timeoff.get(world.actor(ADMIN), 4242)
-

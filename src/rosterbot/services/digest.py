@@ -140,7 +140,7 @@ class DigestService:
         """The digest for `day` (calls the business API)."""
         with session_scope(self._sessions) as session:
             config = workspace_config(session, self._settings, slack_team_id)
-            waiting = len(requests.pending(session, slack_team_id=slack_team_id or None))
+            waiting = requests.count_pending(session, slack_team_id=slack_team_id or None)
         availability = self._availability.availability_for([day], config.zone)
         found = (
             coverage.shortfalls(availability, config.coverage_minimums) if config.coverage_minimums else []

@@ -4,7 +4,8 @@ A deleted position is also taken off every member who had it."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,10 +18,13 @@ from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
+from rosterbot.services.paging import Page
+from rosterbot.services.single_flight import SingleFlight
 from rosterbot.store import positions as assignments
 from rosterbot.store.db import session_scope
 
 TITLE_MAX = 100
+SEARCH_TTL = 30.0  # seconds `search` answers from the positions it last read
 DESCRIPTION_MAX = 1000
 
 
@@ -39,6 +43,7 @@ class PositionService:
         auditor: Auditor | None = None,
         *,
         default_salon_ids: Sequence[int] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api = api
         self.identity = identity
@@ -46,6 +51,9 @@ class PositionService:
         self.auditor = auditor or identity.auditor
         # The API wants at least one location; when the user gives none, the configured company.
         self.default_salon_ids = list(default_salon_ids)
+        # For `search`: a select asks at every keystroke and wants its answer within 3 seconds, and
+        # listing 1,000 positions takes ten API calls. Kept SEARCH_TTL seconds; our writes drop it.
+        self._searched: SingleFlight[builtins.list[Position]] = SingleFlight(SEARCH_TTL, clock)
 
     # reads
 
@@ -76,16 +84,38 @@ class PositionService:
         self.auditor.require(actor, Operation.VIEW, audit=False)
         return match_positions(self.api.list_positions(), text)
 
-    # writes
+    def search(self, actor: Actor, text: str, *, limit: int = 100) -> Page[Position]:
+        """The first `limit` positions (by title) whose title holds `text` (any case), or whose id it
+        is, and how many match in all; every position for no text. For a select that searches."""
+        self.auditor.require(actor, Operation.VIEW, audit=False)
+        wanted = text.strip().removeprefix("#").strip().casefold()
+        positions = self._searched.do("positions", lambda: self.list(actor))
+        found = [
+            p
+            for p in positions
+            if not wanted
+            or wanted in p.title.casefold()
+            or (wanted.isascii() and wanted.isdigit() and p.id == int(wanted))
+        ]
+        return Page(found[:limit], len(found))
+
+    def forget(self) -> None:
+        """Drop the positions `search` keeps (they changed)."""
+        self._searched.forget()
+
+    # writes (each drops what `search` keeps)
 
     def create(self, actor: Actor, position: PositionInput) -> Position:
         fresh = self.identity.actor_for_write(actor)
         target = f"new position {position.title.strip()}"
         self.auditor.require(fresh, Operation.POSITION_CREATE, target=target)
         body = self._validate(position, fallback_salon_ids=self.default_salon_ids)
-        return self.auditor.perform(
-            fresh, Operation.POSITION_CREATE, lambda: self.api.create_position(body), target=target
-        )
+        try:
+            return self.auditor.perform(
+                fresh, Operation.POSITION_CREATE, lambda: self.api.create_position(body), target=target
+            )
+        finally:
+            self.forget()
 
     def edit(self, actor: Actor, position_id: int, position: PositionInput) -> Position:
         """Replace the title, description and (when given) locations; no locations keeps the old."""
@@ -94,9 +124,15 @@ class PositionService:
         current = self.api.get_position(position_id)
         target = _target(current)
         body = self._validate(position, fallback_salon_ids=current.salon_ids or self.default_salon_ids)
-        self.auditor.perform(
-            fresh, Operation.POSITION_EDIT, lambda: self.api.update_position(position_id, body), target=target
-        )
+        try:
+            self.auditor.perform(
+                fresh,
+                Operation.POSITION_EDIT,
+                lambda: self.api.update_position(position_id, body),
+                target=target,
+            )
+        finally:
+            self.forget()
         return current.model_copy(
             update={"title": body.title, "description": body.description, "salon_ids": body.salon_ids}
         )
@@ -106,9 +142,12 @@ class PositionService:
         self.auditor.require(fresh, Operation.POSITION_DELETE, target=f"position:{position_id}")
         current = self.api.get_position(position_id)
         target = _target(current)
-        self.auditor.perform(
-            fresh, Operation.POSITION_DELETE, lambda: self.api.delete_position(position_id), target=target
-        )
+        try:
+            self.auditor.perform(
+                fresh, Operation.POSITION_DELETE, lambda: self.api.delete_position(position_id), target=target
+            )
+        finally:
+            self.forget()
         with session_scope(self._session_factory) as session:
             assignments.clear_position(session, position_id)
         return current

@@ -21,6 +21,7 @@ from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, LastOwner
 from rosterbot.services.identity import IdentityService
 from rosterbot.services.owners import owners_serialised
+from rosterbot.services.paging import Page
 from rosterbot.services.single_flight import SharedReads
 from rosterbot.services.timeoff import close_pending_requests
 from rosterbot.store import links
@@ -79,6 +80,21 @@ class TeamService:
             except NotFound:
                 position = None  # deleted behind our back: show none
         return MemberDetails(member, position)
+
+    def search(self, actor: Actor, text: str, *, limit: int = 100) -> Page[TeamMember]:
+        """The first `limit` active members (by name) whose name or e-mail holds `text` (any case),
+        or whose id it is, and how many match in all; every active member for no text. For a
+        select that searches."""
+        wanted = text.strip().removeprefix("#").strip().casefold()
+        found = [
+            m
+            for m in self.list(actor)
+            if not wanted
+            or wanted in m.name.casefold()
+            or wanted in (m.email or "").casefold()
+            or (wanted.isascii() and wanted.isdigit() and m.id == int(wanted))
+        ]
+        return Page(found[:limit], len(found))
 
     def find(self, actor: Actor, text: str, *, include_inactive: bool = True) -> builtins.list[TeamMember]:
         """Members matching `text`: an id ("12" or "#12"), an e-mail, or a name (case-insensitive;

@@ -43,6 +43,7 @@ from rosterbot.domain.roles import Actor, Role
 from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
+from rosterbot.services.paging import Page
 from rosterbot.store import audit, links, outbox, workspace
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
@@ -672,25 +673,48 @@ class TimeOffService:
                 self._require(actor, Operation.TIME_OFF_DECIDE)
             return self._view(session, row)
 
-    def list_for(self, actor: Actor, member_id: int | None = None, *, limit: int = 50) -> list[TimeOffView]:
+    def list_for(
+        self, actor: Actor, member_id: int | None = None, *, limit: int = 50, offset: int = 0
+    ) -> Page[TimeOffView]:
         """A member's requests in the actor's workspace, the latest first (another member's:
-        approvers only)."""
+        approvers only): `limit` of them from `offset`, and how many there are in all."""
         self._linked(actor)
         assert actor.member_id is not None
         target = actor.member_id if member_id is None else member_id
         if target != actor.member_id:
             self._require(actor, Operation.TIME_OFF_DECIDE)
         with session_scope(self._sessions) as session:
-            rows = requests.for_member(session, actor.slack_team_id, target, limit=limit)
-            return [self._view(session, row) for row in rows]
+            team = actor.slack_team_id
+            total = requests.count_for_member(session, team, target)
+            offset = max(0, min(offset, total - 1 if total else 0))  # a stale page: the last one
+            rows = requests.for_member(session, team, target, limit=limit, offset=offset)
+            return Page([self._view(session, row) for row in rows], total, offset)
 
-    def pending(self, actor: Actor, *, limit: int = 100) -> list[TimeOffView]:
-        """Requests waiting for a decision in the actor's workspace, the oldest first (approvers)."""
+    def ahead(self, actor: Actor, *, now: datetime) -> Page[TimeOffView]:
+        """The actor's own requests still ahead: pending, or approved and not ended by `now`; by
+        start, all of them (a member has few), counted."""
+        self._linked(actor)
+        assert actor.member_id is not None
+        with session_scope(self._sessions) as session:
+            day_before = (now - timedelta(days=1)).date()  # zones differ by at most a day from UTC
+            rows = requests.ahead_for_member(
+                session, actor.slack_team_id, actor.member_id, ending_on_or_after=day_before
+            )
+            views = [self._view(session, row) for row in rows]
+        found = [v for v in views if v.status == PENDING or v.ends_at >= now]
+        return Page(found, len(found))
+
+    def pending(self, actor: Actor, *, limit: int = 100, offset: int = 0) -> Page[TimeOffView]:
+        """Requests waiting for a decision in the actor's workspace, the oldest first (approvers):
+        `limit` of them from `offset`, and how many wait in all."""
         self._linked(actor)
         self._require(actor, Operation.TIME_OFF_DECIDE)
+        team = actor.slack_team_id
         with session_scope(self._sessions) as session:
-            rows = requests.pending(session, slack_team_id=actor.slack_team_id, limit=limit)
-            return [self._view(session, row) for row in rows]
+            total = requests.count_pending(session, slack_team_id=team)
+            offset = max(0, min(offset, total - 1 if total else 0))  # a stale page: the last one
+            rows = requests.pending(session, slack_team_id=team, limit=limit, offset=offset)
+            return Page([self._view(session, row) for row in rows], total, offset)
 
     def coverage_warning(self, request: TimeOffView) -> list[str]:
         """Sentences for each position and day this request would leave short of its workspace

@@ -18,10 +18,9 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.api.errors import ApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
-from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
-from rosterbot.slack.blocks.home import home_view, unlinked_home_view
+from rosterbot.slack.blocks.home import MAX_QUEUED, home_view, unlinked_home_view
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.metadata import FormMetadata
 from rosterbot.slack.middleware import actor_of, services_of
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OWN_LIMIT = 50  # the latest requests looked through for upcoming and pending ones
-
 
 def build_home(
     services: Services, actor: Actor, *, notice: str = "", now: datetime | None = None
@@ -44,20 +41,13 @@ def build_home(
     if not actor.is_linked:
         return unlinked_home_view(actor, notice=notice)
     moment = now or datetime.now(UTC)
-    mine = services.timeoff.list_for(actor, limit=OWN_LIMIT)
-    upcoming = [
-        request
-        for request in mine
-        if request.status == statuses.PENDING
-        or (request.status == statuses.APPROVED and request.ends_at >= moment)
-    ]
-    upcoming.sort(key=lambda request: (request.starts_on, request.id))
+    upcoming = services.timeoff.ahead(actor, now=moment).items  # every one: the Home counts them
     approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
-    queue = services.timeoff.pending(actor) if approver else None
+    queue = services.timeoff.pending(actor, limit=MAX_QUEUED) if approver else None
     return home_view(
         actor,
         member_label=actor.name or f"member #{actor.member_id}",
-        own=upcoming,
+        own=list(upcoming),
         queue=queue,
         can_add_member=check(actor.role, Operation.MEMBER_CREATE).allowed,
         now=moment,

@@ -48,6 +48,8 @@ class ActionId(StrEnum):
     # /timeoff: buttons carry the request id as their value
     TIMEOFF_APPROVE = "timeoff_approve"
     TIMEOFF_DENY = "timeoff_deny"
+    TIMEOFF_PENDING_PAGE = "timeoff_pending_page"  # "timeoff_pending_page_prev" / "..._next"
+    TIMEOFF_LIST_PAGE = "timeoff_list_page"  # "timeoff_list_page_prev" / "..._next"
     TIMEOFF_CANCEL = "timeoff_cancel"
     TIMEOFF_FIELD = "timeoff_field"  # the one element of each request form input
     # App Home
@@ -56,6 +58,7 @@ class ActionId(StrEnum):
     # /team settings
     SETTINGS_OPEN = "settings_open"  # "Change settings" on the settings message
     SETTINGS_FIELD = "settings_field"  # the one element of each settings form input
+    SETTINGS_POSITION = "settings_position"  # the settings form's position search (external select)
 
 
 class BlockId(StrEnum):
@@ -90,6 +93,8 @@ class BlockId(StrEnum):
     TIMEOFF_DECIDE = "timeoff_decide"  # the Approve / Deny actions block of the approvals message
     TIMEOFF_LIST = "timeoff_list"  # heads `/timeoff list`: a Cancel there refreshes the list
     TIMEOFF_PENDING = "timeoff_pending"  # heads `/timeoff pending`: a decision there refreshes it
+    TIMEOFF_PENDING_NAV = "timeoff_pending_nav"
+    TIMEOFF_LIST_NAV = "timeoff_list_nav"
     HOME_ACTIONS = "home_actions"
     # /team settings form: its inputs are services.workspace's field names (InvalidRequest keys)
     SETTINGS_TEAM_CHANNEL = workspace_fields.TEAM_CHANNEL
@@ -98,3 +103,6 @@ class BlockId(StrEnum):
     SETTINGS_DIGEST_TIME = workspace_fields.DIGEST_TIME
     SETTINGS_MINIMUM = workspace_fields.MINIMUM_PREFIX  # + the position id: workspace.minimum_field
     SETTINGS_ACTIONS = "settings_actions"
+    # with more positions than the form has room for: choose one, give its minimum
+    SETTINGS_CHOSEN_POSITION = "coverage_position"
+    SETTINGS_CHOSEN_MINIMUM = "coverage_minimum"

@@ -13,19 +13,21 @@ from datetime import time
 from functools import partial
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltContext
 
 from rosterbot.domain.permissions import Operation, check
-from rosterbot.services.workspace import MINIMUM_MAX, WorkspaceChanges, validate
+from rosterbot.services.workspace import MINIMUM_MAX, WorkspaceChanges, minimum_field, validate
 from rosterbot.slack.blocks.settings import (
     MODAL_TITLE,
     changed_blocks,
     changed_text,
+    position_options,
     settings_blocks,
     settings_form_view,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import FormMetadata
+from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import Form, StateValues, split_subcommand, text_value
 from rosterbot.slack.turn import Turn, action_listener, form_listener, require, sealer_of
 
@@ -95,6 +97,9 @@ def settings_form(values: StateValues) -> Form[WorkspaceChanges]:
             errors[block_id] = f"Enter a whole number from 0 to {MINIMUM_MAX}, or leave it empty."
             continue
         minimums[int(suffix)] = int(typed)
+    chosen = _chosen_minimum(values, errors)
+    if chosen is not None:
+        minimums[chosen[0]] = chosen[1]
     changes = WorkspaceChanges(
         team_channel=str(team_channel) if team_channel else None,
         approvals_channel=str(approvals_channel) if approvals_channel else None,
@@ -103,10 +108,46 @@ def settings_form(values: StateValues) -> Form[WorkspaceChanges]:
         coverage_minimums=minimums,
     )
     for name, sentence in validate(changes).items():
-        errors.setdefault(name, sentence)
+        # the chosen position's minimum is answered under the input it was typed in
+        shown = BlockId.SETTINGS_CHOSEN_MINIMUM.value if chosen and name == minimum_field(chosen[0]) else name
+        errors.setdefault(shown, sentence)
     if errors:
         return Form(None, {str(k): v for k, v in errors.items()})
     return Form(changes, {})
+
+
+def _chosen_minimum(values: StateValues, errors: dict[str, str]) -> tuple[int, int | None] | None:
+    """(position id, minimum) from the search and its minimum (a form with many positions); None
+    when no position is chosen. A problem goes into `errors`, keyed by the input it is about."""
+    if BlockId.SETTINGS_CHOSEN_POSITION.value not in values:
+        return None
+    picked = (values[BlockId.SETTINGS_CHOSEN_POSITION.value].get(ActionId.SETTINGS_POSITION.value) or {}).get(
+        "selected_option"
+    ) or {}
+    value = str(picked.get("value") or "") if isinstance(picked, dict) else ""
+    typed = text_value(values, BlockId.SETTINGS_CHOSEN_MINIMUM, ActionId.SETTINGS_FIELD.value)
+    if not value:
+        if typed:
+            errors[BlockId.SETTINGS_CHOSEN_POSITION] = "Choose the position this minimum is for."
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        errors[BlockId.SETTINGS_CHOSEN_POSITION] = "Choose a position from the list."
+        return None
+    if not typed:
+        return int(value), None
+    if not (typed.isascii() and typed.isdigit()) or len(typed) > 6:
+        errors[BlockId.SETTINGS_CHOSEN_MINIMUM] = (
+            f"Enter a whole number from 0 to {MINIMUM_MAX}, or leave it empty."
+        )
+        return None
+    return int(value), int(typed)
+
+
+def position_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
+    """Slack asks for the options of the form's position search as the user types (a
+    block_suggestion request): answered at once, up to 100 positions, the count of all matches."""
+    found = services_of(context).positions.search(actor_of(context), str(payload.get("value") or ""))
+    ack(**position_options(found))
 
 
 def save_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges) -> None:
@@ -118,3 +159,4 @@ def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
     app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
     app.view(CallbackId.SETTINGS_EDIT.value)(form_listener(settings_form, save_settings, FormMetadata))
+    app.options(ActionId.SETTINGS_POSITION.value)(position_search)

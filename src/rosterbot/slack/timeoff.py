@@ -34,10 +34,14 @@ from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
     ALL_DAY,
+    MAX_LISTED,
     PART_DAY,
+    PENDING_PAGE_SIZE,
     BlockDicts,
     MemberChoice,
     deny_modal,
+    member_choice_label,
+    member_options,
     notice,
     notice_modal,
     pending_blocks,
@@ -49,7 +53,7 @@ from rosterbot.slack.blocks.timeoff import (
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.home import publish_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button
+from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button, read_page_button
 from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import (
     Form,
@@ -85,7 +89,6 @@ RECORDING_TEXT = ":hourglass_flowing_sand: Recording your decision…"
 DENY_TITLE = "Deny time off"
 
 FORM_TITLE = "Request time off"
-LIST_LIMIT = 50
 _REQUEST_ID = re.compile(r"^#?(\d{1,9})$")
 _MEMBER_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
 
@@ -176,7 +179,7 @@ def open_request_modal(
     except ApiError as exc:  # the form still works for the approver's own time off
         log.warning("time-off form: team not loaded for the For select: %s", type(exc).__name__)
         return
-    members = [MemberChoice(m.id, f"{m.name} ({m.role.value})") for m in team]
+    members = [MemberChoice(m.id, member_choice_label(m)) for m in team]
     view = request_modal(
         today=today, zone_name=zone_name, metadata=metadata, members=members, own_member_id=actor.member_id
     )
@@ -184,6 +187,14 @@ def open_request_modal(
         client.views_update(view_id=view_id, hash=opened["view"].get("hash") or None, view=view)
     except SlackApiError as exc:  # submitted or closed meanwhile: nothing to fill
         log.info("time-off form not updated: %s", exc.response.get("error"))
+
+
+def member_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
+    """Slack asks for the options of the form's "For" search as an approver types (a
+    block_suggestion request, for a team too big for a static select): answered at once."""
+    actor = actor_of(context)
+    require(actor, Operation.TIME_OFF_REQUEST_FOR_OTHER)
+    ack(**member_options(services_of(context).team.search(actor, str(payload.get("value") or ""))))
 
 
 def request_submitted(
@@ -324,13 +335,19 @@ def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def list_for(services: Services, actor: Actor, which: str, *, note: str = "") -> tuple[str, BlockDicts]:
-    """The member's own requests (`BlockId.TIMEOFF_LIST`) or the approvers' queue, as they are now."""
+def list_for(
+    services: Services, actor: Actor, which: str, *, note: str = "", page: int = 1
+) -> tuple[str, BlockDicts]:
+    """The member's own requests (`BlockId.TIMEOFF_LIST`) or the approvers' queue (its `page`), as
+    they are now."""
     if which == BlockId.TIMEOFF_PENDING.value:
-        return pending_blocks(services.timeoff.pending(actor), note=note)
+        size = PENDING_PAGE_SIZE
+        waiting = services.timeoff.pending(actor, limit=size, offset=(page - 1) * size)
+        return pending_blocks(waiting, page_size=size, note=note)
     approver = check(actor.role, Operation.TIME_OFF_DECIDE).allowed
-    mine = services.timeoff.list_for(actor, limit=LIST_LIMIT)
-    return request_list_blocks(mine, now=datetime.now(UTC), approver=approver, note=note)
+    size = MAX_LISTED
+    mine = services.timeoff.list_for(actor, limit=size, offset=(page - 1) * size)
+    return request_list_blocks(mine, page_size=size, now=datetime.now(UTC), approver=approver, note=note)
 
 
 # ---- buttons (the request id is their value) --------------------------------------------------
@@ -462,6 +479,17 @@ def timeoff_pending(turn: Turn, rest: str) -> None:
     turn.say(text, blocks)
 
 
+def page_shower(which: BlockId) -> Callable[[Turn, str], None]:
+    """A click on Previous / Next under `/timeoff pending` or `/timeoff list`: that page, in place
+    of the one shown."""
+
+    def show_page(turn: Turn, value: str) -> None:
+        text, blocks = list_for(turn.services, turn.actor, which.value, page=read_page_button(value).page)
+        turn.say(text, blocks)
+
+    return show_page
+
+
 def timeoff_cancel(turn: Turn, rest: str) -> None:
     found = _REQUEST_ID.match(rest.strip())
     if found is None:
@@ -501,8 +529,14 @@ def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=FORM_TITLE)
     app.command("/timeoff")(command_listener(run_timeoff, modal_title=FORM_TITLE))
     app.view(CallbackId.TIMEOFF_REQUEST.value)(request_submitted)
+    app.options(ActionId.TIMEOFF_FIELD.value)(member_search)  # the one external select of the form
     app.view(CallbackId.TIMEOFF_DENY.value)(deny_submitted)
     app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
     app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))
     app.action(ActionId.TIMEOFF_CANCEL.value)(on_click(on_request(cancel)))
+    for pager, which in (
+        (ActionId.TIMEOFF_PENDING_PAGE, BlockId.TIMEOFF_PENDING),
+        (ActionId.TIMEOFF_LIST_PAGE, BlockId.TIMEOFF_LIST),
+    ):
+        app.action(re.compile(rf"^{pager}_(prev|next)$"))(on_click(page_shower(which)))
     app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)

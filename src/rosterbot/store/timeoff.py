@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.models import TimeOffRequest
@@ -168,6 +168,15 @@ def mark_reminded(session: Session, request_id: int, *, at: datetime, not_since:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _member_query(slack_team_id: str | None, member_id: int, statuses: Iterable[str] | None) -> Any:
+    query = select(TimeOffRequest).where(TimeOffRequest.member_id == member_id)
+    if slack_team_id is not None:
+        query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
+    if statuses is not None:
+        query = query.where(TimeOffRequest.status.in_(list(statuses)))
+    return query
+
+
 def for_member(
     session: Session,
     slack_team_id: str | None,
@@ -175,25 +184,64 @@ def for_member(
     *,
     statuses: Iterable[str] | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[TimeOffRequest]:
-    """A member's requests made in the workspace `slack_team_id`, the latest start first. None: in
-    every workspace (only for a member leaving the business, which all workspaces share)."""
-    query = select(TimeOffRequest).where(TimeOffRequest.member_id == member_id)
-    if slack_team_id is not None:
-        query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
-    if statuses is not None:
-        query = query.where(TimeOffRequest.status.in_(list(statuses)))
-    query = query.order_by(TimeOffRequest.starts_on.desc(), TimeOffRequest.id.desc()).limit(limit)
-    return list(session.scalars(query))
+    """A member's requests made in the workspace `slack_team_id`, the latest start first: `limit`
+    of them from `offset`. None: in every workspace (only for a member leaving the business, which
+    all workspaces share)."""
+    query = _member_query(slack_team_id, member_id, statuses).order_by(
+        TimeOffRequest.starts_on.desc(), TimeOffRequest.id.desc()
+    )
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
-def pending(session: Session, *, slack_team_id: str | None, limit: int = 100) -> list[TimeOffRequest]:
-    """Requests of the workspace `slack_team_id` waiting for a decision, the oldest first. None:
-    every workspace's (only the digest of a bot with no workspace settings at all asks that)."""
+def count_for_member(
+    session: Session, slack_team_id: str | None, member_id: int, *, statuses: Iterable[str] | None = None
+) -> int:
+    """How many requests a member has in the workspace (in `statuses`), whatever a page holds."""
+    counted = _member_query(slack_team_id, member_id, statuses).with_only_columns(
+        func.count(TimeOffRequest.id)
+    )
+    return int(session.scalar(counted) or 0)
+
+
+def ahead_for_member(
+    session: Session, slack_team_id: str, member_id: int, *, ending_on_or_after: date
+) -> list[TimeOffRequest]:
+    """A member's pending requests in the workspace, and approved ones ending on or after that
+    day, by start: the few a member has ahead (dates are at most two years out), so all of them."""
+    query = select(TimeOffRequest).where(
+        TimeOffRequest.slack_team_id == slack_team_id,
+        TimeOffRequest.member_id == member_id,
+        or_(
+            TimeOffRequest.status == PENDING,
+            and_(TimeOffRequest.status == APPROVED, TimeOffRequest.ends_on >= ending_on_or_after),
+        ),
+    )
+    return list(session.scalars(query.order_by(TimeOffRequest.starts_on, TimeOffRequest.id)))
+
+
+def _pending_query(slack_team_id: str | None) -> Any:
     query = select(TimeOffRequest).where(TimeOffRequest.status == PENDING)
     if slack_team_id is not None:
         query = query.where(TimeOffRequest.slack_team_id == slack_team_id)
-    return list(session.scalars(query.order_by(TimeOffRequest.created_at, TimeOffRequest.id).limit(limit)))
+    return query
+
+
+def pending(
+    session: Session, *, slack_team_id: str | None, limit: int = 100, offset: int = 0
+) -> list[TimeOffRequest]:
+    """Requests of the workspace `slack_team_id` waiting for a decision, the oldest first: `limit`
+    of them from `offset`. None: every workspace's (only the digest of a bot with no workspace
+    settings at all asks that)."""
+    query = _pending_query(slack_team_id).order_by(TimeOffRequest.created_at, TimeOffRequest.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_pending(session: Session, *, slack_team_id: str | None) -> int:
+    """How many requests wait for a decision: all of them, whatever a page of `pending` holds."""
+    counted = _pending_query(slack_team_id).with_only_columns(func.count(TimeOffRequest.id))
+    return int(session.scalar(counted) or 0)
 
 
 def due_for_reminder(session: Session, *, created_before: datetime, limit: int = 100) -> list[TimeOffRequest]:

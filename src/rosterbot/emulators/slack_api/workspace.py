@@ -35,6 +35,9 @@ from rosterbot.emulators.slack_api.values import action_value, interactive_eleme
 # The deprecated verification token Slack still includes in payloads; Bolt ignores it.
 VERIFICATION_TOKEN = "standin-verification-token"
 EVENTS_PATH = "/slack/events"
+EXTERNAL_SELECTS = ("external_select", "multi_external_select")
+DEFAULT_MIN_QUERY_LENGTH = 3  # Slack's default for an external select
+MAX_SUGGESTIONS = 100  # options (or option groups) Slack shows from a block_suggestion answer
 
 
 class SlackWorkspace:
@@ -230,6 +233,38 @@ class SlackWorkspace:
         payload["actions"] = [action_value(element, found_block, value, self.state.next_ts())]
         return self.post_interaction(payload)
 
+    def suggest(
+        self,
+        user_id: str,
+        view: Mapping[str, Any] | str,
+        action_id: str,
+        typed: str,
+        *,
+        block_id: str | None = None,
+    ) -> httpx.Response:
+        """`user_id` types `typed` into the external select `action_id` of a modal (`view`: a view
+        id, callback id or view dict): Slack asks the app for the options (a `block_suggestion`
+        request, JSON in the `payload` field) and shows what the app answers (`suggested_options`).
+        As Slack, it asks only for an `external_select` (or `multi_external_select`), and only once
+        at least `min_query_length` characters (default 3) are typed."""
+        shown = self._view(user_id, view)
+        found_block, element = _find_element(shown.get("blocks") or [], action_id, block_id)
+        if element.get("type") not in EXTERNAL_SELECTS:
+            raise ValueError(f"{action_id!r} is a {element.get('type')}, not an external select")
+        if len(typed) < int(element.get("min_query_length", DEFAULT_MIN_QUERY_LENGTH)):
+            raise ValueError(f"Slack sends no block_suggestion for {typed!r}: shorter than min_query_length")
+        shown.setdefault("state", {"values": {}})
+        payload = {
+            "type": "block_suggestion",
+            **self._envelope(user_id),
+            "container": {"type": "view", "view_id": shown["id"]},
+            "action_id": action_id,
+            "block_id": found_block,
+            "value": typed,
+            "view": shown,
+        }
+        return self.post_interaction(payload)
+
     def event(
         self,
         event: Mapping[str, Any],
@@ -335,6 +370,40 @@ def _find_element(
         raise LookupError(f"no element {action_id!r} in the blocks clicked")
     # No blocks to look in (an ephemeral message the stand-in never saw): a plain button.
     return block_id or secrets.token_hex(3), {"type": "button", "action_id": action_id}
+
+
+def suggested_options(reply: httpx.Response) -> list[dict[str, Any]]:
+    """The options a select shows from the app's answer to a `block_suggestion` request, checked as
+    Slack checks them (`options`, or `option_groups` each with a label; at most 100 of each, an
+    option's text at most 75 characters and its value at most 150); ValueError where Slack would
+    show nothing."""
+    if reply.status_code != 200:
+        raise ValueError(f"the app answered {reply.status_code}")
+    body = _json_or_none(reply) or {}
+    groups = body.get("option_groups")
+    if groups is not None:
+        if not isinstance(groups, list) or len(groups) > MAX_SUGGESTIONS:
+            raise ValueError("option_groups: a list of at most 100 groups")
+        for group in groups:
+            label = (group.get("label") or {}).get("text") if isinstance(group, dict) else None
+            if not isinstance(label, str) or not 0 < len(label) <= 75:
+                raise ValueError("an option group needs a label of at most 75 characters")
+        listed = [_checked_options(group.get("options")) for group in groups]
+        return [option for options in listed for option in options]
+    return _checked_options(body.get("options"))
+
+
+def _checked_options(options: Any) -> list[dict[str, Any]]:
+    if not isinstance(options, list) or len(options) > MAX_SUGGESTIONS:
+        raise ValueError("options: a list of at most 100 options")
+    for option in options:
+        text = (option.get("text") or {}).get("text") if isinstance(option, dict) else None
+        value = option.get("value") if isinstance(option, dict) else None
+        if not isinstance(text, str) or not 0 < len(text) <= 75:
+            raise ValueError("an option's text: 1 to 75 characters")
+        if not isinstance(value, str) or not 0 < len(value) <= 150:
+            raise ValueError("an option's value: 1 to 150 characters")
+    return list(options)
 
 
 def _json_or_none(reply: httpx.Response) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
 )
@@ -173,6 +174,23 @@ def pager_blocks(
     if page < pages:
         elements.append(button("Next ▶", f"{action_id}_next", value_for(page + 1)))
     return [ActionsBlock(block_id=block_id, elements=elements)]
+
+
+# ---- a select that searches (external_select) -----------------------------------------------------
+
+MAX_SUGGESTED = 100  # options Slack shows from one block_suggestion answer
+OPTION_TEXT_MAX = 75
+
+
+def search_options(found: Sequence[tuple[str, str]], total: int) -> dict[str, Any]:
+    """The answer to a block_suggestion: `found` (value, label) pairs, at most 100 shown; when
+    `total` (every match) is more, one group whose label counts them and asks for more letters."""
+    shown = found[:MAX_SUGGESTED]
+    options = [Option(value=value, text=clip(label, OPTION_TEXT_MAX)).to_dict() for value, label in shown]
+    if total <= len(options):
+        return {"options": options}
+    label = f"{len(options)} of {total:,} · type more to narrow"
+    return {"option_groups": [{"label": {"type": "plain_text", "text": label}, "options": options}]}
 
 
 # ---- modals ----------------------------------------------------------------------------------------

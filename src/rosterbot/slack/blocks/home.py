@@ -14,6 +14,7 @@ from slack_sdk.models.views import View
 
 from rosterbot.domain.permissions import NOT_LINKED_REASON
 from rosterbot.domain.roles import Actor
+from rosterbot.services.paging import Page
 from rosterbot.services.timeoff import TimeOffView
 from rosterbot.slack.blocks import MAX_MODAL_BLOCKS, escape_mrkdwn
 from rosterbot.slack.blocks.common import button, context, header, section
@@ -21,6 +22,7 @@ from rosterbot.slack.blocks.timeoff import own_request_section, queued_request_b
 from rosterbot.slack.ids import ActionId, BlockId
 
 MAX_OWN = 30  # the member's own requests shown; the queue gets the rest of the 100 blocks
+MAX_QUEUED = 50  # requests of the queue read for the Home: more than its blocks can show
 
 
 def home_buttons(*, can_add_member: bool) -> ActionsBlock:
@@ -37,7 +39,7 @@ def home_view(
     *,
     member_label: str,
     own: Sequence[TimeOffView],
-    queue: Sequence[TimeOffView] | None,
+    queue: Page[TimeOffView] | None,
     can_add_member: bool,
     now: datetime,
     notice: str = "",
@@ -64,14 +66,15 @@ def home_view(
 
     if queue is not None:
         blocks.append(DividerBlock())
-        blocks.append(section(f"*Waiting for a decision* · {len(queue)}"))
-        if not queue:
+        blocks.append(section(f"*Waiting for a decision* · {queue.total:,}"))
+        if not queue.total:
             blocks.append(context("Nothing is waiting for a decision."))
         room = max(0, (max_blocks - len(blocks) - 1) // 2)
-        for request in queue[:room]:
+        shown = queue.items[:room]
+        for request in shown:
             blocks += queued_request_blocks(request)
-        if len(queue) > room:
-            blocks.append(context(f"…and {len(queue) - room} more: see `/timeoff pending`."))
+        if queue.total > len(shown):  # counted, not the length of the page that was read
+            blocks.append(context(f"…and {queue.total - len(shown):,} more: see `/timeoff pending`."))
     return _home(blocks, max_blocks)
 
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ContextBlock,
     ConversationFilter,
     ConversationSelectElement,
+    ExternalDataSelectElement,
     InputBlock,
-    MarkdownTextObject,
     NumberInputElement,
     PlainTextInputElement,
     PlainTextObject,
     TimePickerElement,
 )
 
+from rosterbot.api.models import Position
+from rosterbot.services.paging import Page
 from rosterbot.services.workspace import (
     APPROVALS_CHANNEL,
     DIGEST_TIME,
@@ -23,10 +27,11 @@ from rosterbot.services.workspace import (
     TEAM_CHANNEL,
     TIMEZONE,
     Change,
+    PositionMinimum,
     WorkspaceView,
     minimum_field,
 )
-from rosterbot.slack.blocks import MAX_SECTION_CHARS, clip, escape_mrkdwn
+from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS, clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,
     button,
@@ -35,12 +40,13 @@ from rosterbot.slack.blocks.common import (
     form_view,
     header,
     message,
+    search_options,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 
 MODAL_TITLE = "Workspace settings"
-MAX_FORM_POSITIONS = 40  # one input each; the modal holds 100 blocks
+MAX_FORM_POSITIONS = 40  # one input each (the modal holds 100 blocks); with more, a search
 LABEL_MAX = 2000
 SETTINGS_USAGE = (
     "/team settings",
@@ -83,14 +89,8 @@ def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
         f"*Daily digest:* {clock(view)}{default(DIGEST_TIME)}",
     ]
     blocks: list[Block] = [header("Workspace settings"), section("\n".join(lines))]
-    minimum_lines = [
-        f"• {escape_mrkdwn(m.title)}: {m.minimum if m.minimum is not None else '_no minimum_'}"
-        for m in view.minimums
-    ]
-    if minimum_lines:
-        intro = "*Minimum available per position* (time off that leaves fewer gets a warning):"
-        chunks = chunk_lines([intro, *minimum_lines])
-        blocks.extend(section(chunk) for chunk in chunks[:40])
+    if view.minimums:
+        blocks += minimum_sections(view.minimums, room=MAX_MESSAGE_BLOCKS - len(blocks) - 2)
     else:
         blocks.append(section("*Minimum available per position:* no positions yet (see `/position add`)."))
     if can_change:
@@ -103,6 +103,31 @@ def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
     else:
         blocks.append(context("Owners and admins can change these settings."))
     return message(blocks)
+
+
+def _minimum_line(minimum: PositionMinimum) -> str:
+    shown = str(minimum.minimum) if minimum.minimum is not None else "_no minimum_"
+    return f"• {escape_mrkdwn(minimum.title)}: {shown}"
+
+
+def minimum_sections(minimums: Sequence[PositionMinimum], *, room: int) -> list[Block]:
+    """Every position's minimum, counted; when they do not fit in `room` blocks, those with a
+    minimum come first and a last line counts the rest and says where to see them."""
+    count = len(minimums)
+    intro = (
+        f"*Minimum available per position* · {count:,} position{'s' if count != 1 else ''} "
+        "(time off that leaves fewer gets a warning):"
+    )
+    chunks = chunk_lines([intro, *map(_minimum_line, minimums)])
+    if len(chunks) <= room:
+        return [section(chunk) for chunk in chunks]
+    ordered = sorted(minimums, key=lambda m: m.minimum is None)  # stable: by title within each
+    chunks = chunk_lines([intro, *map(_minimum_line, ordered)])[: room - 1]
+    listed = sum(chunk.count("\n• ") + chunk.startswith("• ") for chunk in chunks)
+    rest = count - listed
+    return [section(chunk) for chunk in chunks] + [
+        context(f"…and {rest:,} more positions with no minimum: see `/position list`.")
+    ]
 
 
 def _input(block_id: str, label: str, element: object, *, optional: bool, hint: str = "") -> InputBlock:
@@ -153,7 +178,12 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
             optional=False,
         ),
     ]
-    shown = view.minimums[:MAX_FORM_POSITIONS]
+    if len(view.minimums) > MAX_FORM_POSITIONS:
+        blocks += chosen_minimum_blocks(len(view.minimums))
+        return form_view(
+            MODAL_TITLE, blocks, callback_id=CallbackId.SETTINGS_EDIT.value, submit="Save", metadata=metadata
+        )
+    shown = view.minimums
     if shown:
         blocks.append(
             section(
@@ -161,40 +191,58 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
                 "Leave empty for no minimum."
             )
         )
-    for minimum in shown:
-        blocks.append(
-            _input(
-                minimum_field(minimum.position_id),
-                minimum.title,
-                NumberInputElement(
-                    action_id=field,
-                    is_decimal_allowed=False,
-                    initial_value=str(minimum.minimum) if minimum.minimum is not None else None,
-                    min_value="0",
-                    max_value=str(MINIMUM_MAX),
-                ),
-                optional=True,
-            )
-        )
-    rest = view.minimums[MAX_FORM_POSITIONS:]
-    if rest:
-        names = ", ".join(escape_mrkdwn(m.title) for m in rest)
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=clip(
-                            f"{len(rest)} more positions are not in this form and keep "
-                            f"their minimums: {names}",
-                            MAX_SECTION_CHARS,
-                        )
-                    )
-                ]
-            )
-        )
+    blocks += [_minimum_input(minimum_field(m.position_id), m.title, m.minimum) for m in shown]
     return form_view(
         MODAL_TITLE, blocks, callback_id=CallbackId.SETTINGS_EDIT.value, submit="Save", metadata=metadata
     )
+
+
+def _minimum_input(block_id: str, label: str, initial: int | None = None, *, hint: str = "") -> InputBlock:
+    return _input(
+        block_id,
+        label,
+        NumberInputElement(
+            action_id=ActionId.SETTINGS_FIELD.value,
+            is_decimal_allowed=False,
+            initial_value=str(initial) if initial is not None else None,
+            min_value="0",
+            max_value=str(MINIMUM_MAX),
+        ),
+        optional=True,
+        hint=hint,
+    )
+
+
+def chosen_minimum_blocks(count: int) -> list[Block]:
+    """With more positions than the form has room for (`count`): a search among all of them (an
+    external select, answered by `position_options`) and the minimum for the one chosen."""
+    return [
+        section(
+            f"*Minimum available per position* · {count:,} positions. Choose one (type to search "
+            "among all of them) and give its minimum; the others keep theirs. Time off that would "
+            "leave fewer gets a warning."
+        ),
+        _input(
+            BlockId.SETTINGS_CHOSEN_POSITION.value,
+            "Position",
+            ExternalDataSelectElement(
+                action_id=ActionId.SETTINGS_POSITION.value,
+                placeholder=PlainTextObject(text="Type part of a title"),
+                min_query_length=0,
+            ),
+            optional=True,
+        ),
+        _minimum_input(
+            BlockId.SETTINGS_CHOSEN_MINIMUM.value,
+            "Its minimum",
+            hint="Leave empty for no minimum.",
+        ),
+    ]
+
+
+def position_options(found: Page[Position]) -> dict[str, Any]:
+    """The answer to the position search: up to 100 positions, every match counted."""
+    return search_options([(str(p.id), f"{p.title} · #{p.id}") for p in found.items], found.total)
 
 
 def _shown(change: Change, value: str | None) -> str:

@@ -122,7 +122,8 @@ def team_list_page(
     ordered = sorted(members, key=lambda m: ROLE_ORDER.index(m.role))  # stable: names stay sorted
     shown, page, pages = page_of(ordered, page, page_size)
     title = SCOPE_TITLES.get(scope, "Team")
-    blocks: list[Block] = [header(f"{title} · {len(ordered)} member{'s' if len(ordered) != 1 else ''}")]
+    total = len(ordered)  # the whole team the service returned, not the page
+    blocks: list[Block] = [header(f"{title} · {total:,} member{'s' if total != 1 else ''}")]
     if not ordered:
         empty = "No inactive members." if scope == "inactive" else "Nobody is on the team yet."
         blocks.append(section(empty))
@@ -135,7 +136,7 @@ def team_list_page(
         blocks.extend(section(chunk) for chunk in chunk_lines(lines))
     if pages > 1:
         first, last = (page - 1) * page_size + 1, (page - 1) * page_size + len(shown)
-        blocks.append(context(f"Page {page} of {pages} · members {first}–{last} of {len(ordered)}"))
+        blocks.append(context(f"Page {page} of {pages} · members {first:,}–{last:,} of {total:,}"))
     blocks += pager_blocks(
         page,
         pages,
@@ -143,7 +144,7 @@ def team_list_page(
         block_id=BlockId.TEAM_LIST_NAV,
         value_for=lambda p: list_page_value(scope, p),
     )
-    text = f"{title}: {len(ordered)} members" + (f" (page {page} of {pages})" if pages > 1 else "")
+    text = f"{title}: {total:,} members" + (f" (page {page} of {pages})" if pages > 1 else "")
     return ListPage(text, message(blocks))
 
 

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     DatePickerElement,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -27,9 +28,11 @@ from slack_sdk.models.blocks import (
     TimePickerElement,
 )
 
+from rosterbot.api.models import TeamMember
 from rosterbot.domain.dates import format_day
+from rosterbot.services.paging import Page
 from rosterbot.services.timeoff import MAX_REASON, TimeOffView
-from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS, clip, escape_mrkdwn
+from rosterbot.slack.blocks import clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,
     button,
@@ -40,15 +43,19 @@ from rosterbot.slack.blocks.common import (
     message,
     notice,
     notice_view,
+    pager_blocks,
+    pages_of,
+    search_options,
     section,
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.metadata import id_button_value
+from rosterbot.slack.metadata import id_button_value, page_button_value
 
 PENDING, APPROVED, DENIED, CANCELLED = "pending", "approved", "denied", "cancelled"
 ALL_DAY, PART_DAY = "all_day", "part_day"
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a static select
 MAX_LISTED = 40  # requests in one message: a section each, within the 50 blocks
+PENDING_PAGE_SIZE = 20  # `/timeoff pending`: two blocks each, with the header, a note and the pager
 STATUS_ICONS = {
     PENDING: ":hourglass_flowing_sand:",
     APPROVED: ":white_check_mark:",
@@ -149,6 +156,15 @@ def cancel_button(request: TimeOffView) -> ButtonElement:
     return button("Cancel", ActionId.TIMEOFF_CANCEL.value, id_button_value(request.id))
 
 
+def member_options(found: Page[TeamMember]) -> dict[str, Any]:
+    """The answer to the request form's member search: up to 100 members, every match counted."""
+    return search_options([(str(m.id), member_choice_label(m)) for m in found.items], found.total)
+
+
+def member_choice_label(member: TeamMember) -> str:
+    return f"{member.name} ({member.role.value})"
+
+
 # ---- the request form --------------------------------------------------------------------------
 
 
@@ -172,22 +188,22 @@ def request_modal(
     field = ActionId.TIMEOFF_FIELD.value
     blocks: list[Block] = []
     if members:
-        options = [
-            Option(value=str(m.member_id), text=clip(m.label, 75)) for m in members[:MAX_SELECT_OPTIONS]
-        ]
+        options = [Option(value=str(m.member_id), text=clip(m.label, 75)) for m in members]
         initial = next((o for o in options if o.value == str(own_member_id)), None)
+        hint = "Leave as it is to ask for yourself."
+        element: StaticSelectElement | ExternalDataSelectElement
+        if len(options) <= MAX_SELECT_OPTIONS:
+            element = StaticSelectElement(
+                action_id=field, placeholder="Choose a team member", options=options, initial_option=initial
+            )
+        else:  # more than a static select holds: a search among all of them (`member_options`)
+            element = ExternalDataSelectElement(
+                action_id=field, placeholder="Type part of a name", initial_option=initial, min_query_length=0
+            )
+            hint = f"{len(options):,} members: type part of a name or e-mail. {hint}"
         blocks.append(
             InputBlock(
-                block_id=BlockId.TIMEOFF_MEMBER.value,
-                label="For",
-                optional=True,
-                hint="Leave as it is to ask for yourself.",
-                element=StaticSelectElement(
-                    action_id=field,
-                    placeholder="Choose a team member",
-                    options=options,
-                    initial_option=initial,
-                ),
+                block_id=BlockId.TIMEOFF_MEMBER.value, label="For", optional=True, hint=hint, element=element
             )
         )
     blocks.extend(
@@ -423,38 +439,64 @@ def queued_request_blocks(request: TimeOffView) -> list[Block]:
 
 
 def request_list_blocks(
-    requests: Sequence[TimeOffView], *, now: datetime, approver: bool, note: str = ""
+    mine: Page[TimeOffView], *, page_size: int, now: datetime, approver: bool, note: str = ""
 ) -> tuple[str, BlockDicts]:
-    """`/timeoff list`: the member's requests, the latest first, Cancel where it can be done."""
+    """`/timeoff list`: one page of the member's requests, the latest first, Cancel where it can
+    be done; the count is of all of them, and Previous / Next reach the rest."""
+    total = mine.total
     blocks: list[Block] = [header("Your time off", block_id=BlockId.TIMEOFF_LIST.value)]
     if note:
         blocks.append(section(note))
-    if not requests:
+    if not total:
         blocks.append(section("You have no time-off requests. Ask for time off with `/timeoff`."))
-    shown = requests[:MAX_LISTED]
+    shown = mine.items
     blocks += [own_request_section(request, now=now, approver=approver) for request in shown]
-    if len(requests) > len(shown):
-        blocks.append(context(f"…and {len(requests) - len(shown)} older requests."))
+    page, pages = mine.offset // page_size + 1, pages_of(total, page_size)
+    if pages > 1:
+        first, last = mine.offset + 1, mine.offset + len(shown)
+        blocks.append(context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}"))
     if not approver and any(r.status == APPROVED and r.starts_at > now for r in shown):
         blocks.append(context("To cancel approved time off, ask an owner or admin."))
-    return f"Your time off: {len(requests)} requests.", message(blocks)
+    blocks += pager_blocks(
+        page,
+        pages,
+        action_id=ActionId.TIMEOFF_LIST_PAGE,
+        block_id=BlockId.TIMEOFF_LIST_NAV,
+        value_for=page_button_value,
+    )
+    noun = "request" if total == 1 else "requests"
+    return f"Your time off: {total:,} {noun}" + (
+        f" (page {page} of {pages})." if pages > 1 else "."
+    ), message(blocks)
 
 
-def pending_blocks(requests: Sequence[TimeOffView], *, note: str = "") -> tuple[str, BlockDicts]:
-    """`/timeoff pending`: the queue, oldest first, each with Approve and Deny."""
-    blocks: list[Block] = [header("Waiting for a decision", block_id=BlockId.TIMEOFF_PENDING.value)]
+def pending_blocks(waiting: Page[TimeOffView], *, page_size: int, note: str = "") -> tuple[str, BlockDicts]:
+    """`/timeoff pending`: one page of the queue, oldest first, each with Approve and Deny; the
+    count is of every request waiting, and Previous / Next reach the rest."""
+    total = waiting.total
+    blocks: list[Block] = [
+        header(f"Waiting for a decision · {total:,}", block_id=BlockId.TIMEOFF_PENDING.value)
+    ]
     if note:
         blocks.append(section(note))
-    if not requests:
+    if not waiting.items:
         blocks.append(section("Nothing is waiting for a decision."))
-    per_request = 2
-    room = (MAX_MESSAGE_BLOCKS - len(blocks) - 1) // per_request
-    shown = requests[:room]
-    for request in shown:
+    for request in waiting.items:
         blocks += queued_request_blocks(request)
-    if len(requests) > len(shown):
-        blocks.append(context(f"…and {len(requests) - len(shown)} more. Decide these first."))
-    return f"{len(requests)} time-off requests waiting for a decision.", message(blocks)
+    page, pages = waiting.offset // page_size + 1, pages_of(total, page_size)
+    if pages > 1:
+        first, last = waiting.offset + 1, waiting.offset + len(waiting.items)
+        blocks.append(context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}"))
+    blocks += pager_blocks(
+        page,
+        pages,
+        action_id=ActionId.TIMEOFF_PENDING_PAGE,
+        block_id=BlockId.TIMEOFF_PENDING_NAV,
+        value_for=page_button_value,
+    )
+    noun = "request" if total == 1 else "requests"
+    shown = f" (page {page} of {pages})" if pages > 1 else ""
+    return f"{total:,} time-off {noun} waiting for a decision{shown}.", message(blocks)
 
 
 def timeoff_help_blocks(intro: str = "") -> BlockDicts:

@@ -1,5 +1,5 @@
 """Positions (the v2 API): list, show, find; create, edit, delete (owner or admin), audited.
-A deleted position is also taken off every member who had it."""
+A deleted position is also taken off every member who had it, and its minimum off the settings."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
 from rosterbot.store import positions as assignments
+from rosterbot.store import workspace as workspace_store
 from rosterbot.store.db import session_scope
 
 TITLE_MAX = 100
@@ -111,6 +112,7 @@ class PositionService:
         )
         with session_scope(self._session_factory) as session:
             assignments.clear_position(session, position_id)
+            workspace_store.forget_position(session, position_id)
         return current
 
     @staticmethod

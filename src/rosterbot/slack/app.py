@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from rosterbot.config import Settings
+from rosterbot.services.workspace import ChannelLookup, ChannelStatus
 from rosterbot.slack.client import guard_respond, make_web_client
 from rosterbot.slack.errors import handle_error, report_error
 from rosterbot.slack.middleware import Workspace, build_middleware
@@ -96,6 +97,8 @@ def build_app(
         app.use(middleware)
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)
+    if services.workspace.channel_lookup is None:
+        services.workspace.channel_lookup = channel_lookup(web_client)
     for name in features:
         importlib.import_module(name).register(app)
     return app
@@ -155,5 +158,25 @@ def email_lookup(client: WebClient) -> LookupEmail:
             raise
         email = (user.get("profile") or {}).get("email")
         return str(email) if email else None
+
+    return lookup
+
+
+def channel_lookup(client: WebClient) -> ChannelLookup:
+    """channel id -> what conversations.info says of it (None: not found, which is also how Slack
+    answers for a private channel the bot is not in)."""
+
+    def lookup(channel_id: str) -> ChannelStatus | None:
+        try:
+            channel = client.conversations_info(channel=channel_id).get("channel") or {}
+        except SlackApiError as exc:
+            if exc.response.get("error") == "channel_not_found":
+                return None
+            raise
+        return ChannelStatus(
+            name=str(channel.get("name") or channel_id),
+            is_member=bool(channel.get("is_member")),
+            is_archived=bool(channel.get("is_archived")),
+        )
 
     return lookup

@@ -314,11 +314,19 @@ def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> A
 
 
 def form_listener(
-    read: Callable[[StateValues], Form[T]], work: Callable[[Turn, M, T], None], metadata: type[M]
+    read: Callable[[StateValues], Form[T]],
+    work: Callable[[Turn, M, T], None],
+    metadata: type[M],
+    *,
+    check: Callable[[Turn, M, T], None] | None = None,
 ) -> ViewListener:
     """A form's listener: metadata we did not seal for this user refuses the form; a form that does
     not read well is answered under its inputs; else ack (the modal closes), then
-    `work(turn, the view's private metadata as `metadata`, what the form holds)`."""
+    `work(turn, the view's private metadata as `metadata`, what the form holds)`.
+
+    `check`: a quick service check that needs the API or Slack (a taken title, a channel the bot
+    is not in), run before the ack: what it raises is answered under the form's inputs
+    (`rosterbot.slack.errors`). The work's service decides again."""
 
     def listener(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
@@ -331,9 +339,11 @@ def form_listener(
         if form.value is None:
             ack(response_action="errors", errors=form.errors)
             return
-        ack()
         turn = Turn.of_submission(body, context, client, sealed)
         data = form.value
+        if check is not None:
+            check(turn, sealed, data)
+        ack()
         after_ack(context, body, lambda: work(turn, sealed, data))
 
     return named_after(listener, work)

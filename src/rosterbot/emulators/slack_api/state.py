@@ -104,6 +104,9 @@ class SlackChannel:
     is_im: bool = False
     is_private: bool = False
     user: str | None = None  # the other party of an IM
+    # The bot is in the channel. When not, posts answer `not_in_channel`, and a private channel is
+    # invisible to it (`channel_not_found`), as Slack answers a bot without chat:write.public.
+    bot_is_member: bool = True
 
     def to_api(self) -> dict[str, Any]:
         if self.is_im:
@@ -116,7 +119,7 @@ class SlackChannel:
             "is_im": False,
             "is_private": self.is_private,
             "is_archived": False,
-            "is_member": True,
+            "is_member": self.bot_is_member,
             "created": 0,
         }
 
@@ -285,9 +288,12 @@ class SlackState:
             self.users[user_id] = user
             return user
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> SlackChannel:
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, bot_is_member: bool = True
+    ) -> SlackChannel:
+        """A channel; `bot_is_member=False`: one the bot was not invited to (or was removed from)."""
         with self.lock:
-            channel = SlackChannel(channel_id, name, is_private=is_private)
+            channel = SlackChannel(channel_id, name, is_private=is_private, bot_is_member=bot_is_member)
             self.channels[channel_id] = channel
             return channel
 

@@ -20,9 +20,11 @@ from rosterbot.services.workspace import (
     APPROVALS_CHANNEL,
     DIGEST_TIME,
     MINIMUM_MAX,
+    REMOVED_POSITION,
     TEAM_CHANNEL,
     TIMEZONE,
     Change,
+    PositionMinimum,
     WorkspaceView,
     minimum_field,
 )
@@ -64,6 +66,13 @@ def channel_warning(error: str) -> str:
     )
 
 
+def minimum_title(minimum: PositionMinimum) -> str:
+    """A position's title (escaped), or "(removed position) #3" for one that is gone."""
+    if minimum.removed:
+        return f"_{REMOVED_POSITION}_ `#{minimum.position_id}`"
+    return escape_mrkdwn(minimum.title)
+
+
 def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
     """The settings in effect; "(default)" marks what comes from the environment."""
 
@@ -84,7 +93,8 @@ def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
     ]
     blocks: list[Block] = [header("Workspace settings"), section("\n".join(lines))]
     minimum_lines = [
-        f"• {escape_mrkdwn(m.title)}: {m.minimum if m.minimum is not None else '_no minimum_'}"
+        f"• {minimum_title(m)}: {m.minimum if m.minimum is not None else '_no minimum_'}"
+        + (" — no longer counts: clear it in the settings form" if m.removed else "")
         for m in view.minimums
     ]
     if minimum_lines:
@@ -165,7 +175,7 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
         blocks.append(
             _input(
                 minimum_field(minimum.position_id),
-                minimum.title,
+                f"{REMOVED_POSITION} #{minimum.position_id}" if minimum.removed else minimum.title,
                 NumberInputElement(
                     action_id=field,
                     is_decimal_allowed=False,
@@ -174,6 +184,9 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
                     max_value=str(MINIMUM_MAX),
                 ),
                 optional=True,
+                hint="This position was deleted: empty this field to clear its minimum."
+                if minimum.removed
+                else "",
             )
         )
     rest = view.minimums[MAX_FORM_POSITIONS:]

@@ -29,6 +29,7 @@ from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
+from rosterbot.services.errors import ServiceError
 from rosterbot.services.timeoff import RequestInput, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
@@ -340,7 +341,17 @@ def on_request(work: Callable[[Click, int], None]) -> Callable[[Turn, str], None
     """`work(click, the request id)` for a button whose value is the request's id."""
 
     def run(turn: Turn, value: str) -> None:
-        work(Click.of(turn), read_id_button(value))
+        click, request_id = Click.of(turn), read_id_button(value)
+        if not click.in_home:
+            work(click, request_id)
+            return
+        try:
+            work(click, request_id)
+        except ServiceError as refused:
+            # The Home was stale (approved meanwhile, a role changed): say why on the Home, as it
+            # is now, instead of in a DM beside a Home that still shows the old state.
+            log.info("refused a click in the Home: %s", type(refused).__name__)
+            click.answer(f":information_source: {user_message(refused)}", refresh=BlockId.TIMEOFF_LIST.value)
 
     return named_after(run, work)
 

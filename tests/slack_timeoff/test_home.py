@@ -14,6 +14,7 @@ from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
 
 from .conftest import (
+    AARON,
     ADMIN,
     GUEST,
     SAM,
@@ -102,6 +103,20 @@ def test_cancel_on_a_stale_home_says_why_there_and_shows_the_home_as_it_is_now(b
     assert "timeoff_cancel" not in action_ids(after["blocks"])
     assert status_of(box, request_id) == "approved"
     assert len(dms(box, SAM)) == dms_before and len(box.slack_state.ephemerals(user=SAM)) == ephemerals_before
+
+
+def test_add_member_on_a_stale_home_says_why_there_and_shows_the_home_as_it_is_now(box: Sandbox) -> None:
+    stale = open_home(box, ADMIN)
+    assert "home_add_member" in action_ids(stale["blocks"])
+    box.api_state.set_member_role(AARON, "staff")  # Aaron is no longer an admin...
+    box.services.identity.forget()  # ...and the bot has heard (a cached role lives a minute)
+
+    dms_before = len(dms(box, ADMIN))
+    after = click_in_home(box, ADMIN, "home_add_member")
+    shown = texts(after["blocks"])
+    assert "owner or admin" in shown and "· staff" in shown
+    assert "home_add_member" not in action_ids(after["blocks"])
+    assert box.slack_state.open_views(ADMIN) == [] and len(dms(box, ADMIN)) == dms_before
 
 
 def test_admins_see_the_queue_and_decide_in_it_and_can_add_members(box: Sandbox) -> None:

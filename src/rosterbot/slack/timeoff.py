@@ -29,7 +29,6 @@ from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
-from rosterbot.services.errors import ServiceError
 from rosterbot.services.timeoff import RequestInput, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import refilled_form
@@ -48,7 +47,7 @@ from rosterbot.slack.blocks.timeoff import (
     timeoff_help_blocks,
 )
 from rosterbot.slack.errors import user_message
-from rosterbot.slack.home import publish_home
+from rosterbot.slack.home import publish_home, refusal_on_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button
 from rosterbot.slack.middleware import actor_of, services_of
@@ -342,16 +341,10 @@ def on_request(work: Callable[[Click, int], None]) -> Callable[[Turn, str], None
 
     def run(turn: Turn, value: str) -> None:
         click, request_id = Click.of(turn), read_id_button(value)
-        if not click.in_home:
+        if click.in_home:
+            refusal_on_home(turn.client, turn.context, lambda: work(click, request_id))
+        else:
             work(click, request_id)
-            return
-        try:
-            work(click, request_id)
-        except ServiceError as refused:
-            # The Home was stale (approved meanwhile, a role changed): say why on the Home, as it
-            # is now, instead of in a DM beside a Home that still shows the old state.
-            log.info("refused a click in the Home: %s", type(refused).__name__)
-            click.answer(f":information_source: {user_message(refused)}", refresh=BlockId.TIMEOFF_LIST.value)
 
     return named_after(run, work)
 

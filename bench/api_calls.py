@@ -67,7 +67,10 @@ def run_command(box: Sandbox, command: str, text: str) -> tuple[int, float]:
 def count_calls(members: int, commands: Sequence[tuple[str, str]] = COMMANDS) -> list[Counted]:
     """Every command twice in a fresh sandbox whose business has `members` members."""
     database = f"sqlite:///{tempfile.mkdtemp(prefix='rosterbot-bench-calls-')}/rosterbot.db"
-    box = Sandbox.start(database_url=database, emulator=EmulatorConfig())
+    # No reads shared across commands (a few seconds' worth, services/single_flight.py), so that
+    # each run counts its own calls; the sandbox has no per-user limit on the owner's commands.
+    settings = {"read_cache_seconds": 0.0}
+    box = Sandbox.start(database_url=database, emulator=EmulatorConfig(), settings=settings)
     try:
         fill_business(box, members)
         counted = []

@@ -295,6 +295,9 @@ def rosterbot_env(outside: Outside, database_url: str, signing_secret: str, **ex
         ROSTERBOT_DATABASE_URL=database_url,
         ROSTERBOT_TEAM_CHANNEL=TEAM_CHANNEL_ID,
         ROSTERBOT_APPROVALS_CHANNEL=APPROVALS_CHANNEL_ID,
+        # A bench user sends as fast as it is answered, far past a person's share of commands:
+        # the per-user limit (services/throttle.py) would refuse the very traffic being measured.
+        ROSTERBOT_COMMAND_BURST="0",
         # What the caller had on the path stays after the repo's (the tests' clock under --today).
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
     )

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     api_backoff_base: float = Field(0.5, validation_alias="ROSTERBOT_API_BACKOFF_BASE", ge=0)
     api_max_wait: float = Field(10.0, validation_alias="ROSTERBOT_API_MAX_WAIT", ge=0)
 
+    # Fairness (services/throttle.py, services/single_flight.py): each Slack user may send
+    # `command_burst` commands at once, then one per 1/`command_rate` seconds (0: no limit; the
+    # benchmarks turn it off to send their own traffic); identical business API reads are shared
+    # for `read_cache_seconds` (0: only while in flight).
+    command_burst: int = Field(5, validation_alias="ROSTERBOT_COMMAND_BURST", ge=0)
+    command_rate: float = Field(1.0, validation_alias="ROSTERBOT_COMMAND_RATE", gt=0)
+    read_cache_seconds: float = Field(3.0, validation_alias="ROSTERBOT_READ_CACHE_SECONDS", ge=0)
+
     team_channel: str | None = Field(None, validation_alias="ROSTERBOT_TEAM_CHANNEL")
     approvals_channel: str | None = Field(None, validation_alias="ROSTERBOT_APPROVALS_CHANNEL")
     timezone: str = Field("UTC", validation_alias="ROSTERBOT_TIMEZONE")

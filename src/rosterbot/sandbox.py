@@ -50,7 +50,8 @@ class Sandbox:
         settings: dict[str, Any] | None = None,
     ) -> Sandbox:
         """Start both stand-ins and the app on free loopback ports. `settings` overrides any
-        setting by field name (e.g. `{"timezone": "Europe/Berlin"}`)."""
+        setting by field name (e.g. `{"timezone": "Europe/Berlin"}`); `command_burst` is 0 unless
+        given (services/throttle.py)."""
         signing_secret = secrets.token_hex(16)
         if database_url is None:
             # A file, not ":memory:": the web threads, the worker and migrations share it.
@@ -65,6 +66,10 @@ class Sandbox:
             "api_url": api_server.url,
             "team_channel": TEAM_CHANNEL_ID,
             "approvals_channel": APPROVALS_CHANNEL_ID,
+            # Tests and benchmarks send as fast as they are answered, as one user: no per-user
+            # share of commands unless asked for (tests/security/test_fairness.py; the console
+            # passes the setting's own value).
+            "command_burst": 0,
         }
         values.update(settings or {})
         config = load_settings(**values)

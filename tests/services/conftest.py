@@ -37,7 +37,9 @@ def world(
     emails[INACTIVE_SLACK_USER] = INACTIVE_EMAIL
     clock = FakeClock()
     services = build_services(
-        load_settings(company_id=1),
+        # The emulator is changed behind the services' back here (as the business's own app
+        # would), and the fake clock never moves: no shared reads kept past their flight.
+        load_settings(company_id=1, read_cache_seconds=0),
         api,
         session_factory,
         lookup_email=lambda _team, user: emails.get(user),

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
+from rosterbot.emulators.slack_api.state import BOT_USER_ID
 from rosterbot.sandbox import Sandbox
 from support import command as slash_command
 
@@ -134,7 +135,7 @@ def test_a_channel_the_bot_is_not_in_is_refused_on_its_field_with_how_to_invite_
     assert {OUTSIDE, SECRET, "C0DELETED"} <= set(asked)
 
     # Invited: saved. A channel left as it was is not asked about again.
-    box.slack_state.channels[OUTSIDE].bot_is_member = True
+    box.slack_state.join(OUTSIDE, BOT_USER_ID)
     calls = len(box.slack_state.calls_to("conversations.info"))
     assert (
         save(box, ADMIN, team_channel=OUTSIDE, approvals_channel=APPROVALS_CHANNEL_ID, timezone="UTC") == {}

@@ -4,7 +4,8 @@ Retries are safe only where repeating a request cannot do a thing twice: GET, PU
 on connection errors, timeouts, 5xx and 429; a POST retries only when it cannot have done anything:
 the connection was never made, or the API refused it with 429 (rate limited: not processed).
 Waits are capped by `max_wait` so a Slack user is never
-left waiting long: past it the caller gets the error at once.
+left waiting long: past it the caller gets the error at once. A DELETE retried after an answer was
+lost (a timeout after sending, a 502/504) and then answered 404 was done by the lost try: it succeeds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 
 from rosterbot.api import wire
-from rosterbot.api.errors import ApiError, RateLimited, Unavailable
+from rosterbot.api.errors import ApiError, NotFound, RateLimited, Unavailable
 
 logger = logging.getLogger("rosterbot.api")
 
@@ -71,11 +72,17 @@ class RetryPolicy:
         return self.backoff_base * (2**attempt) * random.uniform(0.5, 1.0)
 
 
+# Answers that may come after the request was carried out: a gateway that gave up waiting.
+MAYBE_DONE_STATUSES = frozenset({502, 504})
+
+
 @dataclass(frozen=True)
 class _Failure:
     error: ApiError
     retryable: bool
     wait: float  # seconds before the next try
+    maybe_done: bool = False  # the request may have been carried out: only its answer was lost
+    response: httpx.Response | None = None
 
 
 class Transport:
@@ -122,11 +129,18 @@ class Transport:
         idempotent = method.upper() in IDEMPOTENT
         waited = 0.0
         attempt = 0
+        maybe_done = False
         while True:
             outcome = self._attempt(method, path, params, json, headers, idempotent, attempt)
             if isinstance(outcome, httpx.Response):
                 return outcome
             error, wait = outcome.error, outcome.wait
+            if maybe_done and method.upper() == "DELETE" and isinstance(error, NotFound):
+                # Our earlier try did it and its answer was lost: the retry finds it gone. Done.
+                logger.info("%s %s: gone on retry after a lost answer; taken as done", method, path)
+                request = outcome.response.request if outcome.response is not None else None
+                return httpx.Response(204, request=request)
+            maybe_done = maybe_done or outcome.maybe_done
             if not outcome.retryable or attempt >= self._policy.max_retries:
                 raise error
             budget = self._policy.max_wait - waited
@@ -161,7 +175,8 @@ class Transport:
             elapsed = (time.perf_counter() - started) * 1000
             logger.debug("%s %s failed in %.0f ms: %s", method, path, elapsed, type(exc).__name__)
             retry = idempotent or isinstance(exc, NOT_SENT)
-            return _Failure(Unavailable(_describe(exc)), retry, self._policy.backoff(attempt))
+            sent = not isinstance(exc, NOT_SENT)
+            return _Failure(Unavailable(_describe(exc)), retry, self._policy.backoff(attempt), sent)
         elapsed = (time.perf_counter() - started) * 1000
         logger.debug("%s %s -> %d in %.0f ms", method, path, response.status_code, elapsed)
         if response.is_success:
@@ -171,8 +186,9 @@ class Transport:
             wait = error.retry_after if error.retry_after is not None else self._policy.backoff(attempt)
             return _Failure(error, True, wait)  # refused, not processed: safe to send again
         if isinstance(error, Unavailable):
-            return _Failure(error, idempotent, self._policy.backoff(attempt))
-        return _Failure(error, False, 0.0)
+            maybe_done = response.status_code in MAYBE_DONE_STATUSES
+            return _Failure(error, idempotent, self._policy.backoff(attempt), maybe_done, response)
+        return _Failure(error, False, 0.0, response=response)
 
 
 def _describe(exc: httpx.TransportError) -> str:

@@ -72,9 +72,12 @@ PERMISSIONS: Mapping[Operation, Rule] = MappingProxyType(
         Operation.TIME_OFF_CANCEL_OWN: Rule(Role.STAFF, "cancel their own time-off request"),
         Operation.TIME_OFF_REQUEST_FOR_OTHER: Rule(Role.ADMIN, "request time off for another member"),
         Operation.TIME_OFF_DECIDE: Rule(Role.ADMIN, "approve or deny time-off requests"),
-        # Linking a Slack user to an owner hands them the owner's powers: that touches an owner.
+        # Linking a Slack user to an owner hands them the owner's powers, and re-linking or
+        # unlinking an owner's Slack user takes the owner's away: both touch an owner.
         Operation.LINK_USER: Rule(
-            Role.ADMIN, "link Slack users to team members", "link a Slack user to an owner"
+            Role.ADMIN,
+            "link Slack users to team members",
+            "link a Slack user to an owner or change an owner's Slack link",
         ),
         Operation.CONFIGURE: Rule(Role.ADMIN, "configure rosterbot's channels and digests"),
     }

@@ -16,12 +16,15 @@ from rosterbot.api.client import BusinessApi
 from rosterbot.config import Settings
 from rosterbot.services.audit import Auditor
 from rosterbot.services.availability import AvailabilityService
+from rosterbot.services.channel_posts import ChannelPosts
 from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import CACHE_TTL, IdentityService, LookupEmail
 from rosterbot.services.notify import Notifier
 from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
+from rosterbot.services.single_flight import SharedReads
 from rosterbot.services.team import TeamService
+from rosterbot.services.throttle import CommandThrottle
 from rosterbot.services.timeoff import TimeOffService, WorkspaceZones
 from rosterbot.services.workspace import WorkspaceService
 from rosterbot.store.db import utcnow
@@ -40,6 +43,9 @@ class Services:
     timeoff: TimeOffService
     digests: DigestService
     workspace: WorkspaceService
+    reads: SharedReads  # the team and availability reads, shared for a few seconds
+    throttle: CommandThrottle  # each user's share of commands, taken before any API call
+    channel_posts: ChannelPosts  # who may make the bot post where, and no repeats
     # Only where something can tell people (the worker): delivering needs a notifier.
     outbox: OutboxDelivery | None = None
 
@@ -58,12 +64,13 @@ def build_services(
     """`lookup_email` may also be set later: `services.identity.lookup_email = ...`.
     `notifier`: how the outbox tells people (the Slack half); without one there is no outbox delivery."""
     auditor = Auditor(session_factory, now)
+    reads = SharedReads(api, ttl=settings.read_cache_seconds, clock=clock)
     identity = IdentityService(
-        api, session_factory, lookup_email, clock, auditor=auditor, cache_ttl=cache_ttl, now=now
+        api, session_factory, lookup_email, clock, auditor=auditor, cache_ttl=cache_ttl, now=now, reads=reads
     )
 
     zones = WorkspaceZones(session_factory, settings)
-    availability = AvailabilityService(api, session_factory, zones, clock=clock)
+    availability = AvailabilityService(reads, session_factory, zones, clock=clock)
     timeoff = TimeOffService(
         api,
         session_factory,
@@ -76,7 +83,9 @@ def build_services(
     )
     digests = DigestService(session_factory, settings, availability, clock=now)
     outbox = (
-        OutboxDelivery(api, session_factory, notifier, settings, timeoff, digests, clock=now)
+        OutboxDelivery(
+            api, session_factory, notifier, settings, timeoff, digests, clock=now, blocks_changed=reads.forget
+        )
         if notifier is not None
         else None
     )
@@ -89,11 +98,14 @@ def build_services(
         session_factory=session_factory,
         auditor=auditor,
         identity=identity,
-        team=TeamService(api, identity, session_factory, auditor),
+        team=TeamService(api, identity, session_factory, auditor, reads=reads),
         positions=positions,
         availability=availability,
         timeoff=timeoff,
         digests=digests,
         workspace=WorkspaceService(session_factory, identity, auditor, positions, settings, zones),
+        reads=reads,
+        throttle=CommandThrottle.from_settings(settings, clock),
+        channel_posts=ChannelPosts(session_factory, now=now),
         outbox=outbox,
     )

@@ -49,3 +49,21 @@ class InvalidRequest(ServiceError):
     def __init__(self, field_errors: Mapping[str, str], message: str = "") -> None:
         self.field_errors = dict(field_errors)
         super().__init__(message or " ".join(self.field_errors.values()) or "That request is not valid.")
+
+
+BUSY = "Someone else is changing the team right now; please try again."
+
+
+class Busy(ServiceError):
+    """Another change that could affect the owners is still running; trying again later works."""
+
+    def __init__(self, message: str = BUSY) -> None:
+        super().__init__(message)
+
+
+class TooFast(ServiceError):
+    """The Slack user sent more commands than their share allows (`services.throttle`)."""
+
+
+class NotInChannel(ServiceError):
+    """The user asked the bot to post where they could not post themselves."""

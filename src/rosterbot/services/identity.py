@@ -21,7 +21,8 @@ from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import NotFoundError
-from rosterbot.services.single_flight import SingleFlight
+from rosterbot.services.owners import owners_serialised
+from rosterbot.services.single_flight import SharedReads, SingleFlight
 from rosterbot.store import links
 from rosterbot.store.db import session_scope, utcnow
 
@@ -40,6 +41,7 @@ class IdentityService:
         auditor: Auditor | None = None,
         cache_ttl: float = CACHE_TTL,
         now: Callable[[], datetime] = utcnow,
+        reads: SharedReads | None = None,
     ) -> None:
         self.api = api
         # Set by the Slack layer (users.info); without it only stored links resolve.
@@ -54,7 +56,7 @@ class IdentityService:
         # Cached reads and e-mail links for the same thing, asked at once, share one API call.
         # Fresh reads never do: a role read before a write starts after the write was asked.
         self._member_reads: SingleFlight[TeamMember | None] = SingleFlight()
-        self._team_reads: SingleFlight[list[TeamMember]] = SingleFlight()
+        self._reads = reads or SharedReads(api, ttl=0, clock=clock)  # the team, shared with TeamService
         self._links: SingleFlight[Actor] = SingleFlight()
 
     # reading who someone is
@@ -89,61 +91,82 @@ class IdentityService:
         return _actor(actor.slack_team_id, actor.slack_user_id, member)
 
     def forget(self, member_id: int | None = None) -> None:
-        """Drop cached roles (one member's, or all): the next read asks the API."""
+        """Drop cached roles (one member's, or all; all also drops the shared team and
+        availability reads): the next read asks the API."""
         with self._lock:
             if member_id is None:
                 self._members.clear()
+                self._reads.forget()
             else:
                 self._members.pop(member_id, None)
 
     # linking by hand
 
     def link(self, actor: Actor, slack_team_id: str, slack_user_id: str, member_id: int) -> TeamMember:
-        """Link a Slack user to a member (owner or admin; linking to an owner needs an owner)."""
-        fresh = self.actor_for_write(actor)
-        target = f"slack:{slack_user_id}->member:{member_id}"
-        member = self._member(member_id, fresh=True)
-        self.auditor.require(
-            fresh, Operation.LINK_USER, target=target, target_role=member.role if member else None
-        )
-        if member is None:
-            raise NotFoundError(f"There is no team member {member_id}.")
+        """Link a Slack user to a member (owner or admin). It needs an owner when the member is an
+        owner, or when the Slack user is linked to an owner now (by hand or by e-mail): re-linking
+        them would take the owner's identity away."""
+        with owners_serialised(self._session_factory, self.api.company_id):
+            fresh = self.actor_for_write(actor)
+            target = f"slack:{slack_user_id}->member:{member_id}"
+            member = self._member(member_id, fresh=True)
+            now_linked = self._linked_member(slack_team_id, slack_user_id)
+            self.auditor.require(
+                fresh,
+                Operation.LINK_USER,
+                target=target,
+                target_role=now_linked.role if now_linked else None,
+                new_role=member.role if member else None,
+            )
+            if member is None:
+                raise NotFoundError(f"There is no team member {member_id}.")
 
-        def save() -> TeamMember:
-            with session_scope(self._session_factory) as session:
-                links.save_link(
-                    session,
-                    slack_team_id,
-                    slack_user_id,
-                    member_id,
-                    linked_by=fresh.slack_user_id,
-                    email=member.email,
-                    at=self._now(),
-                )
-            return member
+            def save() -> TeamMember:
+                with session_scope(self._session_factory) as session:
+                    links.save_link(
+                        session,
+                        slack_team_id,
+                        slack_user_id,
+                        member_id,
+                        linked_by=fresh.slack_user_id,
+                        email=member.email,
+                        at=self._now(),
+                    )
+                return member
 
-        return self.auditor.perform(fresh, Operation.LINK_USER, save, target=target, detail=member.name)
+            return self.auditor.perform(fresh, Operation.LINK_USER, save, target=target, detail=member.name)
 
     def unlink(self, actor: Actor, slack_team_id: str, slack_user_id: str) -> bool:
         """Forget a Slack user's link; False when there was none. Note that a user whose Slack
         e-mail matches an active member is linked again by e-mail at their next request."""
-        fresh = self.actor_for_write(actor)
-        target = f"slack:{slack_user_id}"
+        with owners_serialised(self._session_factory, self.api.company_id):
+            fresh = self.actor_for_write(actor)
+            target = f"slack:{slack_user_id}"
+            with session_scope(self._session_factory) as session:
+                link = links.get_link(session, slack_team_id, slack_user_id)
+                member_id = link.member_id if link else None
+            member = self._member(member_id, fresh=True) if member_id is not None else None
+            self.auditor.require(
+                fresh, Operation.LINK_USER, target=target, target_role=member.role if member else None
+            )
+            if member_id is None:
+                return False
+
+            def delete() -> bool:
+                with session_scope(self._session_factory) as session:
+                    return links.delete_link(session, slack_team_id, slack_user_id)
+
+            return self.auditor.perform(fresh, Operation.LINK_USER, delete, target=target, detail="unlinked")
+
+    def _linked_member(self, slack_team_id: str, slack_user_id: str) -> TeamMember | None:
+        """Whom the Slack user is linked to now, read afresh: their stored link's member (active or
+        not), else the active member their Slack e-mail matches; None when nobody."""
         with session_scope(self._session_factory) as session:
             link = links.get_link(session, slack_team_id, slack_user_id)
             member_id = link.member_id if link else None
-        member = self._member(member_id, fresh=True) if member_id is not None else None
-        self.auditor.require(
-            fresh, Operation.LINK_USER, target=target, target_role=member.role if member else None
-        )
         if member_id is None:
-            return False
-
-        def delete() -> bool:
-            with session_scope(self._session_factory) as session:
-                return links.delete_link(session, slack_team_id, slack_user_id)
-
-        return self.auditor.perform(fresh, Operation.LINK_USER, delete, target=target, detail="unlinked")
+            member_id = self._link_by_email(slack_team_id, slack_user_id).member_id
+        return self._member(member_id, fresh=True) if member_id is not None else None
 
     # internals
 
@@ -180,7 +203,7 @@ class IdentityService:
         if not email:
             return unlinked
         wanted = email.strip().casefold()
-        team = self._team_reads.do("team", self.api.list_team)
+        team = self._reads.list_team()
         now = self._clock()
         with self._lock:
             for member in team:

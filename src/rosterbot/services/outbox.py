@@ -105,8 +105,11 @@ class OutboxDelivery:
         clock: Clock = utc_clock,
         policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        blocks_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self._api = api
+        # Tells the shared availability reads (`SharedReads.forget`) that blocked times changed.
+        self._blocks_changed = blocks_changed
         self._sessions = session_factory
         self.notifier = notifier
         self._settings = settings
@@ -170,15 +173,18 @@ class OutboxDelivery:
         problem = period_problem(view.starts_on, view.ends_on, view.start_time, view.end_time, view.zone)
         if problem:  # approved before its times were checked: the API would refuse it every time
             raise Permanent(f"time off #{view.id} has no valid period: {problem}")
-        block = self._find_marked_block(view) or self._api.create_blocked_time(
-            BlockedTimeInput(
-                name=view.block_name,
-                from_date=view.starts_at,
-                to_date=view.ends_at,
-                all_day=view.all_day,
-                employee_ids=[view.member_id],
+        try:
+            block = self._find_marked_block(view) or self._api.create_blocked_time(
+                BlockedTimeInput(
+                    name=view.block_name,
+                    from_date=view.starts_at,
+                    to_date=view.ends_at,
+                    all_day=view.all_day,
+                    employee_ids=[view.member_id],
+                )
             )
-        )
+        finally:
+            self._blocks_changed()
         now = self._clock()
         with session_scope(self._sessions) as session:
             if requests.set_blocked_time(session, view.id, block.id, at=now):
@@ -208,9 +214,12 @@ class OutboxDelivery:
             if view.blocked_time_id is not None:
                 targets.add(view.blocked_time_id)
             targets.update(block.id for block in self._marked_blocks(view))
-        for block_id in sorted(targets):
-            with contextlib.suppress(NotFound):  # gone already: what we wanted
-                self._api.delete_blocked_time(block_id)
+        try:
+            for block_id in sorted(targets):
+                with contextlib.suppress(NotFound):  # gone already: what we wanted
+                    self._api.delete_blocked_time(block_id)
+        finally:
+            self._blocks_changed()
         now = self._clock()
         with session_scope(self._sessions) as session:
             for block_id in targets:
@@ -237,6 +246,7 @@ class OutboxDelivery:
         for block in self._marked_blocks(view):
             with contextlib.suppress(NotFound):
                 self._api.delete_blocked_time(block.id)
+            self._blocks_changed()
 
     # -- messages ---------------------------------------------------------------------------------
 

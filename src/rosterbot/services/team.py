@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,9 @@ from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, LastOwner
 from rosterbot.services.identity import IdentityService
+from rosterbot.services.owners import owners_serialised
+from rosterbot.services.single_flight import SharedReads
+from rosterbot.services.timeoff import close_pending_requests
 from rosterbot.store import links
 from rosterbot.store import positions as assignments
 from rosterbot.store.db import session_scope, utcnow
@@ -39,9 +43,13 @@ class TeamService:
         identity: IdentityService,
         session_factory: sessionmaker[Session],
         auditor: Auditor | None = None,
+        reads: SharedReads | None = None,
     ) -> None:
         self.api = api
         self.identity = identity
+        # The team as `list` and `find` read it, shared with identical reads of the last seconds;
+        # every write here forgets it (writes themselves read the API afresh).
+        self._reads = reads or SharedReads(api, ttl=0)
         self._session_factory = session_factory
         self.auditor = auditor or identity.auditor
 
@@ -52,7 +60,7 @@ class TeamService:
     ) -> builtins.list[TeamMember]:
         """Active members by name; inactive ones too (`include_inactive`) or only them."""
         self.auditor.require(actor, Operation.VIEW, audit=False)
-        team = self.api.list_team()
+        team = self._reads.list_team()
         if only_inactive:
             team = [m for m in team if not m.is_active]
         elif not include_inactive:
@@ -76,7 +84,7 @@ class TeamService:
         """Members matching `text`: an id ("12" or "#12"), an e-mail, or a name (case-insensitive;
         an exact full name wins over partial matches). Several matches: let the user choose."""
         self.auditor.require(actor, Operation.VIEW, audit=False)
-        return match_members(self.api.list_team(), text, include_inactive=include_inactive)
+        return match_members(self._reads.list_team(), text, include_inactive=include_inactive)
 
     # writes
 
@@ -85,30 +93,39 @@ class TeamService:
         target = f"new {member.role.value} {member.first_name} {member.last_name}".strip()
         self.auditor.require(fresh, Operation.MEMBER_CREATE, target=target, new_role=member.role)
         member = validate_member(member)
-        return self.auditor.perform(
-            fresh, Operation.MEMBER_CREATE, lambda: self._create_once(member), target=target
-        )
+        try:
+            return self.auditor.perform(
+                fresh, Operation.MEMBER_CREATE, lambda: self._create_once(member), target=target
+            )
+        finally:
+            self._reads.forget()  # even after a failure: the member may have been made
 
     def edit(self, actor: Actor, member_id: int, member: MemberInput) -> TeamMember:
         """Replace the member's details (role and active flag included) with `member`."""
-        fresh = self.identity.actor_for_write(actor)
-        current = self.api.get_member(member_id)
-        target = _target(current)
-        self.auditor.require(
-            fresh, Operation.MEMBER_EDIT, target=target, target_role=current.role, new_role=member.role
-        )
-        self._guard_last_owner(
-            fresh, Operation.MEMBER_EDIT, current, new_role=member.role, new_active=member.is_active
-        )
-        member = validate_member(member)
-        self.auditor.perform(
-            fresh,
-            Operation.MEMBER_EDIT,
-            lambda: self.api.update_member(member_id, member),
-            target=target,
-            detail=_changes(current, member),
-        )
-        self.identity.forget(member_id)
+        with self._owners_lock():  # a demotion or deactivation could take the last owner
+            fresh = self.identity.actor_for_write(actor)
+            current = self.api.get_member(member_id)
+            target = _target(current)
+            self.auditor.require(
+                fresh, Operation.MEMBER_EDIT, target=target, target_role=current.role, new_role=member.role
+            )
+            self._guard_last_owner(
+                fresh, Operation.MEMBER_EDIT, current, new_role=member.role, new_active=member.is_active
+            )
+            member = validate_member(member)
+            try:
+                self.auditor.perform(
+                    fresh,
+                    Operation.MEMBER_EDIT,
+                    lambda: self.api.update_member(member_id, member),
+                    target=target,
+                    detail=_changes(current, member),
+                )
+            finally:
+                self._reads.forget()
+            self.identity.forget(member_id)
+        if current.is_active and not member.is_active:
+            self._close_requests(fresh, current, "deactivated")
         return TeamMember(id=member_id, **member.model_dump())
 
     def deactivate(self, actor: Actor, member_id: int) -> TeamMember:
@@ -118,15 +135,22 @@ class TeamService:
         return self._set_active(actor, member_id, active=True)
 
     def delete(self, actor: Actor, member_id: int) -> TeamMember:
-        """Remove the member from the business; their Slack links and position go too."""
-        fresh = self.identity.actor_for_write(actor)
-        current = self.api.get_member(member_id)
-        target = _target(current)
-        self.auditor.require(fresh, Operation.MEMBER_DELETE, target=target, target_role=current.role)
-        self._guard_last_owner(fresh, Operation.MEMBER_DELETE, current, deleting=True)
-        self.auditor.perform(
-            fresh, Operation.MEMBER_DELETE, lambda: self.api.delete_member(member_id), target=target
-        )
+        """Remove the member from the business; their Slack links and position go too, and their
+        pending time-off requests are closed."""
+        with self._owners_lock():
+            fresh = self.identity.actor_for_write(actor)
+            current = self.api.get_member(member_id)
+            target = _target(current)
+            self.auditor.require(fresh, Operation.MEMBER_DELETE, target=target, target_role=current.role)
+            self._guard_last_owner(fresh, Operation.MEMBER_DELETE, current, deleting=True)
+            try:
+                self.auditor.perform(
+                    fresh, Operation.MEMBER_DELETE, lambda: self.api.delete_member(member_id), target=target
+                )
+            finally:
+                self._reads.forget()
+        # Closed first: the member's link still names whom to tell.
+        self._close_requests(fresh, current, "removed from the team")
         with session_scope(self._session_factory) as session:
             assignments.unassign(session, member_id)
             for link in links.links_for_member(session, member_id):
@@ -178,18 +202,35 @@ class TeamService:
 
     def _set_active(self, actor: Actor, member_id: int, *, active: bool) -> TeamMember:
         operation = Operation.MEMBER_REACTIVATE if active else Operation.MEMBER_DEACTIVATE
-        fresh = self.identity.actor_for_write(actor)
-        current = self.api.get_member(member_id)
-        target = _target(current)
-        self.auditor.require(fresh, operation, target=target, target_role=current.role)
-        if current.is_active == active:
-            state = "active" if active else "inactive"
-            raise InvalidRequest({"member": f"{current.name} is already {state}."})
-        self._guard_last_owner(fresh, operation, current, new_active=active)
-        body = MemberInput(**{**current.model_dump(exclude={"id"}), "is_active": active})
-        self.auditor.perform(fresh, operation, lambda: self.api.update_member(member_id, body), target=target)
-        self.identity.forget(member_id)
+        with self._owners_lock():
+            fresh = self.identity.actor_for_write(actor)
+            current = self.api.get_member(member_id)
+            target = _target(current)
+            self.auditor.require(fresh, operation, target=target, target_role=current.role)
+            if current.is_active == active:
+                state = "active" if active else "inactive"
+                raise InvalidRequest({"member": f"{current.name} is already {state}."})
+            self._guard_last_owner(fresh, operation, current, new_active=active)
+            body = MemberInput(**{**current.model_dump(exclude={"id"}), "is_active": active})
+            try:
+                self.auditor.perform(
+                    fresh, operation, lambda: self.api.update_member(member_id, body), target=target
+                )
+            finally:
+                self._reads.forget()
+            self.identity.forget(member_id)
+        if not active:
+            self._close_requests(fresh, current, "deactivated")
         return current.model_copy(update={"is_active": active})
+
+    def _close_requests(self, actor: Actor, member: TeamMember, why: str) -> None:
+        """The member is no longer active: nothing of theirs is left to decide."""
+        note = f"{member.name} was {why}."
+        close_pending_requests(self._session_factory, actor, member.id, note, at=utcnow())
+
+    def _owners_lock(self) -> AbstractContextManager[None]:
+        """Serialise the writes that could take the last active owner (re-read inside it)."""
+        return owners_serialised(self._session_factory, self.api.company_id)
 
     def _guard_last_owner(
         self,

@@ -525,6 +525,10 @@ class TimeOffService:
         actor = self._fresh(actor)
         assert actor.member_id is not None
         self._require(actor, Operation.TIME_OFF_DECIDE)
+        if approve:
+            stale = self._refuse_if_member_gone(actor, request_id)
+            if stale is not None:
+                return stale
         with session_scope(self._sessions) as session:
             row = self._row(session, request_id)
             if row.member_id == actor.member_id and actor.role is not Role.OWNER:
@@ -563,6 +567,34 @@ class TimeOffService:
         else:
             message = f"Denied {view.member_name}'s time off ({view.period})."
         return DecisionResult(True, view, message)
+
+    def _refuse_if_member_gone(self, actor: Actor, request_id: int) -> DecisionResult | None:
+        """A request of a member who is no longer active (deactivated or removed, in rosterbot or
+        in the business system) is not approved: it is closed, and the approver told why."""
+        with session_scope(self._sessions) as session:
+            row = self._row(session, request_id)
+            member_id, status = row.member_id, row.status
+        if status != requests.PENDING:
+            return None  # decide() says who decided it
+        try:
+            member: TeamMember | None = self._api.get_member(member_id)
+        except NotFound:
+            member = None
+        if member is not None and member.is_active:
+            return None
+        name = member.name if member is not None else self.names.name(member_id)
+        why = "deactivated" if member is not None else "removed from the team"
+        closed = close_pending_requests(
+            self._sessions, actor, member_id, f"{name} was {why}.", at=self._clock(), only=request_id
+        )
+        view = self.view(request_id)
+        if not closed:
+            return DecisionResult(False, view, self._already_message(view))
+        message = (
+            f"{name} is no longer an active team member ({why}), so this request can't be approved; "
+            "it has been closed."
+        )
+        return DecisionResult(False, view, message)
 
     def cancel(self, actor: Actor, request_id: int) -> CancelResult:
         """Cancel a pending request (its member, or an approver), or an approved one that has not
@@ -753,18 +785,32 @@ class TimeOffService:
         outcome: str,
         detail: str = "",
     ) -> None:
-        audit.record(
-            session,
-            slack_team_id=actor.slack_team_id,
-            slack_user_id=actor.slack_user_id,
-            actor_member_id=actor.member_id,
-            actor_role=actor.role.value if actor.role else None,
-            operation=operation.value,
-            outcome=outcome,
-            target=_target(row),
-            detail=detail,
-            at=self._clock(),
-        )
+        _record(session, actor, operation, row, outcome, detail, at=self._clock())
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    operation: Operation,
+    row: TimeOffRequest,
+    outcome: str,
+    detail: str,
+    *,
+    at: datetime,
+) -> None:
+    """The audit row of `actor`'s `operation` on the request `row`."""
+    audit.record(
+        session,
+        slack_team_id=actor.slack_team_id,
+        slack_user_id=actor.slack_user_id,
+        actor_member_id=actor.member_id,
+        actor_role=actor.role.value if actor.role else None,
+        operation=operation.value,
+        outcome=outcome,
+        target=_target(row),
+        detail=detail,
+        at=at,
+    )
 
 
 def _require_placeable(row: TimeOffRequest) -> None:
@@ -775,6 +821,39 @@ def _require_placeable(row: TimeOffRequest) -> None:
         raise InvalidRequest(
             {"request": f"This request can't go in the calendar: {problem} Deny it and ask for it again."}
         )
+
+
+def close_pending_requests(
+    session_factory: sessionmaker[Session],
+    actor: Actor,
+    member_id: int,
+    note: str,
+    *,
+    at: datetime,
+    only: int | None = None,
+) -> list[int]:
+    """Close (cancel, with `note` saying why) the member's pending requests, or just request `only`,
+    in one transaction: a member who is no longer active has nothing left to decide. The approval
+    posts are edited and the member told through the outbox. The ids closed."""
+    closed: list[int] = []
+    with session_scope(session_factory) as session:
+        rows = requests.for_member(session, member_id, statuses=[requests.PENDING], limit=requests.MAX_ID)
+        for row in rows:
+            if only is not None and row.id != only:
+                continue
+            if not requests.cancel(session, row.id, from_statuses=[requests.PENDING], at=at, note=note):
+                continue  # decided meanwhile
+            outbox.enqueue(session, outbox.UPDATE_APPROVAL, request_id=row.id, at=at)
+            outbox.enqueue(
+                session,
+                outbox.NOTIFY_CANCELLED,
+                request_id=row.id,
+                payload={"cancelled_by_slack_user_id": actor.slack_user_id},
+                at=at,
+            )
+            _record(session, actor, Operation.TIME_OFF_DECIDE, row, "allowed", f"closed: {note}", at=at)
+            closed.append(row.id)
+    return closed
 
 
 def _target(row: TimeOffRequest) -> str:

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from rosterbot.config import Settings
+from rosterbot.services.channel_posts import Channel, UserChannels
 from rosterbot.services.workspace import ChannelLookup, ChannelStatus
 from rosterbot.slack.client import guard_respond, make_web_client
 from rosterbot.slack.errors import handle_error, report_error
@@ -97,7 +98,10 @@ def build_app(
         app.use(middleware)
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)
-    workspace = getattr(services, "workspace", None)  # test doubles of Services may have none
+    posts = getattr(services, "channel_posts", None)  # test doubles of Services may have none
+    if posts is not None and posts.user_channels is None:
+        posts.user_channels = channels_lookup(web_client)
+    workspace = getattr(services, "workspace", None)
     if workspace is not None and workspace.channel_lookup is None:
         workspace.channel_lookup = channel_lookup(web_client)
     for name in features:
@@ -159,6 +163,36 @@ def email_lookup(client: WebClient) -> LookupEmail:
             raise
         email = (user.get("profile") or {}).get("email")
         return str(email) if email else None
+
+    return lookup
+
+
+# Each page of users.conversations: Slack's documented maximum is 1000; it pages with a cursor.
+CHANNELS_PAGE = 200
+
+
+def channels_lookup(client: WebClient) -> UserChannels:
+    """(team id, Slack user id) -> the public and private channels the user is in, as Slack lists
+    them for the bot (users.conversations, scopes channels:read and groups:read; a private channel
+    is listed only when the bot is in it too), every page."""
+
+    def lookup(team_id: str, user_id: str) -> list[Channel]:
+        found: list[Channel] = []
+        cursor: str | None = None
+        while True:
+            page = client.users_conversations(
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=CHANNELS_PAGE,
+                cursor=cursor,
+            )
+            for channel in page.get("channels") or []:
+                if isinstance(channel, dict) and channel.get("id"):
+                    found.append(Channel(str(channel["id"]), str(channel.get("name") or "")))
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return found
 
     return lookup
 

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from rosterbot.domain.dates import DateInputError, format_days, parse_range
-from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS, escape_mrkdwn
 from rosterbot.slack.blocks.availability import (
     BlockDicts,
     availability_grid_blocks,
@@ -86,18 +86,28 @@ def availability_command(
 def answer_availability(
     ask: AvailabilityAsk, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
+    services, actor = services_of(context), actor_of(context)
+    # Where to post is decided before anything is read: only a channel the user is in.
+    channel = services.channel_posts.channel_for(actor, ask.channel) if ask.channel else None
     try:
         text, blocks, days = availability_message(context, ask.period)
     except DateInputError as exc:
         said = escape_mrkdwn(exc.user_message)  # it may quote what was typed
         respond(text=said, blocks=notice(said), response_type="ephemeral")
         return
-    if ask.channel is None:
+    if channel is None:
         respond(text=text, blocks=blocks, response_type="ephemeral")
         return
+    content = {"text": text, "blocks": blocks}
+    if not services.channel_posts.claim(actor, channel, content):
+        again = f"Already posted to <#{channel.id}> a moment ago; here it is again, only for you."
+        shown = notice(again) + blocks if len(blocks) < MAX_MESSAGE_BLOCKS else notice(again)
+        respond(text=again, blocks=shown, response_type="ephemeral")
+        return
     try:
-        posted = client.chat_postMessage(channel=ask.channel, text=text, blocks=blocks, unfurl_links=False)
+        posted = client.chat_postMessage(channel=channel.id, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:
+        services.channel_posts.release(actor, channel, content)
         error = str(exc.response.get("error") or "an error")
         said = (
             f"I couldn't post in {ask.channel_label} ({error}). "

@@ -128,6 +128,18 @@ def work_pool_of(app: App) -> WorkPool:
 
 
 def after_ack(context: BoltContext, body: Mapping[str, Any], work: Callable[[], object]) -> None:
-    """Run `work` after this listener returns (its ack then goes to Slack at once)."""
+    """Run `work` after this listener returns (its ack then goes to Slack at once). A slash
+    command's work first takes one from the user's share (`services.throttle`): beyond it the
+    user reads why (`TooFast`, through the error handler) and nothing else is done."""
     sink: WorkSink = context["work_pool"]
-    sink.submit(context, body, work)
+    if "command" not in body:  # clicks and forms: a refused form would lose what was typed
+        sink.submit(context, body, work)
+        return
+
+    def fair_share() -> object:
+        throttle = getattr(context.get("services"), "throttle", None)  # test doubles may have none
+        if throttle is not None and context.team_id and context.user_id:
+            throttle.admit(context.team_id, context.user_id)
+        return work()
+
+    sink.submit(context, body, fair_share)

@@ -1,4 +1,5 @@
-"""Slack deliveries already handled (`slack_deliveries`): a retry or a double click is done once."""
+"""Slack deliveries already handled (`slack_deliveries`): a retry or a double click is done once.
+Also a channel post already made (`services.channel_posts`): the same one is not repeated."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ def claim(session: Session, key: str, *, at: datetime | None = None) -> bool:
     the session right after a True: the claim holds from then on.
     """
     return insert_or_ignore(session, SlackDelivery, {"key": key[:200], "received_at": at or utcnow()})
+
+
+def claim_since(session: Session, key: str, since: datetime, *, at: datetime | None = None) -> bool:
+    """`claim`, where a claim of `key` made before `since` no longer counts (it is replaced)."""
+    session.execute(
+        delete(SlackDelivery).where(SlackDelivery.key == key[:200], SlackDelivery.received_at < since)
+    )
+    return claim(session, key, at=at)
 
 
 def release(session: Session, key: str) -> None:

@@ -100,9 +100,15 @@ def decide(
     )
 
 
-def cancel(session: Session, request_id: int, *, from_statuses: Iterable[str], at: datetime) -> bool:
-    """Cancel a request that is still in one of `from_statuses`; False when it moved on meanwhile."""
-    return _transition(session, request_id, set(from_statuses), status=CANCELLED, updated_at=at)
+def cancel(
+    session: Session, request_id: int, *, from_statuses: Iterable[str], at: datetime, note: str | None = None
+) -> bool:
+    """Cancel a request that is still in one of `from_statuses` (`note`: why, when rosterbot closed
+    it); False when it moved on meanwhile."""
+    values: dict[str, Any] = {"status": CANCELLED, "updated_at": at}
+    if note is not None:
+        values["decision_note"] = note
+    return _transition(session, request_id, set(from_statuses), **values)
 
 
 def set_blocked_time(session: Session, request_id: int, block_id: int, *, at: datetime) -> bool:

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from rosterbot.emulators.slack_api.blocks import BlockKitError, check_message_blocks, check_view
 from rosterbot.emulators.slack_api.state import (
@@ -16,6 +17,7 @@ from rosterbot.emulators.slack_api.state import (
     SlackState,
 )
 
+T = TypeVar("T")
 Method = Callable[[SlackState, dict[str, Any]], dict[str, Any]]
 
 
@@ -173,6 +175,42 @@ def conversations_info(state: SlackState, args: dict[str, Any]) -> dict[str, Any
     return {"channel": channel.to_api()}
 
 
+def conversations_members(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """A channel's member ids, a page at a time; a private channel the bot is not in is one it
+    cannot see (channel_not_found), as Slack answers."""
+    with state.lock:
+        channel = state.channels.get(_require(args, "channel"))
+        if channel is None or channel.is_im or (channel.is_private and BOT_USER_ID not in channel.members):
+            raise SlackMethodError("channel_not_found")
+        members = sorted(channel.members)
+    page, next_cursor = _page(members, args)
+    return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def users_conversations(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """The conversations `user` (default: the caller, the bot) is in, of `types` (default
+    public_channel), a page at a time. With a bot token a private channel is listed only when
+    the bot is in it too."""
+    user = _opt_str(args.get("user")) or BOT_USER_ID
+    types = {t.strip() for t in str(args.get("types") or "public_channel").split(",") if t.strip()}
+    unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+    if unknown:
+        raise SlackMethodError("invalid_types")
+    with state.lock:
+        if user not in state.users:
+            raise SlackMethodError("user_not_found")
+        listed = [
+            channel.to_api()
+            for channel in sorted(state.channels.values(), key=lambda c: c.id)
+            if not channel.is_im
+            and user in channel.members
+            and ("private_channel" if channel.is_private else "public_channel") in types
+            and (not channel.is_private or BOT_USER_ID in channel.members)
+        ]
+    page, next_cursor = _page(listed, args)
+    return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
@@ -187,7 +225,37 @@ METHODS: dict[str, Method] = {
     "users.lookupByEmail": users_lookup_by_email,
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
+    "conversations.members": conversations_members,
+    "users.conversations": users_conversations,
 }
+
+DEFAULT_PAGE = 100  # Slack's default `limit` for both paginated methods
+MAX_PAGE = 1000
+
+
+def _page(items: list[T], args: dict[str, Any]) -> tuple[list[T], str]:
+    """One page of `items` from the opaque `cursor` (empty: the start), at most `limit` long, and
+    the cursor of the next page ("" after the last), as Slack's cursor pagination does."""
+    try:
+        limit = int(args.get("limit") or DEFAULT_PAGE)
+    except (TypeError, ValueError):
+        raise SlackMethodError("invalid_limit") from None
+    if limit < 1:
+        raise SlackMethodError("invalid_limit")
+    limit = min(limit, MAX_PAGE)
+    start = 0
+    cursor = _opt_str(args.get("cursor"))
+    if cursor:
+        try:
+            kind, _, offset = base64.b64decode(cursor, validate=True).decode().partition(":")
+            start = int(offset)
+        except (ValueError, UnicodeDecodeError):
+            raise SlackMethodError("invalid_cursor") from None
+        if kind != "offset" or not 0 < start <= len(items):
+            raise SlackMethodError("invalid_cursor")
+    end = start + limit
+    next_cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
+    return items[start:end], next_cursor
 
 
 def _require(args: dict[str, Any], name: str) -> str:

@@ -12,7 +12,7 @@ import itertools
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -104,11 +104,17 @@ class SlackChannel:
     is_im: bool = False
     is_private: bool = False
     user: str | None = None  # the other party of an IM
-    # The bot is in the channel. When not, posts answer `not_in_channel`, and a private channel is
-    # invisible to it (`channel_not_found`), as Slack answers a bot without chat:write.public.
-    bot_is_member: bool = True
+    members: set[str] = field(default_factory=set)  # user ids, the bot's included when it is in
 
-    def to_api(self) -> dict[str, Any]:
+    @property
+    def bot_is_member(self) -> bool:
+        """When the bot is not in it, posts answer `not_in_channel`, and a private channel is
+        invisible to it (`channel_not_found`), as Slack answers a bot without chat:write.public."""
+        return self.is_im or BOT_USER_ID in self.members  # an IM is the bot's own
+
+    def to_api(self, *, for_user: str = BOT_USER_ID) -> dict[str, Any]:
+        """As conversations.info and users.conversations show it; `is_member`: whether `for_user`
+        (the caller: the bot) is in it."""
         if self.is_im:
             return {"id": self.id, "is_im": True, "user": self.user, "is_open": True, "created": 0}
         return {
@@ -119,7 +125,11 @@ class SlackChannel:
             "is_im": False,
             "is_private": self.is_private,
             "is_archived": False,
-            "is_member": self.bot_is_member,
+            "is_mpim": False,
+            "is_general": False,
+            "name_normalized": self.name,
+            "is_member": for_user in self.members,
+            "num_members": len(self.members),
             "created": 0,
         }
 
@@ -267,8 +277,13 @@ class SlackState:
                 self.add_user(person.slack_user_id, person.first_name, person.last_name, person.email)
             user_id, first, last, email = UNLINKED_SLACK_USER
             self.add_user(user_id, first, last, email)
-            self.add_channel(TEAM_CHANNEL_ID, "team")
-            self.add_channel(APPROVALS_CHANNEL_ID, "approvals")
+            # Everyone on the team is in #team; only owners and admins in #approvals.
+            self.add_channel(TEAM_CHANNEL_ID, "team", members=[p.slack_user_id for p in DEMO_TEAM])
+            self.add_channel(
+                APPROVALS_CHANNEL_ID,
+                "approvals",
+                members=[p.slack_user_id for p in DEMO_TEAM if p.role in ("owner", "admin")],
+            )
 
     # -- the workspace -------------------------------------------------------------------------
 
@@ -289,11 +304,19 @@ class SlackState:
             return user
 
     def add_channel(
-        self, channel_id: str, name: str, *, is_private: bool = False, bot_is_member: bool = True
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        members: Iterable[str] = (),
+        bot_is_member: bool = True,
     ) -> SlackChannel:
-        """A channel; `bot_is_member=False`: one the bot was not invited to (or was removed from)."""
+        """A channel with `members` in it, and the bot unless `bot_is_member=False` (a channel it
+        was not invited to; `join(channel, BOT_USER_ID)` invites it)."""
         with self.lock:
-            channel = SlackChannel(channel_id, name, is_private=is_private, bot_is_member=bot_is_member)
+            bot = {BOT_USER_ID} if bot_is_member else set()
+            channel = SlackChannel(channel_id, name, is_private=is_private, members={*bot, *members})
             self.channels[channel_id] = channel
             return channel
 
@@ -302,6 +325,14 @@ class SlackState:
         conversations.info answer `channel_not_found`. Returns it, to add back with `add_channel`."""
         with self.lock:
             return self.channels.pop(channel_id, None)
+
+    def join(self, channel_id: str, user_id: str) -> None:
+        with self.lock:
+            self.channels[channel_id].members.add(user_id)
+
+    def leave(self, channel_id: str, user_id: str) -> None:
+        with self.lock:
+            self.channels[channel_id].members.discard(user_id)
 
     def user_by_email(self, email: str) -> SlackUser | None:
         wanted = email.strip().lower()

@@ -106,7 +106,9 @@ def status_text(request: TimeOffView) -> str:
         note = f": {escape_mrkdwn(request.decision_note)}" if request.decision_note else ""
         return f"{icon} Denied by *{who}*{at_text}{note}"
     if request.status == CANCELLED:
-        return f"{icon} Cancelled."
+        # A note on a cancellation is rosterbot's: why it closed the request.
+        note = f" {escape_mrkdwn(request.decision_note)}" if request.decision_note else ""
+        return f"{icon} Cancelled.{note}"
     return f"{icon} Waiting for approval."
 
 
@@ -385,7 +387,8 @@ def cancelled_message(
     request: TimeOffView, cancelled_by_slack_user_id: str, *, to_member: bool
 ) -> tuple[str, BlockDicts]:
     whose = "Your" if to_member else f"{escape_mrkdwn(request.member_name)}'s"
-    text = f"{whose} time off {period_text(request)} was cancelled by <@{cancelled_by_slack_user_id}>."
+    why = f" {escape_mrkdwn(request.decision_note)}" if request.decision_note else ""  # rosterbot closed it
+    text = f"{whose} time off {period_text(request)} was cancelled by <@{cancelled_by_slack_user_id}>.{why}"
     return text, message([section(f":no_entry_sign: {text}"), context(f"Request #{request.id}")])
 
 

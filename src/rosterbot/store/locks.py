@@ -1,0 +1,63 @@
+"""One lock per business for the writes that could leave it without an active owner.
+
+Two owners deactivating each other at the same moment both see another owner before either write
+lands; holding this lock around "re-read the team, check, write" makes the second one see the first
+one's write. PostgreSQL: a transaction-level advisory lock, so every process and machine on the
+database waits its turn (the lock goes with the transaction, even if the process dies). SQLite (the
+embedded default, one process): a process lock, since holding SQLite's own write lock across API
+calls would stop every other writer, the audit log of this very write included. Both take a
+process lock first, so the threads of one process queue without each holding a connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+# First key of the two-key advisory lock: which of rosterbot's locks this is ("owners").
+OWNERS_LOCK = 0x6F776E72
+LOCK_TIMEOUT = 30.0  # seconds a write waits for its turn before it is told to try again
+
+_locks: dict[tuple[str, int], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+class LockTimeout(Exception):
+    """The business's lock was not free within the timeout."""
+
+
+def _process_lock(database: str, business_id: int) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault((database, business_id), threading.Lock())
+
+
+@contextmanager
+def business_lock(
+    session_factory: sessionmaker[Session], business_id: int, *, timeout: float = LOCK_TIMEOUT
+) -> Iterator[None]:
+    """Hold the owners lock of `business_id` (the API's company id) while inside; LockTimeout when
+    it stays taken for `timeout` seconds. Not reentrant."""
+    with session_factory() as session:
+        engine = session.get_bind().engine
+    lock = _process_lock(engine.url.render_as_string(hide_password=True), business_id)
+    if not lock.acquire(timeout=timeout):
+        raise LockTimeout(f"business {business_id} stayed locked for {timeout:g} s")
+    try:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        with session_factory() as session, session.begin():
+            # SET takes no bind parameters; the value is our own integer.
+            session.execute(text(f"SET LOCAL lock_timeout = {int(timeout * 1000)}"))
+            try:
+                session.execute(select(func.pg_advisory_xact_lock(OWNERS_LOCK, business_id)))
+            except OperationalError as exc:  # lock_timeout ran out
+                raise LockTimeout(f"business {business_id} stayed locked for {timeout:g} s") from exc
+            yield
+    finally:
+        lock.release()

@@ -68,8 +68,7 @@ def test_minimums_by_id_digit_string_or_title() -> None:
         "Senior Stylist": 2,
         "Stylist": 1,
         "Colorist": 1,
-        "position 99": 1,
-    }
+    }  # 99: a position removed since, whose minimum no longer counts
 
 
 def test_shortfalls_per_day_and_position() -> None:

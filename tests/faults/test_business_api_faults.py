@@ -254,6 +254,25 @@ def test_a_position_create_refused_with_500_is_not_made(
     assert error_log.tracebacks() == []
 
 
+def test_a_title_check_the_api_makes_slow_does_not_hold_the_answer(
+    box: Sandbox, proxy: FaultProxy, error_log: ErrorLog
+) -> None:
+    """The form asks the API whether a title is taken before it closes, but waits for that at most
+    a second: with every read of the positions beyond the client's timeout, the form closes at
+    once and the service, after the ack, tells the user."""
+    command(box, OWNER, "/position", "add")
+    form = wait_view(box, OWNER, "position_add")
+    proxy.forward("GET", POSITIONS_PATH, delay=0.8)
+
+    reply = timed(lambda: box.slack.submit_view(OWNER, form, {"title": {"position_field": "Colorist"}}))
+
+    assert reply.content == b""  # closed: not held until the check gave up
+    assert_plain(box, wait_said(box, OWNER, UNAVAILABLE))
+    assert [p.title for p in box.api_state.positions()].count("Colorist") == 1
+    assert not any(p.method == "POST" for p in proxy.seen)
+    assert error_log.tracebacks() == []
+
+
 @pytest.mark.parametrize("fault", ["down", "429 asking for 30 s"])
 def test_the_home_tab_opened_during_an_api_fault_tells_the_user(
     box: Sandbox, error_log: ErrorLog, fault: str

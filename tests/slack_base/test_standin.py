@@ -272,6 +272,25 @@ def test_conversations_info_and_added_channels_and_users(web: WebClient, slack_s
     del slack_state.channels["C0NEW"], slack_state.users["U0NEW"]
 
 
+def test_a_channel_the_bot_is_not_in_says_so_and_refuses_its_posts(
+    web: WebClient, slack_state: SlackState
+) -> None:
+    assert web.conversations_info(channel=TEAM_CHANNEL_ID)["channel"]["is_member"] is True
+    slack_state.add_channel("C0OUT", "outside", bot_is_member=False)
+    slack_state.add_channel("G0SECRET", "secret", is_private=True, bot_is_member=False)
+    try:
+        info = web.conversations_info(channel="C0OUT")["channel"]
+        assert info["is_member"] is False and info["name"] == "outside"
+        assert error_of(lambda: web.chat_postMessage(channel="C0OUT", text="x")) == "not_in_channel"
+        # A private channel the bot is not in is invisible to it.
+        assert error_of(lambda: web.conversations_info(channel="G0SECRET")) == "channel_not_found"
+        assert error_of(lambda: web.chat_postMessage(channel="G0SECRET", text="x")) == "channel_not_found"
+        assert slack_state.messages("C0OUT") == [] and slack_state.messages("G0SECRET") == []
+    finally:
+        slack_state.remove_channel("C0OUT")
+        slack_state.remove_channel("G0SECRET")
+
+
 # -- faults -----------------------------------------------------------------------------------
 
 

@@ -90,6 +90,9 @@ def test_an_unlinked_user_is_told_how_to_get_linked(box: Sandbox) -> None:
 
 
 def test_an_admin_changes_channels_zone_digest_time_and_minimums(box: Sandbox) -> None:
+    # Channels the bot is in (a channel it is not in is refused: test_settings_name_what_exists).
+    box.slack_state.add_channel("C0NEWTEAM", "new-team")
+    box.slack_state.add_channel("C0NEWAPPR", "new-approvals")
     shown = command(box, ADMIN, "settings")
     assert button_ids(shown.blocks) == ["settings_open"]
 

@@ -14,6 +14,7 @@ from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
 
 from .conftest import (
+    AARON,
     ADMIN,
     GUEST,
     SAM,
@@ -22,6 +23,7 @@ from .conftest import (
     WAIT,
     action_ids,
     day,
+    dms,
     file_request,
     texts,
     today,
@@ -81,6 +83,40 @@ def test_staff_see_their_time_off_with_cancel_and_can_ask_for_more(box: Sandbox)
     assert status_of(box, request_id) == "cancelled"
     assert "Cancelled Sam Stone's time off" in texts(after["blocks"])
     assert "timeoff_cancel" not in action_ids(after["blocks"])
+
+
+def test_cancel_on_a_stale_home_says_why_there_and_shows_the_home_as_it_is_now(box: Sandbox) -> None:
+    request_id = sam_asks(box, 23)
+    stale = open_home(box, SAM)
+    assert "Waiting for approval" in texts(stale["blocks"])
+    open_home(box, ADMIN)
+    click_in_home(box, ADMIN, "timeoff_approve", block_id=f"timeoff_decide_{request_id}")
+    assert status_of(box, request_id) == "approved"
+
+    # Sam still looks at the Home from before the approval, and clicks Cancel in it.
+    dms_before = len(dms(box, SAM))
+    ephemerals_before = len(box.slack_state.ephemerals(user=SAM))
+    after = click_in_home(box, SAM, "timeoff_cancel")
+    shown = texts(after["blocks"])
+    assert "already approved; ask an owner or admin to cancel it" in shown  # told once, here
+    assert "Waiting for approval" not in shown and f"*#{request_id}*" in shown
+    assert "timeoff_cancel" not in action_ids(after["blocks"])
+    assert status_of(box, request_id) == "approved"
+    assert len(dms(box, SAM)) == dms_before and len(box.slack_state.ephemerals(user=SAM)) == ephemerals_before
+
+
+def test_add_member_on_a_stale_home_says_why_there_and_shows_the_home_as_it_is_now(box: Sandbox) -> None:
+    stale = open_home(box, ADMIN)
+    assert "home_add_member" in action_ids(stale["blocks"])
+    box.api_state.set_member_role(AARON, "staff")  # Aaron is no longer an admin...
+    box.services.identity.forget()  # ...and the bot has heard (a cached role lives a minute)
+
+    dms_before = len(dms(box, ADMIN))
+    after = click_in_home(box, ADMIN, "home_add_member")
+    shown = texts(after["blocks"])
+    assert "owner or admin" in shown and "· staff" in shown
+    assert "home_add_member" not in action_ids(after["blocks"])
+    assert box.slack_state.open_views(ADMIN) == [] and len(dms(box, ADMIN)) == dms_before
 
 
 def test_admins_see_the_queue_and_decide_in_it_and_can_add_members(box: Sandbox) -> None:

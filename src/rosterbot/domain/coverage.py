@@ -1,8 +1,9 @@
 """Coverage: fewer members of a position available on a day than its minimum. Pure: no I/O.
 
 Minimums are keyed by position id (an int, or its digits as a string, as the workspace settings
-store them) or by title. Ids are resolved through `Availability.position_titles`; an id with no
-known title is named "position <id>". A member counts as available unless out all day.
+store them) or by title. Ids are resolved through `Availability.position_titles` (every position
+the business has); an id with no title there is a position that was removed, whose minimum counts
+for nothing. A member counts as available unless out all day.
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ def resolve_minimums(
     minimums: Mapping[int, int] | Mapping[str, int] | Mapping[int | str, int],
     position_titles: Mapping[int, str],
 ) -> dict[str, int]:
-    """Minimums by position title; a non-positive minimum is dropped (nothing to fall short of)."""
+    """Minimums by position title; a non-positive minimum, or one whose position is gone, is
+    dropped (nothing to fall short of)."""
     resolved: dict[str, int] = {}
     for key, minimum in minimums.items():
-        if int(minimum) <= 0:
-            continue
         title = _title_for(key, position_titles)
+        if int(minimum) <= 0 or title is None:
+            continue
         resolved[title] = max(resolved.get(title, 0), int(minimum))
     return resolved
 
@@ -110,8 +112,8 @@ def plural(title: str) -> str:
     return f"{title}s"
 
 
-def _title_for(key: int | str, position_titles: Mapping[int, str]) -> str:
+def _title_for(key: int | str, position_titles: Mapping[int, str]) -> str | None:
+    """The title a minimum's key names; None for the id of a position that no longer exists."""
     if isinstance(key, int) or (isinstance(key, str) and key.strip().isascii() and key.strip().isdigit()):
-        position_id = int(key)
-        return position_titles.get(position_id, f"position {position_id}")
+        return position_titles.get(int(key))
     return key.strip()

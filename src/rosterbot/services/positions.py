@@ -1,5 +1,5 @@
 """Positions (the v2 API): list, show, find; create, edit, delete (owner or admin), audited.
-A deleted position is also taken off every member who had it."""
+A deleted position is also taken off every member who had it, and its minimum off the settings."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.client import BusinessApi
 from rosterbot.api.models import Position, PositionInput
-from rosterbot.domain.permissions import Operation
+from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
@@ -21,6 +21,7 @@ from rosterbot.services.identity import IdentityService
 from rosterbot.services.paging import Page
 from rosterbot.services.single_flight import SingleFlight
 from rosterbot.store import positions as assignments
+from rosterbot.store import workspace as workspace_store
 from rosterbot.store.db import session_scope
 
 TITLE_MAX = 100
@@ -105,11 +106,21 @@ class PositionService:
 
     # writes (each drops what `search` keeps)
 
+    def check_title(self, actor: Actor, position_id: int | None, position: PositionInput) -> None:
+        """Refuse (`InvalidRequest` on "title") a title another position has, so the form can say
+        so before it closes (`position_id`: the one being edited; None: a new one). For someone who
+        may not write positions, nothing: create and edit refuse them (audited)."""
+        operation = Operation.POSITION_CREATE if position_id is None else Operation.POSITION_EDIT
+        if not actor.is_linked or not check(actor.role, operation).allowed:
+            return
+        self._require_free_title(position.title, position_id)
+
     def create(self, actor: Actor, position: PositionInput) -> Position:
         fresh = self.identity.actor_for_write(actor)
         target = f"new position {position.title.strip()}"
         self.auditor.require(fresh, Operation.POSITION_CREATE, target=target)
         body = self._validate(position, fallback_salon_ids=self.default_salon_ids)
+        self._require_free_title(body.title, None)
         try:
             return self.auditor.perform(
                 fresh, Operation.POSITION_CREATE, lambda: self.api.create_position(body), target=target
@@ -124,6 +135,7 @@ class PositionService:
         current = self.api.get_position(position_id)
         target = _target(current)
         body = self._validate(position, fallback_salon_ids=current.salon_ids or self.default_salon_ids)
+        self._require_free_title(body.title, position_id)
         try:
             self.auditor.perform(
                 fresh,
@@ -150,7 +162,16 @@ class PositionService:
             self.forget()
         with session_scope(self._session_factory) as session:
             assignments.clear_position(session, position_id)
+            workspace_store.forget_position(session, position_id)
         return current
+
+    def _require_free_title(self, title: str, position_id: int | None) -> None:
+        """Two positions with one title could not be told apart (in /position, in /team position,
+        in the minimums): a title is unique, trimmed and case-insensitively."""
+        taken = same_title(self.api.list_positions(), title, position_id)
+        if taken is not None:
+            refused = f"There is already a position called {taken.title} (#{taken.id})."
+            raise InvalidRequest({"title": refused})
 
     @staticmethod
     def _validate(position: PositionInput, *, fallback_salon_ids: Sequence[int]) -> PositionInput:
@@ -181,6 +202,12 @@ def text_errors(title: str, description: str | None) -> dict[str, str]:
     ):
         errors["description"] = refused
     return errors
+
+
+def same_title(positions: Sequence[Position], title: str, position_id: int | None) -> Position | None:
+    """The position other than `position_id` whose title is `title`, trimmed and case-insensitively."""
+    wanted = title.strip().casefold()
+    return next((p for p in positions if p.id != position_id and p.title.strip().casefold() == wanted), None)
 
 
 def match_positions(positions: Sequence[Position], text: str) -> list[Position]:

@@ -180,6 +180,10 @@ class TeamService:
         current = self.api.get_member(member_id)
         target = _target(current)
         self.auditor.require(fresh, Operation.MEMBER_ASSIGN_POSITION, target=target, target_role=current.role)
+        if position_id is not None and not current.is_active:
+            # An inactive member works no shifts: a position for them is a slip (the list marks them).
+            refused = f"{current.name} is inactive: reactivate them first (/team reactivate #{current.id})."
+            raise InvalidRequest({"position": refused})
         position = self.api.get_position(position_id) if position_id is not None else None
 
         def save() -> None:

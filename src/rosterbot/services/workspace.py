@@ -5,22 +5,28 @@ What is stored wins over the environment's defaults (`ROSTERBOT_TEAM_CHANNEL`, .
 `services.timeoff.workspace_config` reads them. Anyone linked may see the settings; a change
 re-reads the actor's role, needs `Operation.CONFIGURE` (admin or owner), is checked field by field
 (`InvalidRequest` keyed by the form's input ids) and is audited.
+
+Settings name things that exist: a channel is asked of Slack (`channel_lookup`, set by the Slack
+layer: conversations.info) before it is saved, and must be one the bot is in; a time zone is an
+IANA Area/Location name; a minimum goes with its position (deleting the position through rosterbot
+drops it; one whose position went another way shows as removed, and can only be cleared).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.models import Position
 from rosterbot.config import Settings
-from rosterbot.domain.permissions import Operation
+from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
@@ -42,6 +48,16 @@ TIMEZONE = "timezone"
 DIGEST_TIME = "digest_time"
 MINIMUM_PREFIX = "minimum_"  # + the position id: "minimum_3"
 
+REMOVED_POSITION = "(removed position)"
+REMOVED_MINIMUM_ERROR = "That position was removed: leave it empty to clear its minimum."
+# The areas of IANA's Area/Location names (tzdata's own regions); "UTC" is allowed besides, as the
+# default. Everything else the zone database holds is refused: the server's own zone (`localtime`),
+# `Factory` (shown as "-00"), `posixrules`, `posix/…`, `Etc/…`, and old aliases like `US/Eastern`.
+ZONE_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic"}
+    | {"Australia", "Europe", "Indian", "Pacific"}
+)
+
 
 def minimum_field(position_id: int | str) -> str:
     return f"{MINIMUM_PREFIX}{position_id}"
@@ -52,6 +68,20 @@ class PositionMinimum:
     position_id: int
     title: str
     minimum: int | None  # None: no minimum
+    removed: bool = False  # the position is gone (title: REMOVED_POSITION): the minimum can only go
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """What Slack says of a channel the bot can see (conversations.info)."""
+
+    name: str
+    is_member: bool  # the bot is in it, so it can post there
+    is_archived: bool = False
+
+
+# channel id -> its status; None: Slack knows no such channel (or a private one the bot is not in)
+ChannelLookup = Callable[[str], "ChannelStatus | None"]
 
 
 @dataclass(frozen=True)
@@ -94,12 +124,18 @@ class WorkspaceChanges:
     coverage_minimums: Mapping[int, int | None] = field(default_factory=dict)
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the zone database: once per process
+
+
 def known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as "America"
-        return False
-    return True
+    """An IANA Area/Location name the zone database holds (Europe/Berlin, America/Argentina/Salta),
+    or UTC. Exact: Slack users see it as typed."""
+    if name == "UTC":
+        return True
+    area, _, location = name.partition("/")
+    return area in ZONE_AREAS and bool(location) and name in _zone_names()
 
 
 def zone_error(name: str) -> str:
@@ -111,6 +147,18 @@ def is_wall_minute(value: time) -> bool:
     """A digest time is HH:MM on the local clock: Slack's time picker sends no seconds and no
     offset, and one with seconds (23:59:59.999999) could fall where no worker pass sees it."""
     return value.second == 0 and value.microsecond == 0 and value.tzinfo is None
+
+
+def channel_error(status: ChannelStatus | None) -> str | None:
+    """Why the bot could not post in a channel Slack describes so; None when it can."""
+    if status is None:
+        return "I can't see that channel. If it is private, type /invite @rosterbot there, then save again."
+    name = status.name if len(status.name) <= 80 else status.name[:79] + "…"
+    if status.is_archived:
+        return f"#{name} is archived: choose another channel."
+    if not status.is_member:
+        return f"I'm not in #{name} yet: type /invite @rosterbot there, then save again."
+    return None
 
 
 def validate(changes: WorkspaceChanges) -> dict[str, str]:
@@ -153,6 +201,8 @@ class WorkspaceService:
         self.auditor = auditor
         self.positions = positions
         self.settings = settings
+        # Set by the Slack layer (conversations.info); without it channels are saved unchecked.
+        self.channel_lookup: ChannelLookup | None = None
 
     def show(self, actor: Actor, team_id: str) -> WorkspaceView:
         """The settings in effect for the actor's workspace `team_id` (anyone linked may see them)."""
@@ -160,21 +210,29 @@ class WorkspaceService:
         self.auditor.require_own_workspace(actor, team_id, Operation.VIEW, audit=False)
         return self._view(team_id, self.positions.list(actor))
 
+    def check(self, actor: Actor, team_id: str, changes: WorkspaceChanges) -> None:
+        """Refuse (`InvalidRequest`) what `update` would refuse of `changes`, channels included, so
+        the form can answer under its fields before it closes. For someone who may not configure,
+        nothing is asked of Slack: `update` refuses them (audited)."""
+        if not actor.is_linked or not check(actor.role, Operation.CONFIGURE).allowed:
+            return
+        positions = self.positions.list(actor)
+        errors = self._errors(changes, self._view(team_id, positions), positions)
+        if errors:
+            raise InvalidRequest(errors)
+
     def update(self, actor: Actor, team_id: str, changes: WorkspaceChanges) -> WorkspaceView:
         """Change the settings (admin or owner, by the role read just now); the view afterwards,
         with `changes` listing what changed (nothing changed: nothing is written)."""
         fresh = self.identity.actor_for_write(actor)
         self.auditor.require(fresh, Operation.CONFIGURE, target=TARGET)
         self.auditor.require_own_workspace(fresh, team_id, Operation.CONFIGURE)
-        errors = validate(changes)
         positions = self.positions.list(fresh)
         titles = {p.id: p.title for p in positions}
-        for position_id in changes.coverage_minimums:
-            if position_id not in titles:
-                errors.setdefault(minimum_field(position_id), "That position no longer exists.")
+        before = self._view(team_id, positions)
+        errors = self._errors(changes, before, positions)
         if errors:
             raise InvalidRequest(errors)
-        before = self._view(team_id, positions)
         found = _changes(before, changes, titles)
         if not found:
             return before
@@ -202,6 +260,26 @@ class WorkspaceService:
         after = self._view(team_id, positions)
         return replace(after, changes=tuple(found))
 
+    def _errors(
+        self, changes: WorkspaceChanges, before: WorkspaceView, positions: list[Position]
+    ) -> dict[str, str]:
+        errors = validate(changes)
+        titles = {p.id for p in positions}
+        current = {m.position_id: m.minimum for m in before.minimums}
+        for position_id, minimum in changes.coverage_minimums.items():
+            # A removed position's minimum may be kept as it is, or cleared: nothing else.
+            if position_id not in titles and minimum and minimum != current.get(position_id):
+                errors.setdefault(minimum_field(position_id), REMOVED_MINIMUM_ERROR)
+        for name, new, old in (
+            (TEAM_CHANNEL, changes.team_channel, before.team_channel),
+            (APPROVALS_CHANNEL, changes.approvals_channel, before.approvals_channel),
+        ):
+            if new is None or new == old or name in errors or self.channel_lookup is None:
+                continue
+            if problem := channel_error(self.channel_lookup(new)):
+                errors[name] = problem
+        return errors
+
     def _view(self, team_id: str, positions: list[Position]) -> WorkspaceView:
         with session_scope(self._session_factory) as session:
             config = workspace_config(session, self.settings, team_id)
@@ -218,6 +296,16 @@ class WorkspaceService:
         minimums = [
             PositionMinimum(p.id, p.title, config.coverage_minimums.get(str(p.id)) or None) for p in positions
         ]
+        known = {str(p.id) for p in positions}
+        gone = [
+            int(key)
+            for key, minimum in config.coverage_minimums.items()
+            if key not in known and key.isascii() and key.isdigit() and minimum > 0
+        ]
+        minimums.extend(
+            PositionMinimum(key, REMOVED_POSITION, config.coverage_minimums[str(key)], removed=True)
+            for key in sorted(gone)
+        )
         return WorkspaceView(
             slack_team_id=team_id,
             team_channel=config.team_channel,
@@ -266,7 +354,7 @@ def _changes(before: WorkspaceView, changes: WorkspaceChanges, titles: Mapping[i
             found.append(
                 Change(
                     minimum_field(position_id),
-                    f"Minimum {titles[position_id]}",
+                    f"Minimum {titles.get(position_id, REMOVED_POSITION)}",
                     None if old_minimum is None else str(old_minimum),
                     None if new_minimum is None else str(new_minimum),
                 )

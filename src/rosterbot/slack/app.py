@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from rosterbot.config import Settings
 from rosterbot.services.channel_posts import Channel, UserChannels
+from rosterbot.services.workspace import ChannelLookup, ChannelStatus
 from rosterbot.slack.client import guard_respond, make_web_client
 from rosterbot.slack.errors import handle_error, report_error
 from rosterbot.slack.middleware import Workspace, build_middleware
@@ -100,6 +101,9 @@ def build_app(
     posts = getattr(services, "channel_posts", None)  # test doubles of Services may have none
     if posts is not None and posts.user_channels is None:
         posts.user_channels = channels_lookup(web_client)
+    workspace = getattr(services, "workspace", None)
+    if workspace is not None and workspace.channel_lookup is None:
+        workspace.channel_lookup = channel_lookup(web_client)
     for name in features:
         importlib.import_module(name).register(app)
     return app
@@ -189,5 +193,25 @@ def channels_lookup(client: WebClient) -> UserChannels:
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 return found
+
+    return lookup
+
+
+def channel_lookup(client: WebClient) -> ChannelLookup:
+    """channel id -> what conversations.info says of it (None: not found, which is also how Slack
+    answers for a private channel the bot is not in)."""
+
+    def lookup(channel_id: str) -> ChannelStatus | None:
+        try:
+            channel = client.conversations_info(channel=channel_id).get("channel") or {}
+        except SlackApiError as exc:
+            if exc.response.get("error") == "channel_not_found":
+                return None
+            raise
+        return ChannelStatus(
+            name=str(channel.get("name") or channel_id),
+            is_member=bool(channel.get("is_member")),
+            is_archived=bool(channel.get("is_archived")),
+        )
 
     return lookup

@@ -8,6 +8,7 @@ in it (a request cancelled, approved or denied), with a line saying what happene
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +19,11 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.api.errors import ApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor
+from rosterbot.services.errors import ServiceError
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import MAX_QUEUED, home_view, unlinked_home_view
+from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.metadata import FormMetadata
 from rosterbot.slack.middleware import actor_of, services_of
@@ -57,6 +60,18 @@ def build_home(
 
 def publish_home(client: WebClient, services: Services, actor: Actor, *, notice: str = "") -> None:
     client.views_publish(user_id=actor.slack_user_id, view=build_home(services, actor, notice=notice))
+
+
+def refusal_on_home(client: WebClient, context: BoltContext, work: Callable[[], object]) -> None:
+    """`work` for a click in the Home. The Home may be stale (a request decided meanwhile, a role
+    changed): a refusal is said once, on the Home published again as it is now, rather than in a
+    DM beside a Home that still shows what was refused."""
+    try:
+        work()
+    except ServiceError as refused:
+        log.info("refused a click in the Home: %s", type(refused).__name__)
+        text = f":information_source: {user_message(refused)}"
+        publish_home(client, services_of(context), actor_of(context), notice=text)
 
 
 # ---- listeners -----------------------------------------------------------------------------------
@@ -101,12 +116,16 @@ def add_member_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, cli
     after_ack(
         context,
         body,
-        lambda: open_add_member_modal(
+        lambda: refusal_on_home(
             client,
-            trigger_id,
-            actor_of(context),
-            services_of(context),
-            metadata=sealer_of(context).seal(FormMetadata()),  # confirmed in a DM
+            context,
+            lambda: open_add_member_modal(
+                client,
+                trigger_id,
+                actor_of(context),
+                services_of(context),
+                metadata=sealer_of(context).seal(FormMetadata()),  # confirmed in a DM
+            ),
         ),
     )
 

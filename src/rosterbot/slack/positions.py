@@ -185,6 +185,15 @@ def remove_cancelled(turn: Turn, value: str) -> None:
     turn.say("Cancelled: no position was deleted.")
 
 
+def check_new_title(turn: Turn, metadata: FormMetadata, position: PositionInput) -> None:
+    """Before the form closes: a title another position has is answered under the title."""
+    turn.services.positions.check_title(turn.actor, None, position)
+
+
+def check_edited_title(turn: Turn, metadata: PositionFormMetadata, position: PositionInput) -> None:
+    turn.services.positions.check_title(turn.actor, metadata.position_id, position)
+
+
 def create_position(turn: Turn, metadata: FormMetadata, position: PositionInput) -> None:
     created = turn.services.positions.create(turn.actor, position)
     text = f"Added the position *{escape_mrkdwn(created.title)}* (`#{created.id}`)."
@@ -204,7 +213,9 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(on_click(show_requested_page))
     app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(on_click(remove_position))
     app.action(ActionId.POSITION_REMOVE_CANCEL.value)(on_click(remove_cancelled))
-    app.view(CallbackId.POSITION_ADD.value)(form_listener(position_form, create_position, FormMetadata))
+    app.view(CallbackId.POSITION_ADD.value)(
+        form_listener(position_form, create_position, FormMetadata, check=check_new_title)
+    )
     app.view(CallbackId.POSITION_EDIT.value)(
-        form_listener(position_form, save_position, PositionFormMetadata)
+        form_listener(position_form, save_position, PositionFormMetadata, check=check_edited_title)
     )

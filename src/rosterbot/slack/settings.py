@@ -3,8 +3,9 @@ and admins change them in a form (`/team settings edit`, or "Change settings").
 
 The form opens at once with a loading view (the trigger id lives 3 seconds) and is filled with
 `views.update`. A submitted form is read and checked before the ack (a bad time zone or minimum
-is answered under its input, nothing stored); then `services.workspace.update` decides (the role
-read just now) and the user is told what changed.
+is answered under its input, nothing stored), and so is a channel the bot cannot post in (asked
+of Slack before the ack); then `services.workspace.update` decides (the role read just now) and the
+user is told what changed.
 """
 
 from __future__ import annotations
@@ -150,6 +151,11 @@ def position_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> 
     ack(**position_options(found))
 
 
+def check_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges) -> None:
+    """Before the form closes: a channel the bot is not in is answered under its field."""
+    turn.services.workspace.check(turn.actor, turn.team_id, changes)
+
+
 def save_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges) -> None:
     saved = turn.services.workspace.update(turn.actor, turn.team_id, changes)
     turn.say(changed_text(saved.changes), changed_blocks(saved.changes))
@@ -158,5 +164,7 @@ def save_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges)
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
     app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
-    app.view(CallbackId.SETTINGS_EDIT.value)(form_listener(settings_form, save_settings, FormMetadata))
+    app.view(CallbackId.SETTINGS_EDIT.value)(
+        form_listener(settings_form, save_settings, FormMetadata, check=check_settings)
+    )
     app.options(ActionId.SETTINGS_POSITION.value)(position_search)

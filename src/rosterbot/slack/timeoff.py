@@ -51,7 +51,7 @@ from rosterbot.slack.blocks.timeoff import (
     timeoff_help_blocks,
 )
 from rosterbot.slack.errors import user_message
-from rosterbot.slack.home import publish_home
+from rosterbot.slack.home import publish_home, refusal_on_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button, read_page_button
 from rosterbot.slack.middleware import actor_of, services_of
@@ -357,7 +357,11 @@ def on_request(work: Callable[[Click, int], None]) -> Callable[[Turn, str], None
     """`work(click, the request id)` for a button whose value is the request's id."""
 
     def run(turn: Turn, value: str) -> None:
-        work(Click.of(turn), read_id_button(value))
+        click, request_id = Click.of(turn), read_id_button(value)
+        if click.in_home:
+            refusal_on_home(turn.client, turn.context, lambda: work(click, request_id))
+        else:
+            work(click, request_id)
 
     return named_after(run, work)
 

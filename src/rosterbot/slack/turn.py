@@ -10,8 +10,11 @@ than leaving it "Loading…".
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -39,6 +42,9 @@ if TYPE_CHECKING:
     from rosterbot.services.container import Services
 
 log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 1.0  # a form's check before its ack (Slack waits 3 s for the whole answer)
+_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="form-check")
 
 T = TypeVar("T")
 M = TypeVar("M", bound=FormMetadata)
@@ -314,11 +320,20 @@ def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> A
 
 
 def form_listener(
-    read: Callable[[StateValues], Form[T]], work: Callable[[Turn, M, T], None], metadata: type[M]
+    read: Callable[[StateValues], Form[T]],
+    work: Callable[[Turn, M, T], None],
+    metadata: type[M],
+    *,
+    check: Callable[[Turn, M, T], None] | None = None,
 ) -> ViewListener:
     """A form's listener: metadata we did not seal for this user refuses the form; a form that does
     not read well is answered under its inputs; else ack (the modal closes), then
-    `work(turn, the view's private metadata as `metadata`, what the form holds)`."""
+    `work(turn, the view's private metadata as `metadata`, what the form holds)`.
+
+    `check`: a quick service check that needs the API or Slack (a taken title, a channel the bot
+    is not in), run before the ack for at most CHECK_SECONDS: what it raises in that time is
+    answered under the form's inputs (`rosterbot.slack.errors`). The work's service decides again,
+    so a check that takes longer (the API slow) only moves the answer to a message."""
 
     def listener(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
@@ -331,12 +346,25 @@ def form_listener(
         if form.value is None:
             ack(response_action="errors", errors=form.errors)
             return
-        ack()
         turn = Turn.of_submission(body, context, client, sealed)
         data = form.value
+        if check is not None:
+            checked_in_time(lambda: check(turn, sealed, data))
+        ack()
         after_ack(context, body, lambda: work(turn, sealed, data))
 
     return named_after(listener, work)
+
+
+def checked_in_time(check: Callable[[], None]) -> None:
+    """Run `check`, raising what it raises, but wait for it at most CHECK_SECONDS: Slack wants the
+    ack within 3 s whatever the API does. A check still running then is left to finish on its own
+    (it only reads)."""
+    future = _CHECKS.submit(contextvars.copy_context().run, check)  # the request's context vars too
+    try:
+        future.result(timeout=CHECK_SECONDS)
+    except FutureTimeout:
+        log.info("a form's check took longer than %.1f s: the service decides after the ack", CHECK_SECONDS)
 
 
 def named_after(listener: L, work: Callable[..., None]) -> L:

@@ -70,6 +70,20 @@ def save(
 DEFAULTS = ""
 
 
+def forget_position(session: Session, position_id: int) -> int:
+    """Drop the position's minimum from every workspace (it was deleted); how many had one."""
+    rows = session.scalars(select(WorkspaceSettings).with_for_update()).all()
+    dropped = 0
+    for row in rows:
+        minimums = {str(k): v for k, v in (row.coverage_minimums or {}).items()}
+        if minimums.pop(str(position_id), None) is not None:
+            row.coverage_minimums = minimums  # a new dict, so the JSON column sees the change
+            dropped += 1
+    session.flush()
+    return dropped
+
+
+
 def stored_channels(session: Session) -> set[tuple[str, str]]:
     """Every team and approvals channel a workspace has set, as (workspace, channel)."""
     rows = session.execute(

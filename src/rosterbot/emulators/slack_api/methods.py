@@ -34,7 +34,7 @@ def auth_test(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def chat_post_message(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
-    channel = _channel(state, args)
+    channel = _channel(state, args, post=True)
     text, blocks = _content(args, required=True)
     message = state.post_message(channel, text or "", blocks, thread_ts=_opt_str(args.get("thread_ts")))
     return {"channel": channel, "ts": message["ts"], "message": message}
@@ -170,7 +170,7 @@ def conversations_open(state: SlackState, args: dict[str, Any]) -> dict[str, Any
 
 def conversations_info(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     channel = state.channels.get(_require(args, "channel"))
-    if channel is None:
+    if channel is None or (channel.is_private and not channel.bot_is_member):
         raise SlackMethodError("channel_not_found")
     return {"channel": channel.to_api()}
 
@@ -269,13 +269,16 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _channel(state: SlackState, args: dict[str, Any]) -> str:
+def _channel(state: SlackState, args: dict[str, Any], *, post: bool = False) -> str:
+    """The channel id `args` names; `post`: the bot must be in it (else `not_in_channel`)."""
     ref = args.get("channel")
     if not ref:
         raise SlackMethodError("channel_not_found")
     channel = state.resolve_channel(str(ref))
-    if channel is None:
+    if channel is None or (channel.is_private and not channel.bot_is_member):
         raise SlackMethodError("channel_not_found")
+    if post and not channel.bot_is_member:
+        raise SlackMethodError("not_in_channel")
     return channel.id
 
 

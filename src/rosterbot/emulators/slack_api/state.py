@@ -106,6 +106,12 @@ class SlackChannel:
     user: str | None = None  # the other party of an IM
     members: set[str] = field(default_factory=set)  # user ids, the bot's included when it is in
 
+    @property
+    def bot_is_member(self) -> bool:
+        """When the bot is not in it, posts answer `not_in_channel`, and a private channel is
+        invisible to it (`channel_not_found`), as Slack answers a bot without chat:write.public."""
+        return self.is_im or BOT_USER_ID in self.members  # an IM is the bot's own
+
     def to_api(self, *, for_user: str = BOT_USER_ID) -> dict[str, Any]:
         """As conversations.info and users.conversations show it; `is_member`: whether `for_user`
         (the caller: the bot) is in it."""
@@ -298,11 +304,19 @@ class SlackState:
             return user
 
     def add_channel(
-        self, channel_id: str, name: str, *, is_private: bool = False, members: Iterable[str] = ()
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        members: Iterable[str] = (),
+        bot_is_member: bool = True,
     ) -> SlackChannel:
-        """A channel with the bot and `members` in it."""
+        """A channel with `members` in it, and the bot unless `bot_is_member=False` (a channel it
+        was not invited to; `join(channel, BOT_USER_ID)` invites it)."""
         with self.lock:
-            channel = SlackChannel(channel_id, name, is_private=is_private, members={BOT_USER_ID, *members})
+            bot = {BOT_USER_ID} if bot_is_member else set()
+            channel = SlackChannel(channel_id, name, is_private=is_private, members={*bot, *members})
             self.channels[channel_id] = channel
             return channel
 

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from rosterbot.api.models import TeamMember
 from rosterbot.slack.blocks import (
     MAX_HEADER_CHARS,
     MAX_MESSAGE_BLOCKS,
@@ -279,3 +280,8 @@ def refilled_form(view: dict[str, Any], banner: str) -> dict[str, Any]:
         blocks.append(block)
     kept = ("type", "title", "submit", "close", "callback_id", "private_metadata", "notify_on_close")
     return {key: view[key] for key in kept if key in view} | {"blocks": blocks[:MAX_MODAL_BLOCKS]}
+
+
+def inactive_mark(member: TeamMember) -> str:
+    """" _(inactive)_" after the name of a member who is inactive, wherever members are listed."""
+    return "" if member.is_active else " _(inactive)_"

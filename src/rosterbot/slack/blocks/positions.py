@@ -30,6 +30,7 @@ from rosterbot.slack.blocks.common import (
     form_view,
     header,
     help_blocks,
+    inactive_mark,
     message,
     page_of,
     pager_blocks,
@@ -115,7 +116,7 @@ def position_blocks(position: Position, members: Sequence[TeamMember]) -> BlockD
     ]
     blocks: list[Block] = [header(position.title), section("\n".join(lines))]
     if members:
-        names = [f"• {escape_mrkdwn(m.name)} `#{m.id}`" for m in members]
+        names = [f"• {escape_mrkdwn(m.name)} `#{m.id}`{inactive_mark(m)}" for m in members]
         chunks = chunk_lines([f"*Members ({len(members)}):*", *names])
         blocks.extend(section(chunk) for chunk in chunks[:40])
     else:

@@ -24,6 +24,7 @@ from rosterbot.services.workspace import (
     APPROVALS_CHANNEL,
     DIGEST_TIME,
     MINIMUM_MAX,
+    REMOVED_POSITION,
     TEAM_CHANNEL,
     TIMEZONE,
     Change,
@@ -70,6 +71,13 @@ def channel_warning(error: str) -> str:
     )
 
 
+def minimum_title(minimum: PositionMinimum) -> str:
+    """A position's title (escaped), or "(removed position) #3" for one that is gone."""
+    if minimum.removed:
+        return f"_{REMOVED_POSITION}_ `#{minimum.position_id}`"
+    return escape_mrkdwn(minimum.title)
+
+
 def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
     """The settings in effect; "(default)" marks what comes from the environment."""
 
@@ -107,7 +115,8 @@ def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
 
 def _minimum_line(minimum: PositionMinimum) -> str:
     shown = str(minimum.minimum) if minimum.minimum is not None else "_no minimum_"
-    return f"• {escape_mrkdwn(minimum.title)}: {shown}"
+    removed = " — no longer counts: clear it in the settings form" if minimum.removed else ""
+    return f"• {minimum_title(minimum)}: {shown}{removed}"
 
 
 def minimum_sections(minimums: Sequence[PositionMinimum], *, room: int) -> list[Block]:
@@ -191,7 +200,15 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
                 "Leave empty for no minimum."
             )
         )
-    blocks += [_minimum_input(minimum_field(m.position_id), m.title, m.minimum) for m in shown]
+    blocks += [
+        _minimum_input(
+            minimum_field(m.position_id),
+            f"{REMOVED_POSITION} #{m.position_id}" if m.removed else m.title,
+            m.minimum,
+            hint="This position was deleted: empty this field to clear its minimum." if m.removed else "",
+        )
+        for m in shown
+    ]
     return form_view(
         MODAL_TITLE, blocks, callback_id=CallbackId.SETTINGS_EDIT.value, submit="Save", metadata=metadata
     )

@@ -37,6 +37,7 @@ from rosterbot.slack.blocks.common import (
     form_view,
     header,
     help_blocks,
+    inactive_mark,
     message,
     page_of,
     pager_blocks,
@@ -103,9 +104,7 @@ def member_line(member: TeamMember, position: str | None) -> str:
     details = [escape_mrkdwn(position) if position else "_no position_"]
     if member.email:
         details.append(escape_mrkdwn(member.email))
-    if not member.is_active:
-        details.append("*inactive*")
-    line = f"• *{escape_mrkdwn(member.name)}* `#{member.id}` — " + " · ".join(details)
+    line = f"• *{escape_mrkdwn(member.name)}* `#{member.id}`{inactive_mark(member)} — " + " · ".join(details)
     return clip(line, LINE_MAX)
 
 

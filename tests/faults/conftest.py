@@ -11,7 +11,6 @@ second or two, not a minute.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +38,6 @@ FAST_API: dict[str, Any] = {
     "api_max_wait": 1.0,
 }
 # Slack wants the HTTP answer within 3 s; the app acks before it works, so it answers far sooner.
-FAST_ANSWER_SECONDS = 1.5
 
 UNAVAILABLE = "not answering right now"
 BUSY = "busy right now"
@@ -194,18 +192,17 @@ def assert_nothing_leaked(box: Sandbox, user: str) -> None:
 # ---- sending -----------------------------------------------------------------------------------
 
 
-def timed(send: Callable[[], httpx.Response]) -> httpx.Response:
-    """Send one request as Slack does; its answer is 200 and comes at once."""
-    started = time.monotonic()
+def answered(send: Callable[[], httpx.Response]) -> httpx.Response:
+    """Send one request as Slack does; Slack's answer is 200. (That the answer does not wait for
+    the business API is shown by order, in test_busy_app and the acknowledgement tests, and
+    measured in bench/: a test times nothing.)"""
     reply = send()
-    elapsed = time.monotonic() - started
     assert reply.status_code == 200, f"Slack got {reply.status_code}: {reply.text[:200]!r}"
-    assert elapsed < FAST_ANSWER_SECONDS, f"Slack waited {elapsed:.2f} s for the answer"
     return reply
 
 
 def command(box: Sandbox, user: str, name: str, text: str = "") -> httpx.Response:
-    return timed(lambda: box.slack.command(user, name, text))
+    return answered(lambda: box.slack.command(user, name, text))
 
 
 def wait_view(box: Sandbox, user: str, callback_id: str, timeout: float = 6.0) -> dict[str, Any]:

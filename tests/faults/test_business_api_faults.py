@@ -22,11 +22,11 @@ from .conftest import (
     STAFF,
     UNAVAILABLE,
     ErrorLog,
+    answered,
     assert_nothing_leaked,
     assert_plain,
     command,
     said_to,
-    timed,
     wait_said,
     wait_view,
 )
@@ -149,7 +149,7 @@ def test_a_member_create_refused_by_the_api_is_not_made(
     switch_on, told = CREATE_FAULTS[fault]
     switch_on(proxy)
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     assert_plain(box, wait_said(box, OWNER, told))
     assert_nothing_leaked(box, OWNER)
@@ -165,7 +165,7 @@ def test_a_member_create_whose_answer_comes_too_late_happens_once(
     form = open_add_member(box)
     proxy.forward("POST", TEAM_PATH, delay=0.8)  # the emulator creates; the client gives up at 0.5 s
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     # The service finds the member the lost answer made, so the user is not asked to try again.
     assert_plain(box, wait_said(box, OWNER, "Added"))
@@ -181,7 +181,7 @@ def test_a_member_created_with_an_unreadable_answer_happens_once(
     form = open_add_member(box)
     proxy.forward("POST", TEAM_PATH, body="<html><body>Created</body></html>", content_type="text/html")
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     assert_plain(box, wait_said(box, OWNER, "Added"))
     assert ninas(box) == 1
@@ -195,7 +195,7 @@ def test_a_member_create_while_the_api_is_down_is_not_made_and_the_user_is_told(
     form = open_add_member(box)
     box.api_state.down(True)
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     assert_plain(box, wait_said(box, OWNER, UNAVAILABLE))
     box.api_state.down(False)
@@ -210,7 +210,7 @@ def test_a_member_create_after_one_lost_connection_attempt_is_made_once(
     form = open_add_member(box)
     proxy.answer("GET", r"^/api/v1/merchant/team/1$", 500, "{}", times=1)
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     wait_said(box, OWNER, "Added")
     assert ninas(box) == 1
@@ -230,7 +230,7 @@ def test_a_position_edit_answered_500_once_is_retried_and_saved_once(
     form = open_position_edit(box)
     proxy.answer("PUT", POSITION_PATH, 500, "{}", times=1)
 
-    timed(lambda: box.slack.submit_view(OWNER, form, {"title": {"position_field": "Color Specialist"}}))
+    answered(lambda: box.slack.submit_view(OWNER, form, {"title": {"position_field": "Color Specialist"}}))
 
     wait_said(box, OWNER, "Color Specialist")
     titles = [p.title for p in box.api_state.positions()]
@@ -247,7 +247,7 @@ def test_a_position_create_refused_with_500_is_not_made(
     form = wait_view(box, OWNER, "position_add")
     proxy.answer("POST", POSITIONS_PATH, 500, '{"success": false, "data": null, "meta": {"message": "x"}}')
 
-    timed(lambda: box.slack.submit_view(OWNER, form, {"title": {"position_field": "Barber"}}))
+    answered(lambda: box.slack.submit_view(OWNER, form, {"title": {"position_field": "Barber"}}))
 
     assert_plain(box, wait_said(box, OWNER, UNAVAILABLE))
     assert "Barber" not in [p.title for p in box.api_state.positions()]
@@ -284,11 +284,11 @@ def test_the_home_tab_opened_during_an_api_fault_tells_the_user(
     switch_on, told = API_FAULTS[fault]
     switch_on(box.api_state)
 
-    timed(lambda: box.slack.home_opened(STAFF))
+    answered(lambda: box.slack.home_opened(STAFF))
 
     assert_plain(box, wait_said(box, STAFF, told))
     assert error_log.tracebacks() == []
     box.api_state.set_faults()
     box.api_state.down(False)
-    timed(lambda: box.slack.home_opened(STAFF))
+    answered(lambda: box.slack.home_opened(STAFF))
     assert box.slack_state.wait_for(lambda s: s.home(STAFF) is not None, timeout=5)

@@ -22,7 +22,7 @@ from rosterbot.services.errors import NotLinked, PermissionDenied
 from rosterbot.slack.app import build_app
 from rosterbot.slack.web import create_web_app
 
-from .conftest import GUEST, STAFF, ErrorLog, assert_plain, command, timed, wait_said
+from .conftest import GUEST, STAFF, ErrorLog, answered, assert_plain, command, wait_said
 
 ROUNDS = 12
 
@@ -52,7 +52,7 @@ def test_an_immediate_refusal_after_ack_answers_200_at_once_every_time(
 ) -> None:
     for round_number in range(ROUNDS):
         text = "role" if round_number % 2 else ""
-        timed(partial(refusing.command, STAFF, "/refuse", text))
+        answered(partial(refusing.command, STAFF, "/refuse", text))
     box.slack_state.wait_for(lambda s: len(s.responses) >= ROUNDS, timeout=5)
     texts = [post.text for post in box.slack_state.responses]
     assert len(texts) == ROUNDS  # each told once

@@ -14,11 +14,11 @@ from .conftest import (
     OWNER,
     STAFF,
     ErrorLog,
+    answered,
     assert_nothing_leaked,
     assert_plain,
     command,
     said_to,
-    timed,
     wait_said,
     wait_view,
 )
@@ -105,7 +105,7 @@ def test_an_answer_rate_limited_once_is_delivered_once(box: Sandbox, error_log: 
     form = open_add_member(box)
     box.slack_state.inject_429("chat.postEphemeral", times=1, retry_after=1)
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     wait_said(box, OWNER, "Added")
     assert ninas(box) == 1
@@ -120,7 +120,7 @@ def test_an_answer_refused_in_the_channel_comes_as_a_direct_message(
     form = open_add_member(box)
     box.slack_state.fail("chat.postEphemeral", "channel_not_found")
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     dms = box.slack_state.im_channel(OWNER).id
     assert box.slack_state.wait_for(lambda s: any("Added" in m["text"] for m in s.messages(dms)), timeout=5)
@@ -135,7 +135,7 @@ def test_a_done_create_whose_answer_cannot_be_sent_is_never_reported_as_not_done
     box.slack_state.fail("chat.postEphemeral", "channel_not_found", times=1)
     box.slack_state.fail("chat.postMessage", "messages_tab_disabled", times=1)
 
-    timed(lambda: box.slack.submit_view(OWNER, form, NINA))
+    answered(lambda: box.slack.submit_view(OWNER, form, NINA))
 
     assert box.slack_state.wait_for(lambda _s: bool(said_to(box, OWNER)), timeout=5)
     assert ninas(box) == 1

@@ -26,10 +26,10 @@ from .conftest import (
     STAFF,
     UNAVAILABLE,
     ErrorLog,
+    answered,
     assert_nothing_leaked,
     assert_plain,
     said_to,
-    timed,
     wait_said,
     wait_view,
 )
@@ -80,7 +80,7 @@ def approvals(box: Sandbox) -> list[dict[str, Any]]:
 def request_form(box: Sandbox) -> dict[str, Any]:
     """The form Sam opens with `/timeoff`, once the app is done with it (so a fault set next does
     not fall on the opening)."""
-    timed(lambda: box.slack.command(STAFF, "/timeoff"))
+    answered(lambda: box.slack.command(STAFF, "/timeoff"))
     form = wait_view(box, STAFF, "timeoff_request")
     assert box.work_pool.wait_idle(8)
     return form
@@ -98,7 +98,7 @@ def accepted(reply: Any) -> bool:
 
 def sent(box: Sandbox, form: dict[str, Any], starts_on: str, stored_before: int = 0) -> TimeOffRequest:
     """Sam sends the form; the request once stored (the app may store it after answering Slack)."""
-    reply = timed(lambda: send_form(box, form, starts_on))
+    reply = answered(lambda: send_form(box, form, starts_on))
     assert accepted(reply), reply.text
     assert box.slack_state.wait_for(lambda _s: len(stored(box)) > stored_before, timeout=8)
     return stored(box)[-1]
@@ -115,7 +115,7 @@ def file_request(box: Sandbox, outbox: Any, ahead: int = 10) -> tuple[TimeOffReq
 
 def approve(box: Sandbox, message: dict[str, Any]) -> str:
     before = len(box.slack_state.responses)
-    timed(lambda: box.slack.click(ADMIN, "timeoff_approve", message=message))
+    answered(lambda: box.slack.click(ADMIN, "timeoff_approve", message=message))
     assert box.slack_state.wait_for(lambda s: len(s.responses) > before, timeout=8)
     return box.slack_state.responses[before].text
 
@@ -129,7 +129,7 @@ def test_a_request_sent_while_the_api_is_down_is_not_stored_and_the_form_says_wh
     form = request_form(box)
     box.api_state.down(True)
 
-    reply = timed(lambda: send_form(box, form, day(10)))
+    reply = answered(lambda: send_form(box, form, day(10)))
 
     # Nothing is stored half-way: the form (inline errors, or refilled with a banner) says why.
     if reply.content and reply.json().get("response_action") == "errors":
@@ -154,7 +154,7 @@ def test_when_slack_refuses_the_refilled_form_the_user_is_still_told_why(
     box.api_state.down(True)
     box.slack_state.fail("views.update", "invalid_arguments", times=1)  # the refilled form
 
-    assert accepted(timed(lambda: send_form(box, form, day(10))))
+    assert accepted(answered(lambda: send_form(box, form, day(10))))
 
     told = wait_said(box, STAFF, "Nothing was saved")  # the banner alone, in place of the form
     assert UNAVAILABLE in told
@@ -171,7 +171,7 @@ def test_a_user_who_closes_the_sending_modal_is_told_the_outcome_outside_it(
     # Slow, so the work is still running when the modal is closed.
     box.api_state.set_faults(latency=0.3, fault_status=None if api_up else 503)
 
-    assert accepted(timed(lambda: send_form(box, form, day(10))))
+    assert accepted(answered(lambda: send_form(box, form, day(10))))
     box.slack.close_view(STAFF, form["id"])  # the user closes "Sending your request…"
 
     if api_up:

@@ -23,6 +23,31 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+
+def write_row(
+    session: Session,
+    actor: Actor,
+    operation: Operation,
+    outcome: str,
+    target: str,
+    detail: str,
+    *,
+    at: datetime,
+) -> None:
+    """The audit row of `actor`'s `operation`, in `session`'s transaction (with the change it records)."""
+    audit_store.record(
+        session,
+        slack_team_id=actor.slack_team_id,
+        slack_user_id=actor.slack_user_id,
+        actor_member_id=actor.member_id,
+        actor_role=actor.role.value if actor.role else None,
+        operation=operation.value,
+        outcome=outcome,
+        target=target,
+        detail=detail,
+        at=at,
+    )
+
 class Auditor:
     def __init__(self, session_factory: sessionmaker[Session], now: Callable[[], datetime] = utcnow) -> None:
         self._session_factory = session_factory
@@ -40,18 +65,7 @@ class Auditor:
 
     def _write(self, actor: Actor, operation: Operation, outcome: str, target: str, detail: str) -> None:
         with session_scope(self._session_factory) as session:
-            audit_store.record(
-                session,
-                slack_team_id=actor.slack_team_id,
-                slack_user_id=actor.slack_user_id,
-                actor_member_id=actor.member_id,
-                actor_role=actor.role.value if actor.role else None,
-                operation=operation.value,
-                outcome=outcome,
-                target=target,
-                detail=detail,
-                at=self._now(),
-            )
+            write_row(session, actor, operation, outcome, target, detail, at=self._now())
 
     def require(
         self,

@@ -41,10 +41,10 @@ from rosterbot.domain.dates import (
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.domain.text import hidden_character_error
-from rosterbot.services.audit import Auditor
+from rosterbot.services.audit import Auditor, write_row
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
 from rosterbot.services.paging import Page
-from rosterbot.store import audit, links, outbox, workspace
+from rosterbot.store import links, outbox, workspace
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import TimeOffRequest
@@ -833,18 +833,7 @@ def _record(
     at: datetime,
 ) -> None:
     """The audit row of `actor`'s `operation` on the request `row`."""
-    audit.record(
-        session,
-        slack_team_id=actor.slack_team_id,
-        slack_user_id=actor.slack_user_id,
-        actor_member_id=actor.member_id,
-        actor_role=actor.role.value if actor.role else None,
-        operation=operation.value,
-        outcome=outcome,
-        target=_target(row),
-        detail=detail,
-        at=at,
-    )
+    write_row(session, actor, operation, outcome, _target(row), detail, at=at)
 
 
 def _require_placeable(row: TimeOffRequest) -> None:

@@ -438,6 +438,24 @@ def queued_request_blocks(request: TimeOffView) -> list[Block]:
     ]
 
 
+def _page_of(listed: Page[TimeOffView], page_size: int) -> tuple[int, int]:
+    """(this page's number, how many pages) of a paged list of requests."""
+    return listed.offset // page_size + 1, pages_of(listed.total, page_size)
+
+
+def _page_footer(
+    listed: Page[TimeOffView], page_size: int, action_id: ActionId, block_id: BlockId
+) -> list[Block]:
+    """Where this page stands among all the requests, and Previous / Next (none with one page)."""
+    page, pages = _page_of(listed, page_size)
+    if pages <= 1:
+        return []
+    first, last, total = listed.offset + 1, listed.offset + len(listed.items), listed.total
+    where = context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}")
+    buttons = pager_blocks(page, pages, action_id=action_id, block_id=block_id, value_for=page_button_value)
+    return [where, *buttons]
+
+
 def request_list_blocks(
     mine: Page[TimeOffView], *, page_size: int, now: datetime, approver: bool, note: str = ""
 ) -> tuple[str, BlockDicts]:
@@ -451,19 +469,10 @@ def request_list_blocks(
         blocks.append(section("You have no time-off requests. Ask for time off with `/timeoff`."))
     shown = mine.items
     blocks += [own_request_section(request, now=now, approver=approver) for request in shown]
-    page, pages = mine.offset // page_size + 1, pages_of(total, page_size)
-    if pages > 1:
-        first, last = mine.offset + 1, mine.offset + len(shown)
-        blocks.append(context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}"))
     if not approver and any(r.status == APPROVED and r.starts_at > now for r in shown):
         blocks.append(context("To cancel approved time off, ask an owner or admin."))
-    blocks += pager_blocks(
-        page,
-        pages,
-        action_id=ActionId.TIMEOFF_LIST_PAGE,
-        block_id=BlockId.TIMEOFF_LIST_NAV,
-        value_for=page_button_value,
-    )
+    page, pages = _page_of(mine, page_size)
+    blocks += _page_footer(mine, page_size, ActionId.TIMEOFF_LIST_PAGE, BlockId.TIMEOFF_LIST_NAV)
     noun = "request" if total == 1 else "requests"
     return f"Your time off: {total:,} {noun}" + (
         f" (page {page} of {pages})." if pages > 1 else "."
@@ -483,17 +492,8 @@ def pending_blocks(waiting: Page[TimeOffView], *, page_size: int, note: str = ""
         blocks.append(section("Nothing is waiting for a decision."))
     for request in waiting.items:
         blocks += queued_request_blocks(request)
-    page, pages = waiting.offset // page_size + 1, pages_of(total, page_size)
-    if pages > 1:
-        first, last = waiting.offset + 1, waiting.offset + len(waiting.items)
-        blocks.append(context(f"Page {page} of {pages} · requests {first:,}–{last:,} of {total:,}"))
-    blocks += pager_blocks(
-        page,
-        pages,
-        action_id=ActionId.TIMEOFF_PENDING_PAGE,
-        block_id=BlockId.TIMEOFF_PENDING_NAV,
-        value_for=page_button_value,
-    )
+    page, pages = _page_of(waiting, page_size)
+    blocks += _page_footer(waiting, page_size, ActionId.TIMEOFF_PENDING_PAGE, BlockId.TIMEOFF_PENDING_NAV)
     noun = "request" if total == 1 else "requests"
     shown = f" (page {page} of {pages})" if pages > 1 else ""
     return f"{total:,} time-off {noun} waiting for a decision{shown}.", message(blocks)

@@ -1,7 +1,7 @@
 """The Slack foundation over real loopback HTTP: the Web API stand-in, the app built by
 `build_app` served by `create_web_app`, and Slack's signed requests from `SlackWorkspace`.
 
-Services are a minimal fake (identity only) over the shared test database, so these tests need
+Services are a minimal fake (identity and delivery claims) over the shared test database, so these tests need
 nothing but the Slack layer; each test registers its own listeners on `harness.bolt`.
 """
 
@@ -20,6 +20,7 @@ from rosterbot.domain.roles import Actor, Role
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
+from rosterbot.services.deliveries import DeliveryClaims
 from rosterbot.slack.app import build_app
 from rosterbot.slack.client import make_web_client
 from rosterbot.slack.web import create_web_app
@@ -51,6 +52,10 @@ class FakeIdentity:
 class FakeServices:
     session_factory: sessionmaker[Session]
     identity: FakeIdentity = field(default_factory=FakeIdentity)
+
+    @property
+    def deliveries(self) -> DeliveryClaims:
+        return DeliveryClaims(self.session_factory)
 
 
 @pytest.fixture(scope="session")

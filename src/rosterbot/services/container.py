@@ -17,6 +17,7 @@ from rosterbot.config import Settings
 from rosterbot.services.audit import Auditor
 from rosterbot.services.availability import AvailabilityService
 from rosterbot.services.channel_posts import ChannelPosts
+from rosterbot.services.deliveries import DeliveryClaims
 from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import CACHE_TTL, IdentityService, LookupEmail
 from rosterbot.services.notify import Notifier
@@ -46,6 +47,7 @@ class Services:
     reads: SharedReads  # the team and availability reads, shared for a few seconds
     throttle: CommandThrottle  # each user's share of commands, taken before any API call
     channel_posts: ChannelPosts  # who may make the bot post where, and no repeats
+    deliveries: DeliveryClaims  # a Slack delivery that comes again is handled once
     # Only where something can tell people (the worker): delivering needs a notifier.
     outbox: OutboxDelivery | None = None
 
@@ -107,5 +109,6 @@ def build_services(
         reads=reads,
         throttle=CommandThrottle.from_settings(settings, clock),
         channel_posts=ChannelPosts(session_factory, now=now),
+        deliveries=DeliveryClaims(session_factory),
         outbox=outbox,
     )

@@ -25,14 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.config import Settings
 from rosterbot.domain.roles import Actor
 from rosterbot.slack.handoff import FROM_WEB_PROCESS, RAW_REQUEST
 from rosterbot.slack.work import WorkSink
-from rosterbot.store import deliveries
-from rosterbot.store.db import session_scope
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -48,7 +45,7 @@ def build_middleware(
         PayloadShape(),
         InstalledWorkspace(installed),
         RequestContext(settings, services, pool),
-        DeliveryDedup(services.session_factory),
+        DeliveryDedup(services.deliveries.claim),
         ActorResolution(services),
     ]
     if settings.demo:
@@ -263,8 +260,9 @@ class DeliveryDedup(Middleware):
     nothing; a form answered with errors made no claim, so its corrected submission (same hash)
     goes through."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self._session_factory = session_factory
+    def __init__(self, claim: Callable[[str], bool]) -> None:
+        """`claim(key)`: True for the first claim of a delivery's key (`services.deliveries`)."""
+        self._claim_key = claim
 
     def process(
         self,
@@ -287,8 +285,7 @@ class DeliveryDedup(Middleware):
         return next()
 
     def _claim(self, key: str, retry: str | None) -> bool:
-        with session_scope(self._session_factory) as session:
-            first = deliveries.claim(session, key)
+        first = self._claim_key(key)
         if not first:
             log.info("skipped a repeated Slack delivery (%s, retry %s)", key.split(":", 1)[0], retry or "-")
         return first

@@ -139,9 +139,10 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _emulator(settings: Settings, args: argparse.Namespace) -> int:
-    from rosterbot.emulators.business_api import EmulatorConfig, serve
+    from rosterbot.emulators.business_api import serve
+    from rosterbot.runtime import emulator_config
 
-    config = EmulatorConfig.for_settings(
+    config = emulator_config(
         settings,
         database_url=args.database,
         latency=args.latency,

@@ -13,14 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The credentials of the built-in emulator (started when no live API is configured) are the defaults;
+# the emulator owns them, since it may import nothing of the bot.
+from rosterbot.emulators.demo import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
+
 DEFAULT_DATABASE_URL = "sqlite:///rosterbot.db"
 SLACK_API_URL = "https://slack.com/api/"
-
-# Tokens the built-in emulator accepts when no live API is configured. They guard nothing real:
-# they exist so that the client's auth headers are exercised on the embedded default too.
-EMULATOR_PARTNER_TOKEN = "emulator-partner-token"
-EMULATOR_USER_TOKEN = "emulator-user-token"
-EMULATOR_SESSION_COOKIE = "emulator-session"
 
 
 class SettingsError(Exception):

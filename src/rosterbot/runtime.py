@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,9 @@ from rosterbot.emulators.serving import RunningServer
 from rosterbot.services.container import Services, build_services
 from rosterbot.store.db import is_sqlite, make_engine, make_session_factory
 from rosterbot.store.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from rosterbot.emulators.business_api import EmulatorConfig
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +65,23 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
 
 
 def start_builtin_emulator(settings: Settings) -> RunningServer:
-    from rosterbot.emulators.business_api import EmulatorConfig, start_emulator
+    from rosterbot.emulators.business_api import start_emulator
 
-    config = EmulatorConfig.for_settings(settings)
-    server, _state = start_emulator(config)
+    server, _state = start_emulator(emulator_config(settings))
     return server
+
+
+def emulator_config(settings: Settings, **overrides: Any) -> EmulatorConfig:
+    """An emulator that accepts the credentials rosterbot is configured with, for its company. Built
+    here, not by the emulator: emulators know nothing of the bot's settings."""
+    from rosterbot.emulators.business_api import EmulatorConfig
+
+    values: dict[str, Any] = {
+        "database_url": settings.emulator_database_url,
+        "company_id": settings.company_id,
+        "partner_token": settings.partner_token.get_secret_value(),
+        "user_token": settings.user_token.get_secret_value(),
+        "session_cookie": settings.session_cookie.get_secret_value(),
+        "session_cookie_name": settings.session_cookie_name,
+    }
+    return EmulatorConfig(**(values | overrides))

@@ -119,10 +119,10 @@ def start_console_sandbox(settings: Settings) -> Sandbox:
     """The sandbox on `settings`: rosterbot's database at `settings.database_url`, the emulator's
     state at `settings.emulator_database_url` (demo data on first start), every other setting kept."""
     # Imported here, after the logging is quieted: importing Alembic logs at INFO.
-    from rosterbot.emulators.business_api import EmulatorConfig
+    from rosterbot.runtime import emulator_config
     from rosterbot.sandbox import Sandbox
 
-    emulator = EmulatorConfig.for_settings(settings)
+    emulator = emulator_config(settings)
     overrides: dict[str, Any] = {
         name: getattr(settings, name) for name in type(settings).model_fields if name not in _SANDBOX_OWNED
     }

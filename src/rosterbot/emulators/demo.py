@@ -11,6 +11,13 @@ DEMO_SALON_IDS = [1, 2]
 TEAM_CHANNEL_ID = "C0TEAM"
 APPROVALS_CHANNEL_ID = "C0APPROVALS"
 
+# Credentials the business API emulator accepts unless told others; rosterbot's settings default to
+# them, for the built-in emulator it starts when no live API is configured. They guard nothing
+# real: they exist so that the client's auth headers are exercised on the embedded default too.
+EMULATOR_PARTNER_TOKEN = "emulator-partner-token"
+EMULATOR_USER_TOKEN = "emulator-user-token"
+EMULATOR_SESSION_COOKIE = "emulator-session"
+
 
 @dataclass(frozen=True)
 class DemoPerson:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rosterbot.config import (
-    EMULATOR_PARTNER_TOKEN,
-    EMULATOR_SESSION_COOKIE,
-    EMULATOR_USER_TOKEN,
-    Settings,
-)
+from rosterbot.emulators.demo import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
 
 V1Style = Literal["seed", "live"]
 V2Style = Literal["seed", "live"]
@@ -45,16 +40,3 @@ class EmulatorConfig(BaseModel):
     # "seed": list with meta.pagination, meta {} on one position. "live": as the live OpenAPI file
     # says: a list is complete in one page with no pagination meta, and meta is [].
     v2_style: V2Style = "seed"
-
-    @classmethod
-    def for_settings(cls, settings: Settings, **overrides: Any) -> EmulatorConfig:
-        """An emulator that accepts the credentials rosterbot is configured with, for its company."""
-        values: dict[str, Any] = {
-            "database_url": settings.emulator_database_url,
-            "company_id": settings.company_id,
-            "partner_token": settings.partner_token.get_secret_value(),
-            "user_token": settings.user_token.get_secret_value(),
-            "session_cookie": settings.session_cookie.get_secret_value(),
-            "session_cookie_name": settings.session_cookie_name,
-        }
-        return cls(**(values | overrides))

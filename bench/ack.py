@@ -5,8 +5,8 @@ call after 2 seconds, through `rosterbot serve --workers 2` (gunicorn gthread, t
 settings) and, beside it, through the ack-only floor (`bench.floor`) under the same settings:
 
 - list: a signed `/team list` (the answer comes later through the response_url);
-- add: `/team add`, then the form's view_submission (the ack closes the modal; the member is
-  created after it);
+- add: `/team add`, then the form's view_submission (the ack turns the modal into "Saving…";
+  the member is created after it);
 - timeoff: `/timeoff`, then the request form's view_submission (acked after the request is
   stored, so that the service's refusals can go under the inputs).
 

@@ -93,3 +93,28 @@ def emulator_api(url: str) -> BusinessApi:
         max_wait=0.05,
         timeout=5,
     )
+
+
+def assert_in_progress(reply: Any, progress: str = "Saving") -> None:
+    """A form accepted: Slack's answer turns the modal into `progress` at once; the service is
+    asked after the ack (`rosterbot.slack.turn.form_listener`)."""
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    assert answer["response_action"] == "update" and progress in texts(answer["view"]), answer
+
+
+def modal_after_work(box: Sandbox, user: str, timeout: float = SLACK_WAIT) -> dict[str, Any]:
+    """The user's top modal once the work after the ack is done: a form's outcome, or the form
+    back, refilled with what the user typed and why."""
+    assert box.work_pool.wait_idle(timeout), "the work after the ack did not finish"
+    return box.slack_state.open_views(user)[-1]
+
+
+def refused_fields(form: dict[str, Any]) -> dict[str, str]:
+    """What a refilled form says under its inputs, by input block id (as the user reads it)."""
+    prefix = "form_refusal_"
+    return {
+        str(block["block_id"])[len(prefix) :]: texts(block).removeprefix(":warning: ")
+        for block in form.get("blocks") or []
+        if str(block.get("block_id") or "").startswith(prefix)
+    }

@@ -1,5 +1,6 @@
 """Settings refer to things that exist: a minimum goes with its position, a channel is one the bot
-can post in (asked of Slack before "Saved"), a time zone is an IANA Area/Location name."""
+can post in (asked of Slack after the ack: the form comes back saying so), a time zone is an IANA
+Area/Location name."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.emulators.slack_api.state import BOT_USER_ID
 from rosterbot.sandbox import Sandbox
+from support import assert_in_progress, modal_after_work, refused_fields
 from support import command as slash_command
 
 from .conftest import (
@@ -32,16 +34,20 @@ OUTSIDE, SECRET, NEW = "C0OUTSIDE", "G0SECRET", "C0NEWROOM"
 
 
 def save(box: Sandbox, user: str, **values: str) -> dict[str, str]:
-    """`user` opens the form and saves `values`: the errors under the fields ({} when it closed)."""
+    """`user` opens the form and saves `values`: the errors under the fields ({} when saved),
+    answered at once (checks without Slack or the API) or in the form put back after the ack."""
     settings_form(box, user)
-    told = len(box.slack_state.ephemerals(user=user))
     reply = box.slack.submit_view(user, "settings_edit", field(**values))
     assert reply.status_code == 200
-    if reply.content.strip():
-        answer = reply.json()
-        assert answer["response_action"] == "errors"
+    answer = reply.json()
+    if answer["response_action"] == "errors":
         return dict(answer["errors"])
-    assert box.slack_state.wait_for(lambda s: len(s.ephemerals(user=user)) > told, timeout=WAIT)
+    assert_in_progress(reply)
+    after = modal_after_work(box, user)
+    box.slack.close_view(user, after)  # read, the user closes it
+    if after["callback_id"] == "settings_edit":  # put back, as typed
+        return refused_fields(after)
+    assert "Saved the workspace settings" in texts(after) or "Nothing changed" in texts(after)
     return {}
 
 

@@ -9,6 +9,7 @@ from rosterbot.domain.permissions import NOT_LINKED_REASON
 from rosterbot.emulators.demo import DEMO_POSITIONS, TEAM_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
 from rosterbot.store import positions as assignments
+from support import assert_in_progress, modal_after_work
 
 from .conftest import (
     COLORIST,
@@ -103,7 +104,7 @@ def test_a_manager_adds_a_position_with_the_companys_location_by_default(box: Sa
 
     reply = box.slack.submit_view(user, view, position_values(title="Barber", description="Beards"))
 
-    assert reply.content == b""
+    assert_in_progress(reply)
     told = ephemeral_after(box, user)  # the work runs after the ack: wait for its answer
     created = box.api_state.positions()[-1]
     assert (created.title, created.description, created.salon_ids) == ("Barber", "Beards", [1])
@@ -113,7 +114,7 @@ def test_a_manager_adds_a_position_with_the_companys_location_by_default(box: Sa
 def test_chosen_locations_are_kept(box: Sandbox) -> None:
     view = open_modal(box, OWNER, "/position", "add")
     box.slack.submit_view(OWNER, view, position_values(title="Barber", salon_ids=["1", "2"]))
-    ephemeral_after(box, OWNER)
+    assert "Added the position *Barber*" in texts(modal_after_work(box, OWNER))
     assert box.api_state.positions()[-1].salon_ids == [1, 2]
 
 

@@ -17,6 +17,7 @@ from rosterbot.sandbox import Sandbox
 from rosterbot.services.errors import PermissionDenied
 from rosterbot.slack.metadata import FormMetadata, Sealer, key_of
 from rosterbot.slack.team import open_add_member_modal
+from support import assert_in_progress, modal_after_work
 
 from .conftest import (
     AARON,
@@ -76,8 +77,8 @@ def test_a_manager_adds_a_member_and_is_told_in_the_channel(box: Sandbox, role: 
 
     reply = box.slack.submit_view(user, view, member_values(**GOOD, phone_number="+44 20 7946 0958"))
 
-    assert reply.status_code == 200 and reply.content == b""  # closed
-    told = ephemeral_after(box, user)  # the work runs after the ack: wait for its answer
+    assert_in_progress(reply)  # "Saving…" at once; the work runs after the ack
+    told = ephemeral_after(box, user)  # wait for its answer
     (added,) = members_named(box, "Nina")
     assert (added.last_name, added.role, added.email, added.phone_number, added.is_active) == (
         "Novak",
@@ -88,7 +89,9 @@ def test_a_manager_adds_a_member_and_is_told_in_the_channel(box: Sandbox, role: 
     )
     assert told.channel == TEAM_CHANNEL_ID
     assert f"Added *Nina Novak* (`#{added.id}`) to the team as staff" in told.text
-    assert box.slack_state.open_views(user) == []
+    outcome = modal_after_work(box, user)  # the modal says it too
+    assert outcome["id"] == view["id"] and not outcome.get("submit")
+    assert "Added *Nina Novak*" in texts(outcome)
 
 
 def test_an_owner_may_add_an_owner(box: Sandbox) -> None:
@@ -101,8 +104,10 @@ def test_an_owner_may_add_an_owner(box: Sandbox) -> None:
 def test_an_admin_who_forges_the_owner_role_is_refused_and_nothing_is_written(box: Sandbox) -> None:
     view = open_modal(box, ADMIN, "/team", "add")
     box.slack.submit_view(ADMIN, view, member_values(**{**GOOD, "role": "owner"}))
-    told = ephemeral_after(box, ADMIN)
-    assert "Only an owner can add an owner" in told.text
+    refilled = modal_after_work(box, ADMIN)  # the form back, as typed, saying why
+    assert refilled["callback_id"] == "team_add_member"
+    assert "Only an owner can add an owner" in texts(refilled)
+    assert block(refilled, "first_name")["element"]["initial_value"] == "Nina"
     assert writes(box) == [] and members_named(box, "Nina") == []
 
 
@@ -144,7 +149,7 @@ def test_bad_input_is_flagged_under_its_input_and_nothing_is_written(
     assert writes(box) == [] and members_named(box, "Nina") == []
     # Corrected, the same form goes through.
     fixed = box.slack.submit_view(OWNER, view, member_values(**GOOD))
-    assert fixed.content == b""
+    assert_in_progress(fixed)
     ephemeral_after(box, OWNER)
     assert len(members_named(box, "Nina")) == 1
 
@@ -176,8 +181,9 @@ def test_a_role_lost_between_opening_and_saving_is_refused_with_the_fresh_role(b
 
     box.slack.submit_view(ADMIN, view, member_values(**GOOD))
 
-    told = ephemeral_after(box, ADMIN)
-    assert told.channel == TEAM_CHANNEL_ID and "Only an owner or admin can add team members" in told.text
+    refilled = modal_after_work(box, ADMIN)
+    assert refilled["callback_id"] == "team_add_member"
+    assert "Only an owner or admin can add team members" in texts(refilled)
     assert writes(box) == [] and members_named(box, "Nina") == []
 
 
@@ -230,7 +236,7 @@ def test_a_manager_edits_a_member_in_a_prefilled_form(box: Sandbox, role: str) -
     )
     reply = box.slack.submit_view(user, view, values)
 
-    assert reply.content == b""
+    assert_in_progress(reply)
     assert "Saved *Samuel Stone*" in ephemeral_after(box, user).text
     member = box.api_state.member(SAM)
     assert member is not None
@@ -291,7 +297,9 @@ def test_editing_the_last_owner_out_of_owner_is_refused_after_the_form(box: Sand
     view = open_modal(box, OWNER, "/team", "edit Olivia")
     values = member_values(first_name="Olivia", last_name="Owens", role="admin", is_active=["active"])
     box.slack.submit_view(OWNER, view, values)
-    assert "last active owner" in ephemeral_after(box, OWNER).text
+    refilled = modal_after_work(box, OWNER)
+    assert "last active owner" in texts(refilled)
+    assert block(refilled, "role")["element"]["initial_option"]["value"] == "admin"  # as typed
     assert writes(box) == []
     assert box.api_state.member(OLIVIA).role == "owner"  # type: ignore[union-attr]
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.client import BusinessApi
 from rosterbot.api.models import Position, PositionInput
-from rosterbot.domain.permissions import Operation, check
+from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
 from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
@@ -105,15 +105,6 @@ class PositionService:
         self._searched.forget()
 
     # writes (each drops what `search` keeps)
-
-    def check_title(self, actor: Actor, position_id: int | None, position: PositionInput) -> None:
-        """Refuse (`InvalidRequest` on "title") a title another position has, so the form can say
-        so before it closes (`position_id`: the one being edited; None: a new one). For someone who
-        may not write positions, nothing: create and edit refuse them (audited)."""
-        operation = Operation.POSITION_CREATE if position_id is None else Operation.POSITION_EDIT
-        if not actor.is_linked or not check(actor.role, operation).allowed:
-            return
-        self._require_free_title(position.title, position_id)
 
     def create(self, actor: Actor, position: PositionInput) -> Position:
         fresh = self.identity.actor_for_write(actor)

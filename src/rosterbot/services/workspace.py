@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.models import Position
 from rosterbot.config import Settings
-from rosterbot.domain.permissions import Operation, check
+from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
@@ -209,17 +209,6 @@ class WorkspaceService:
         self.auditor.require(actor, Operation.VIEW, audit=False)
         self.auditor.require_own_workspace(actor, team_id, Operation.VIEW, audit=False)
         return self._view(team_id, self.positions.list(actor))
-
-    def check(self, actor: Actor, team_id: str, changes: WorkspaceChanges) -> None:
-        """Refuse (`InvalidRequest`) what `update` would refuse of `changes`, channels included, so
-        the form can answer under its fields before it closes. For someone who may not configure,
-        nothing is asked of Slack: `update` refuses them (audited)."""
-        if not actor.is_linked or not check(actor.role, Operation.CONFIGURE).allowed:
-            return
-        positions = self.positions.list(actor)
-        errors = self._errors(changes, self._view(team_id, positions), positions)
-        if errors:
-            raise InvalidRequest(errors)
 
     def update(self, actor: Actor, team_id: str, changes: WorkspaceChanges) -> WorkspaceView:
         """Change the settings (admin or owner, by the role read just now); the view afterwards,

@@ -137,13 +137,15 @@ def report_error(error: Exception, body: Mapping[str, Any], context: BoltContext
 def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any]) -> dict[str, Any]:
     """`response_action: errors` keyed by the view's input block ids, or, for a modal without
     inputs, `response_action: push` of a notice. `text`: the plain sentence (see `plain_message`)."""
-    input_ids = [
-        str(block["block_id"])
-        for block in view.get("blocks") or []
-        if block.get("type") == "input" and block.get("block_id")
-    ]
+    input_ids = _input_ids(view)
     if not input_ids:
         return {"response_action": "push", "view": notice_view(escape_mrkdwn(text))}
+    return {"response_action": "errors", "errors": field_messages(error, view) or {input_ids[0]: _clip(text)}}
+
+
+def field_messages(error: BaseException, view: Mapping[str, Any]) -> dict[str, str]:
+    """`error`'s field errors that are about the view's inputs, by input block id (plain text)."""
+    input_ids = _input_ids(view)
     errors: dict[str, str] = {}
     field_errors = getattr(error, "field_errors", None)
     if isinstance(field_errors, Mapping):
@@ -151,9 +153,12 @@ def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any
             if field in input_ids:
                 sentence = messages if isinstance(messages, str) else "; ".join(map(str, messages))
                 errors[str(field)] = _clip(sentence)
-    if not errors:
-        errors[input_ids[0]] = _clip(text)
-    return {"response_action": "errors", "errors": errors}
+    return errors
+
+
+def _input_ids(view: Mapping[str, Any]) -> list[str]:
+    blocks = view.get("blocks") or []
+    return [str(b["block_id"]) for b in blocks if b.get("type") == "input" and b.get("block_id")]
 
 
 def notice_view(text: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from functools import partial
 
 from slack_bolt import App
 
-from rosterbot.api.models import Position, PositionInput
+from rosterbot.api.models import Position
 from rosterbot.domain.permissions import Operation
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import message, notice
@@ -185,25 +185,14 @@ def remove_cancelled(turn: Turn, value: str) -> None:
     turn.say("Cancelled: no position was deleted.")
 
 
-def check_new_title(turn: Turn, metadata: FormMetadata, position: PositionInput) -> None:
-    """Before the form closes: a title another position has is answered under the title."""
-    turn.services.positions.check_title(turn.actor, None, position)
-
-
-def check_edited_title(turn: Turn, metadata: PositionFormMetadata, position: PositionInput) -> None:
-    turn.services.positions.check_title(turn.actor, metadata.position_id, position)
-
-
-def create_position(turn: Turn, metadata: FormMetadata, position: PositionInput) -> None:
-    created = turn.services.positions.create(turn.actor, position)
+def position_added(turn: Turn, metadata: FormMetadata, created: Position) -> None:
     text = f"Added the position *{escape_mrkdwn(created.title)}* (`#{created.id}`)."
-    turn.say(text, notice(f":white_check_mark: {text}"))
+    turn.report(text, notice(f":white_check_mark: {text}"))
 
 
-def save_position(turn: Turn, metadata: PositionFormMetadata, position: PositionInput) -> None:
-    saved = turn.services.positions.edit(turn.actor, metadata.position_id, position)
+def position_saved(turn: Turn, metadata: PositionFormMetadata, saved: Position) -> None:
     text = f"Saved the position *{escape_mrkdwn(saved.title)}* (`#{saved.id}`)."
-    turn.say(text, notice(f":white_check_mark: {text}"))
+    turn.report(text, notice(f":white_check_mark: {text}"))
 
 
 def register(app: App) -> None:
@@ -214,8 +203,20 @@ def register(app: App) -> None:
     app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(on_click(remove_position))
     app.action(ActionId.POSITION_REMOVE_CANCEL.value)(on_click(remove_cancelled))
     app.view(CallbackId.POSITION_ADD.value)(
-        form_listener(position_form, create_position, FormMetadata, check=check_new_title)
+        form_listener(
+            lambda values, _: position_form(values),
+            lambda turn, _, position: turn.services.positions.create(turn.actor, position),
+            position_added,
+            FormMetadata,
+            title="Add position",
+        )
     )
     app.view(CallbackId.POSITION_EDIT.value)(
-        form_listener(position_form, save_position, PositionFormMetadata, check=check_edited_title)
+        form_listener(
+            lambda values, _: position_form(values),
+            lambda turn, form, position: turn.services.positions.edit(turn.actor, form.position_id, position),
+            position_saved,
+            PositionFormMetadata,
+            title="Edit position",
+        )
     )

@@ -3,9 +3,9 @@ and admins change them in a form (`/team settings edit`, or "Change settings").
 
 The form opens at once with a loading view (the trigger id lives 3 seconds) and is filled with
 `views.update`. A submitted form is read and checked before the ack (a bad time zone or minimum
-is answered under its input, nothing stored), and so is a channel the bot cannot post in (asked
-of Slack before the ack); then `services.workspace.update` decides (the role read just now) and the
-user is told what changed.
+is answered under its input, nothing stored); then, after the ack (the modal says "Saving…"),
+`services.workspace.update` decides (the role read just now, the channels asked of Slack) and the
+modal says what changed, or puts the form back with why.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from rosterbot.domain.permissions import Operation, check
-from rosterbot.services.workspace import MINIMUM_MAX, WorkspaceChanges, minimum_field, validate
+from rosterbot.services.workspace import MINIMUM_MAX, WorkspaceChanges, WorkspaceView, minimum_field, validate
 from rosterbot.slack.blocks.settings import (
     MODAL_TITLE,
     changed_blocks,
@@ -151,20 +151,20 @@ def position_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> 
     ack(**position_options(found))
 
 
-def check_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges) -> None:
-    """Before the form closes: a channel the bot is not in is answered under its field."""
-    turn.services.workspace.check(turn.actor, turn.team_id, changes)
-
-
-def save_settings(turn: Turn, metadata: FormMetadata, changes: WorkspaceChanges) -> None:
-    saved = turn.services.workspace.update(turn.actor, turn.team_id, changes)
-    turn.say(changed_text(saved.changes), changed_blocks(saved.changes))
+def settings_saved(turn: Turn, metadata: FormMetadata, saved: WorkspaceView) -> None:
+    turn.report(changed_text(saved.changes), changed_blocks(saved.changes))
 
 
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
     app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
     app.view(CallbackId.SETTINGS_EDIT.value)(
-        form_listener(settings_form, save_settings, FormMetadata, check=check_settings)
+        form_listener(
+            lambda values, _: settings_form(values),
+            lambda turn, _, changes: turn.services.workspace.update(turn.actor, turn.team_id, changes),
+            settings_saved,
+            FormMetadata,
+            title=MODAL_TITLE,
+        )
     )
     app.options(ActionId.SETTINGS_POSITION.value)(position_search)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from rosterbot.api.models import MemberInput, Position, TeamMember
+from rosterbot.api.models import Position, TeamMember
 from rosterbot.domain.permissions import NOT_LINKED_REASON, PERMISSIONS, Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.services.positions import match_positions
@@ -419,17 +419,15 @@ def remove_cancelled(turn: Turn, value: str) -> None:
     turn.say("Cancelled: nobody was removed.")
 
 
-def create_member(turn: Turn, metadata: FormMetadata, member: MemberInput) -> None:
-    created = turn.services.team.create(turn.actor, member)
+def member_added(turn: Turn, metadata: FormMetadata, created: TeamMember) -> None:
     text = f"Added *{escape_mrkdwn(created.name)}* (`#{created.id}`) to the team as {created.role.value}."
-    turn.say(text, notice(f":white_check_mark: {text}"))
+    turn.report(text, notice(f":white_check_mark: {text}"))
 
 
-def save_member(turn: Turn, metadata: MemberFormMetadata, member: MemberInput) -> None:
-    saved = turn.services.team.edit(turn.actor, metadata.member_id, member)
+def member_saved(turn: Turn, metadata: MemberFormMetadata, saved: TeamMember) -> None:
     status = "active" if saved.is_active else "inactive"
     text = f"Saved *{escape_mrkdwn(saved.name)}* (`#{saved.id}`, {saved.role.value}, {status})."
-    turn.say(text, notice(f":white_check_mark: {text}"))
+    turn.report(text, notice(f":white_check_mark: {text}"))
 
 
 def register(app: App) -> None:
@@ -441,8 +439,20 @@ def register(app: App) -> None:
     app.action(ActionId.TEAM_REMOVE_DEACTIVATE.value)(on_click(deactivate_instead))
     app.action(ActionId.TEAM_REMOVE_CANCEL.value)(on_click(remove_cancelled))
     app.view(CallbackId.TEAM_ADD_MEMBER.value)(
-        form_listener(lambda values: member_form(values, with_active=False), create_member, FormMetadata)
+        form_listener(
+            lambda values, _: member_form(values, with_active=False),
+            lambda turn, _, member: turn.services.team.create(turn.actor, member),
+            member_added,
+            FormMetadata,
+            title="Add team member",
+        )
     )
     app.view(CallbackId.TEAM_EDIT_MEMBER.value)(
-        form_listener(lambda values: member_form(values, with_active=True), save_member, MemberFormMetadata)
+        form_listener(
+            lambda values, _: member_form(values, with_active=True),
+            lambda turn, metadata, member: turn.services.team.edit(turn.actor, metadata.member_id, member),
+            member_saved,
+            MemberFormMetadata,
+            title="Edit team member",
+        )
     )

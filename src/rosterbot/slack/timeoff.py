@@ -1,12 +1,11 @@
 """`/timeoff` and its buttons: the request form, list, cancel, pending, help; Approve, Deny and
 Cancel wherever they are shown (the approvals channel, the lists, the App Home).
 
-Every listener acks first, except form submissions, which answer with `response_action: errors`
-when the form is wrong (so the service is asked before the ack: its field errors go under the
-inputs). The request form opens at once (the trigger lives 3 seconds); for owners and admins a
-"For" select of the team is added with views.update once the team is loaded. The services decide
-and refuse; `rosterbot.slack.errors` tells the user. Everything the worker does afterwards (the
-approvals post, the calendar, the DMs, the team post) is in `slack/notifier.py`.
+Every listener acks first; a form is `rosterbot.slack.turn.form_listener`'s ("Sending…" at once,
+then the outcome, or the form back as typed). The request form opens at once (the trigger lives 3
+seconds); for owners and admins a "For" select of the team is added with views.update once the
+team is loaded. The services decide and refuse; `rosterbot.slack.errors` tells the user. All the
+worker does afterwards (approvals post, calendar, DMs, team post) is in `slack/notifier.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -29,9 +28,8 @@ from rosterbot.domain.dates import local_today
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
-from rosterbot.services.timeoff import RequestInput, validate_note
+from rosterbot.services.timeoff import DecisionResult, RequestInput, TimeOffView, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
-from rosterbot.slack.blocks.common import refilled_form
 from rosterbot.slack.blocks.timeoff import (
     ALL_DAY,
     MAX_LISTED,
@@ -50,7 +48,6 @@ from rosterbot.slack.blocks.timeoff import (
     request_modal,
     timeoff_help_blocks,
 )
-from rosterbot.slack.errors import user_message
 from rosterbot.slack.home import publish_home, refusal_on_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button, read_page_button
@@ -67,13 +64,10 @@ from rosterbot.slack.turn import (
     action_listener,
     command_listener,
     dispatch,
-    form_metadata,
-    modal_replaced,
+    form_listener,
     named_after,
-    refuse_stale_form,
     require,
     sealer_of,
-    tell_user,
 )
 from rosterbot.slack.work import after_ack
 
@@ -81,8 +75,6 @@ if TYPE_CHECKING:
     from rosterbot.services.container import Services
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 SENDING_TEXT = ":hourglass_flowing_sand: Sending your request…"
 RECORDING_TEXT = ":hourglass_flowing_sand: Recording your decision…"
@@ -197,80 +189,27 @@ def member_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> No
     ack(**member_options(services_of(context).team.search(actor, str(payload.get("value") or ""))))
 
 
-def request_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    metadata = form_metadata(context, view, RequestFormMetadata)
-    if metadata is None:
-        refuse_stale_form(ack, view)
-        return
-    form = read_request_form(view["state"]["values"])
-    if form.value is None:
-        ack(response_action="errors", errors=form.errors)
-        return
-    services_of(context).timeoff.check_input(str(context.team_id or ""), form.value)  # errors: inline
-    # The service reads the requester's role from the business API: answer Slack first, with the
-    # modal saying the request is on its way, so a slow API never costs Slack's 3 seconds.
-    ack(response_action="update", view=notice_modal(FORM_TITLE, SENDING_TEXT))
-    data = form.value
-    after_ack(context, body, lambda: send_request(client, view, context, metadata, data))
+def checked_request_form(values: StateValues, context: BoltContext) -> Form[RequestInput]:
+    """The form read, then checked as the service checks it without the API (the days and times
+    in the workspace's zone): what it refuses is answered under the inputs, before the ack."""
+    form = read_request_form(values)
+    if form.value is not None:
+        services_of(context).timeoff.check_input(str(context.team_id or ""), form.value)
+    return form
 
 
-def send_request(
-    client: WebClient,
-    view: dict[str, Any],
-    context: BoltContext,
-    metadata: RequestFormMetadata,
-    data: RequestInput,
-) -> None:
-    """The submitted request, stored; the modal, the Home and the user are told."""
-    services = services_of(context)
-    created = refill_on_failure(
-        client,
-        view,
-        context,
-        metadata.channel_id,
-        FORM_TITLE,
-        "Nothing was saved; correct it or send it again.",
-        lambda: services.timeoff.request(actor_of(context), data),
-    )
-    if created is None:
-        return
-    actor = actor_of(context)
+def request_sent(turn: Turn, metadata: RequestFormMetadata, created: TimeOffView) -> None:
+    """The stored request: the modal, the Home and the user are told."""
+    actor = turn.actor
     whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
     notes = "".join(f" {note}" for note in created.clock_notes)  # which 02:30, the night clocks go back
     text = (
         f"Time off request #{created.id}{whose} sent: {period_text(created)}.{notes} "
         "It is waiting for approval; I'll message you when it is decided."
     )
-    modal_replaced(client, view["id"], notice_modal(FORM_TITLE, f":outbox_tray: {text}"))  # also told below
+    turn.report(text, notice(f":outbox_tray: {text}"))
     if metadata.home:
-        publish_home(client, services, actor, notice=f":outbox_tray: {text}")
-    tell_user(client, actor.slack_user_id, metadata.channel_id, text, notice(f":outbox_tray: {text}"))
-
-
-def refill_on_failure(
-    client: WebClient,
-    view: dict[str, Any],
-    context: BoltContext,
-    channel_id: str | None,
-    title: str,
-    nothing_done: str,
-    work: Callable[[], T],
-) -> T | None:
-    """A form's `work`, run after its ack (the modal says it is on its way). On any failure the
-    form comes back with what the user typed and why, so nothing they entered is lost; None then.
-    `channel_id` (from the form's verified metadata): where to tell the user if the modal is gone."""
-    try:
-        return work()
-    except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
-        banner = f":warning: {user_message(exc)} {nothing_done}"  # logs an unexpected one
-        shown = modal_replaced(
-            client, view["id"], refilled_form(view, banner), any_refusal=True
-        ) or modal_replaced(client, view["id"], notice_modal(title, banner))
-        if not shown and context.user_id:  # the modal is gone: tell the user outside it
-            tell_user(client, str(context.user_id), channel_id, banner, notice(banner))
-        return None
+        publish_home(turn.client, turn.services, actor, notice=f":outbox_tray: {text}")
 
 
 # ---- where a click's answer goes ----------------------------------------------------------------
@@ -407,52 +346,27 @@ def cancel(click: Click, request_id: int) -> None:
     click.answer(f"{icon} {escape_mrkdwn(result.message)}", refresh=BlockId.TIMEOFF_LIST.value)
 
 
-def deny_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    metadata = form_metadata(context, view, DenyFormMetadata)
-    if metadata is None:  # forged or edited (e.g. another response_url): nothing is done
-        refuse_stale_form(ack, view)
-        return
-    note = text_value(view["state"]["values"], BlockId.TIMEOFF_NOTE, ActionId.TIMEOFF_FIELD.value)
+def read_deny_form(values: StateValues, context: BoltContext) -> Form[str]:
+    note = text_value(values, BlockId.TIMEOFF_NOTE, ActionId.TIMEOFF_FIELD.value)
     if not note:
-        ack(
-            response_action="errors",
-            errors={BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."},
-        )
-        return
+        return Form(None, {BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."})
     validate_note(note, approve=False)  # a note the service would refuse: inline, before the ack
-    # Deciding reads the approver's role from the business API: answer Slack first.
-    ack(response_action="update", view=notice_modal(DENY_TITLE, RECORDING_TEXT))
-    after_ack(context, body, lambda: record_denial(client, view, context, metadata, note))
+    return Form(note, {})
 
 
-def record_denial(
-    client: WebClient, view: dict[str, Any], context: BoltContext, metadata: DenyFormMetadata, note: str
-) -> None:
-    """The denial, recorded; the modal and the list or Home it came from are told."""
-    services = services_of(context)
-    result = refill_on_failure(
-        client,
-        view,
-        context,
-        metadata.channel_id,
-        DENY_TITLE,
-        "Nothing was recorded; send it again when ready.",
-        lambda: services.timeoff.decide(actor_of(context), metadata.request_id, False, note),
-    )
-    if result is None:
-        return
-    actor = actor_of(context)
+def denial_recorded(turn: Turn, metadata: DenyFormMetadata, result: DecisionResult) -> None:
+    """The modal and the list or Home the Deny click came from are told."""
+    services, actor = turn.services, turn.actor
     said = escape_mrkdwn(result.message)  # a service's sentence is plain text: it names the member
     text = f":x: {said}" if result.recorded else said
-    shown = modal_replaced(client, view["id"], notice_modal(DENY_TITLE, text))
+    if result.recorded and not metadata.home and not metadata.response_url:
+        turn.report(text)  # the modal, and where the click came from
+        return
+    turn.say(text)  # in the modal, else (closed meanwhile) outside it
     if not result.recorded:
-        if not shown:  # the modal is gone: tell the approver outside it
-            tell_user(client, actor.slack_user_id, metadata.channel_id, text, notice(text))
         return
     if metadata.home:
-        publish_home(client, services, actor, notice=text)
+        publish_home(turn.client, services, actor, notice=text)
     elif metadata.response_url:  # sealed by open_deny_form: the URL Slack gave that click
         listed_text, blocks = list_for(
             services, actor, metadata.listed or BlockId.TIMEOFF_PENDING.value, note=text
@@ -460,8 +374,6 @@ def record_denial(
         WebhookClient(metadata.response_url).send(
             text=listed_text, blocks=blocks, response_type="ephemeral", replace_original=True
         )
-    else:
-        tell_user(client, actor.slack_user_id, metadata.channel_id, text, notice(text))
 
 
 def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -532,9 +444,28 @@ def run_timeoff(turn: Turn, text: str) -> None:
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=FORM_TITLE)
     app.command("/timeoff")(command_listener(run_timeoff, modal_title=FORM_TITLE))
-    app.view(CallbackId.TIMEOFF_REQUEST.value)(request_submitted)
+    app.view(CallbackId.TIMEOFF_REQUEST.value)(
+        form_listener(
+            checked_request_form,
+            lambda turn, _, data: turn.services.timeoff.request(turn.actor, data),
+            request_sent,
+            RequestFormMetadata,
+            title=FORM_TITLE,
+            progress=SENDING_TEXT,
+        )
+    )
     app.options(ActionId.TIMEOFF_FIELD.value)(member_search)  # the one external select of the form
-    app.view(CallbackId.TIMEOFF_DENY.value)(deny_submitted)
+    app.view(CallbackId.TIMEOFF_DENY.value)(
+        form_listener(
+            read_deny_form,
+            lambda turn, form, note: turn.services.timeoff.decide(turn.actor, form.request_id, False, note),
+            denial_recorded,
+            DenyFormMetadata,
+            title=DENY_TITLE,
+            progress=RECORDING_TEXT,
+            nothing_done="Nothing was recorded; send it again when ready.",
+        )
+    )
     app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
     app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))
     app.action(ActionId.TIMEOFF_CANCEL.value)(on_click(on_request(cancel)))

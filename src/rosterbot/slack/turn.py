@@ -5,16 +5,14 @@ Each listener acks on the HTTP thread and hands the rest to the work pool
 (`rosterbot.slack.work.after_ack`). An error raised there is not caught here: it goes to
 `rosterbot.slack.errors.handle_error`, which tells the user where the request came from. Work
 that fills a modal runs under `Turn.in_modal` instead, so that a refusal shows in the modal rather
-than leaving it "Loading…".
+than leaving it "Loading…". A submitted form is one idiom (`form_listener`): the modal shows
+progress at once, then the outcome; a failure puts the form back with what the user typed.
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -25,8 +23,8 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.services.errors import NotLinked, PermissionDenied
-from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view
-from rosterbot.slack.errors import user_message
+from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view, refilled_form
+from rosterbot.slack.errors import field_messages, user_message
 from rosterbot.slack.ids import CallbackId
 from rosterbot.slack.metadata import (
     FORM_OUT_OF_DATE,
@@ -43,10 +41,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHECK_SECONDS = 1.0  # a form's check before its ack (Slack waits 3 s for the whole answer)
-_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="form-check")
+SAVING_TEXT = ":hourglass_flowing_sand: Saving…"
+NOTHING_SAVED = "Nothing was saved; correct it or send it again."
 
 T = TypeVar("T")
+R = TypeVar("R")
 M = TypeVar("M", bound=FormMetadata)
 L = TypeVar("L", bound=Callable[..., None])
 CommandListener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
@@ -127,10 +126,17 @@ class Turn:
 
     @classmethod
     def of_submission(
-        cls, body: Mapping[str, Any], context: BoltContext, client: WebClient, metadata: FormMetadata
+        cls,
+        body: Mapping[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        metadata: FormMetadata,
+        *,
+        modal_title: str,
     ) -> Turn:
-        """A submitted form (already acked, so closed): answers go to the channel the command came
-        from (`channel_id` in the verified private metadata), else a DM. Errors go the same way."""
+        """A submitted form, acked with a progress view: answers go into its modal (`view_id`),
+        and `report` also tells the channel the command came from (`channel_id` in the verified
+        private metadata), else a DM."""
         channel = metadata.channel_id
         if channel and not context.channel_id:
             context["channel_id"] = str(channel)  # where errors.py tells the user about a refusal
@@ -143,6 +149,8 @@ class Turn:
             user_id=str(context.user_id or ""),
             channel_id=str(channel) if channel else None,
             trigger_id=None,
+            view_id=str((body.get("view") or {}).get("id") or "") or None,
+            modal_title=modal_title,
         )
 
     @property
@@ -156,14 +164,45 @@ class Turn:
     def say(self, text: str, blocks: BlockDicts | None = None) -> None:
         """Answer the user where this request is answered (see the class)."""
         blocks = blocks if blocks is not None else notice(text)
-        if self.view_id is not None:
-            view = notice_view(self.modal_title, blocks, CallbackId.TEAM_NOTICE)
-            if modal_replaced(self.client, self.view_id, view):
-                return  # else the user closed the modal meanwhile: told outside it
+        if self.view_id is not None and self.in_notice(blocks):
+            return  # else the user closed the modal meanwhile: told outside it
         if self.respond is not None:
             self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=self.replace)
         else:
             tell_user(self.client, self.user_id, self.channel_id, text, blocks)
+
+    def report(self, text: str, blocks: BlockDicts | None = None) -> None:
+        """A form's outcome: in its modal, and where the form came from (a message that stays)."""
+        blocks = blocks if blocks is not None else notice(text)
+        if self.view_id is not None:
+            self.in_notice(blocks)
+        tell_user(self.client, self.user_id, self.channel_id, text, blocks)
+
+    def in_notice(self, blocks: BlockDicts) -> bool:
+        """The open modal replaced by a notice of `blocks`; False when the user has closed it."""
+        assert self.view_id is not None
+        return modal_replaced(
+            self.client, self.view_id, notice_view(self.modal_title, blocks, CallbackId.TEAM_NOTICE)
+        )
+
+    def refill_on_failure(self, nothing_done: str, work: Callable[[], T]) -> T | None:
+        """A form's `work`, run after its ack (the modal shows progress). On any failure (a field
+        the service refuses included) the form comes back with what the user typed and why, so
+        nothing they entered is lost; None then. If the modal is gone, the user is told outside it."""
+        try:
+            return work()
+        except Exception as exc:  # noqa: BLE001 - every failure goes back into the form
+            view = dict(self.body.get("view") or {})
+            said = f":warning: {user_message(exc)} {nothing_done}"  # logs an unexpected one
+            notes = field_messages(exc, view)  # under their inputs, so not again on top
+            refilled = refilled_form(view, f":warning: {nothing_done}" if notes else said, notes)
+            shown = self.view_id is not None and (
+                modal_replaced(self.client, self.view_id, refilled, any_refusal=True)
+                or self.in_notice(notice(said))
+            )
+            if not shown and self.user_id:
+                tell_user(self.client, self.user_id, self.channel_id, said, notice(said))
+            return None
 
     def open_loading(self, title: str) -> None:
         """Open the modal at once (the trigger expires in 3 s) with a loading view; later answers fill it."""
@@ -320,20 +359,21 @@ def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> A
 
 
 def form_listener(
-    read: Callable[[StateValues], Form[T]],
-    work: Callable[[Turn, M, T], None],
+    read: Callable[[StateValues, BoltContext], Form[T]],
+    save: Callable[[Turn, M, T], R],
+    tell: Callable[[Turn, M, R], None],
     metadata: type[M],
     *,
-    check: Callable[[Turn, M, T], None] | None = None,
+    title: str,
+    progress: str = SAVING_TEXT,
+    nothing_done: str = NOTHING_SAVED,
 ) -> ViewListener:
-    """A form's listener: metadata we did not seal for this user refuses the form; a form that does
-    not read well is answered under its inputs; else ack (the modal closes), then
-    `work(turn, the view's private metadata as `metadata`, what the form holds)`.
-
-    `check`: a quick service check that needs the API or Slack (a taken title, a channel the bot
-    is not in), run before the ack for at most CHECK_SECONDS: what it raises in that time is
-    answered under the form's inputs (`rosterbot.slack.errors`). The work's service decides again,
-    so a check that takes longer (the API slow) only moves the answer to a message."""
+    """A form's listener. Metadata we did not seal for this user refuses the form; a form that
+    does not read well (`read`: checks without the API or Slack) is answered under its inputs.
+    Else the ack turns the modal into `progress` at once (titled `title`); after it,
+    `save(turn, the view's private metadata as `metadata`, what the form holds)` calls the service,
+    and `tell(turn, metadata, what it returned)` says the outcome (`Turn.report`). What `save`
+    raises (a field the service refuses) puts the form back, refilled, with why and `nothing_done`."""
 
     def listener(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
@@ -342,29 +382,22 @@ def form_listener(
         if sealed is None:
             refuse_stale_form(ack, view)
             return
-        form = read(view["state"]["values"])
+        form = read(view["state"]["values"], context)
         if form.value is None:
             ack(response_action="errors", errors=form.errors)
             return
-        turn = Turn.of_submission(body, context, client, sealed)
+        ack(response_action="update", view=notice_view(title, notice(progress), CallbackId.TEAM_NOTICE))
+        turn = Turn.of_submission(body, context, client, sealed, modal_title=title)
         data = form.value
-        if check is not None:
-            checked_in_time(lambda: check(turn, sealed, data))
-        ack()
-        after_ack(context, body, lambda: work(turn, sealed, data))
 
-    return named_after(listener, work)
+        def work() -> None:
+            saved = turn.refill_on_failure(nothing_done, lambda: save(turn, sealed, data))
+            if saved is not None:  # a failure to tell is not "nothing was saved": errors.py says it
+                tell(turn, sealed, saved)
 
+        after_ack(context, body, work)
 
-def checked_in_time(check: Callable[[], None]) -> None:
-    """Run `check`, raising what it raises, but wait for it at most CHECK_SECONDS: Slack wants the
-    ack within 3 s whatever the API does. A check still running then is left to finish on its own
-    (it only reads)."""
-    future = _CHECKS.submit(contextvars.copy_context().run, check)  # the request's context vars too
-    try:
-        future.result(timeout=CHECK_SECONDS)
-    except FutureTimeout:
-        log.info("a form's check took longer than %.1f s: the service decides after the ack", CHECK_SECONDS)
+    return named_after(listener, tell)
 
 
 def named_after(listener: L, work: Callable[..., None]) -> L:

@@ -8,7 +8,7 @@ and a 24-character title a modal); `message` checks the 50 blocks a message may 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from rosterbot.slack.blocks import (
     MAX_MODAL_BLOCKS,
     MAX_SECTION_CHARS,
     clip,
+    escape_mrkdwn,
 )
 
 BlockDicts = list[dict[str, Any]]
@@ -55,8 +56,8 @@ def header(text: str, *, block_id: str | None = None) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_CHARS), emoji=True), block_id=block_id)
 
 
-def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS))])
+def context(text: str, *, block_id: str | None = None) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_CHARS))], block_id=block_id)
 
 
 def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
@@ -262,22 +263,32 @@ _REFILL = {
 }
 
 
-def refilled_form(view: dict[str, Any], banner: str) -> dict[str, Any]:
-    """The submitted form `view` (as Slack sent it) again, with what the user entered and `banner`
-    on top: for a form acked before its work was done, when that work then fails."""
+REFUSAL = "form_refusal"  # the block id (prefix) of what a refilled form says: dropped on a refill
+
+
+def refilled_form(view: dict[str, Any], banner: str, notes: Mapping[str, str]) -> dict[str, Any]:
+    """The submitted form `view` (as Slack sent it) again, with what the user entered, `banner` on
+    top and each of `notes` (plain text, by input block id) under its input: for a form acked
+    before its work was done, when that work then fails (a views.update cannot carry `errors`)."""
     values = (view.get("state") or {}).get("values") or {}
-    blocks: list[dict[str, Any]] = [section(banner).to_dict()]
+    blocks: list[dict[str, Any]] = [section(banner, block_id=REFUSAL).to_dict()]
     for block in view.get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if block_id.startswith(REFUSAL):
+            continue  # what an earlier refill said
         block = {key: value for key, value in block.items() if key != "dispatch_action"}
         element = block.get("element")
         if block.get("type") == "input" and isinstance(element, dict):
-            submitted = (values.get(block.get("block_id")) or {}).get(element.get("action_id")) or {}
+            submitted = (values.get(block_id) or {}).get(element.get("action_id")) or {}
             source, target = _REFILL.get(str(element.get("type")), ("", ""))
             element = {key: value for key, value in element.items() if not key.startswith("initial_")}
             if submitted.get(source) not in (None, [], ""):
                 element[target] = submitted[source]
             block["element"] = element
         blocks.append(block)
+        if block_id in notes:
+            note = f":warning: {escape_mrkdwn(notes[block_id])}"
+            blocks.append(context(note, block_id=f"{REFUSAL}_{block_id}").to_dict())
     kept = ("type", "title", "submit", "close", "callback_id", "private_metadata", "notify_on_close")
     return {key: view[key] for key in kept if key in view} | {"blocks": blocks[:MAX_MODAL_BLOCKS]}
 

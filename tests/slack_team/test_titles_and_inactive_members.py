@@ -31,7 +31,7 @@ def titles(box: Sandbox) -> list[str]:
     return [p.title for p in box.api_state.positions()]
 
 
-def refused_title(box: Sandbox, user: str, view: dict[str, Any], title: str) -> None:
+def refused_title(box: Sandbox, user: str, view: dict[str, Any], title: str) -> dict[str, Any]:
     """The form shows progress at once; the service's refusal then puts it back as typed."""
     assert_in_progress(box.slack.submit_view(user, view, position_values(title=title)))
     refilled = modal_after_work(box, user)
@@ -39,11 +39,14 @@ def refused_title(box: Sandbox, user: str, view: dict[str, Any], title: str) -> 
     assert refused_fields(refilled) == {"title": TAKEN}  # under the title, as typed
     typed = next(b for b in refilled["blocks"] if b.get("block_id") == "title")["element"]
     assert typed["initial_value"] == title
+    return refilled
 
 
 def test_a_title_another_position_has_is_refused_on_create_and_edit(box: Sandbox) -> None:
     view = open_modal(box, OWNER, "/position", "add")
-    refused_title(box, OWNER, view, "  cOLORIST ")
+    refilled = refused_title(box, OWNER, view, "  cOLORIST ")
+    again = refused_title(box, OWNER, refilled, "Colorist")  # sent again from the form put back
+    assert [b["block_id"] for b in again["blocks"]].count("form_refusal") == 1  # one banner, not two
     box.slack.close_view(OWNER, view)  # the next form is then the top one
 
     view = open_modal(box, ADMIN, "/position", "edit Stylist")

@@ -29,8 +29,10 @@ def create_slack_standin_app(state: SlackState | None = None) -> Flask:
     @app.route("/api/<method>", methods=["GET", "POST"])
     def api(method: str) -> Response:
         args = _arguments()
-        status, body, headers = _answer(state, method, args, _bearer_token())
-        state.record(SlackCall(method=method, args=args, response=body, status=status))
+        # Answered and recorded as one step: a test that sees the call's effect sees the call too.
+        with state.lock:
+            status, body, headers = _answer(state, method, args, _bearer_token())
+            state.record(SlackCall(method=method, args=args, response=body, status=status))
         return _json(body, status, headers)
 
     @app.post("/response/<url_id>")

@@ -6,7 +6,6 @@ works again, and the worker's start-up check logs one WARNING for it."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,11 +71,10 @@ def ask_for_time_off(box: Sandbox, user: str, ahead: int) -> TimeOffRequest:
     first_day = (datetime.now(UTC) + timedelta(days=ahead)).date().isoformat()
     values = {"starts_on": {"timeoff_field": first_day}, "all_day": {"timeoff_field": "all_day"}}
     assert box.slack.submit_view(user, "timeoff_request", values).status_code == 200
-    deadline = time.monotonic() + SLACK_WAIT
-    while len(stored(box)) <= before:
-        assert time.monotonic() < deadline, "the request was not stored"
-        time.sleep(0.02)
-    return stored(box)[-1]
+    assert box.work_pool.wait_idle(SLACK_WAIT), "the form's work did not finish"
+    rows = stored(box)
+    assert len(rows) == before + 1, "the request was not stored"
+    return rows[-1]
 
 
 def buttons(blocks: Any) -> list[str]:

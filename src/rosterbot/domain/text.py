@@ -32,11 +32,6 @@ def hidden_character(text: str, *, multiline: bool = False) -> str | None:
     return None
 
 
-def has_control_characters(text: str, *, multiline: bool = False) -> bool:
-    """True when `text` holds a character `hidden_character` refuses."""
-    return hidden_character(text, multiline=multiline) is not None
-
-
 def hidden_character_error(what: str, text: str, *, multiline: bool = False) -> str | None:
     """The sentence refusing `text` (`what`: "A name", "A reason"…), or None when it is fine."""
     found = hidden_character(text, multiline=multiline)

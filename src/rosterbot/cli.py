@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from rosterbot.config import Settings, SettingsError, load_settings
@@ -118,7 +120,7 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
 
     settings = _for_slack(settings, args, "slack_bot_token", "slack_app_token")
     runtime = build_runtime(settings)
-    run_socket_mode(settings, runtime.services)
+    run_socket_mode(settings, runtime)
     return 0
 
 
@@ -134,7 +136,14 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
     settings = _for_slack(settings, args, "slack_bot_token")
     runtime = build_runtime(settings)
-    run(settings, runtime.services, once=args.once)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        run(settings, runtime, once=args.once, stop_event=stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
     return 0
 
 

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     command_burst: int = Field(5, validation_alias="ROSTERBOT_COMMAND_BURST", ge=0)
     command_rate: float = Field(1.0, validation_alias="ROSTERBOT_COMMAND_RATE", gt=0)
     read_cache_seconds: float = Field(3.0, validation_alias="ROSTERBOT_READ_CACHE_SECONDS", ge=0)
+    # How long a worker holds a job past its last renewal (renewed every third of it while the job
+    # runs): after a worker dies, its jobs are taken again this long after.
+    job_lease_seconds: float = Field(15.0, validation_alias="ROSTERBOT_JOB_LEASE_SECONDS", gt=0)
 
     team_channel: str | None = Field(None, validation_alias="ROSTERBOT_TEAM_CHANNEL")
     approvals_channel: str | None = Field(None, validation_alias="ROSTERBOT_APPROVALS_CHANNEL")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -24,7 +23,7 @@ from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
 from rosterbot.runtime import Runtime, build_runtime
-from rosterbot.slack.work import WorkPool, work_pool_of
+from rosterbot.worker import JobWorker, schedule_of
 
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-bot-token"
 
@@ -36,10 +35,10 @@ class Sandbox:
     api_state: EmulatorState
     slack_state: SlackState
     slack: SlackWorkspace
-    work_pool: WorkPool  # the app's post-ack work: `work_pool.wait_idle(t)` waits for it to finish
+    # The process's worker: does at once the jobs the app stores (`work_pool.wait_idle(t)` waits
+    # for them) and, after `start_worker`, what else is due in the queue.
+    work_pool: JobWorker
     servers: list[RunningServer] = field(default_factory=list, repr=False)
-    _worker_stop: threading.Event | None = field(default=None, repr=False)
-    _worker_thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -74,9 +73,15 @@ class Sandbox:
         values.update(settings or {})
         config = load_settings(**values)
         runtime = build_runtime(config)
+        from rosterbot.slack.app import build_app
         from rosterbot.slack.web import create_web_app
 
-        web_app = create_web_app(config, runtime.services)
+        assert runtime.services.outbox is not None  # a bot token: the queue can tell people
+        worker = JobWorker(
+            runtime.services.outbox, schedule=schedule_of(runtime.services), lease_seconds=config.job_lease_seconds
+        )
+        bolt = build_app(config, runtime.services, run_here=worker.submit)
+        web_app = create_web_app(config, runtime.services, bolt_app=bolt)
         app_server = serve_in_thread(web_app)
         slack = SlackWorkspace(app_server.url, signing_secret, slack_state, slack_server.url)
         return cls(
@@ -85,7 +90,7 @@ class Sandbox:
             api_state=api_state,
             slack_state=slack_state,
             slack=slack,
-            work_pool=work_pool_of(web_app.extensions["bolt_app"]),
+            work_pool=worker,
             servers=[app_server, slack_server, api_server],
         )
 
@@ -102,7 +107,7 @@ class Sandbox:
         self.slack.close()
         for server in self.servers:
             server.stop()
-        self.work_pool.shutdown()  # its idle threads end; work still running finishes on its own
+        self.work_pool.stop()  # its idle threads end; work still running finishes on its own
         self.runtime.close()
         self.api_state.close()
 
@@ -136,22 +141,9 @@ class Sandbox:
                     assigned += 1
             return assigned
 
-    # The worker (outbox, reminders, digests), in a thread of this process.
+    # The worker's claim loop (outbox, reminders, digests), in this process.
     def start_worker(self, poll_seconds: float = 0.2) -> None:
-        from rosterbot.worker import run
-
-        self._worker_stop = threading.Event()
-        self._worker_thread = threading.Thread(
-            target=run,
-            args=(self.settings, self.runtime.services),
-            kwargs={"poll_seconds": poll_seconds, "stop_event": self._worker_stop},
-            name="rosterbot-worker",
-            daemon=True,
-        )
-        self._worker_thread.start()
+        self.work_pool.start(poll_seconds=poll_seconds)
 
     def stop_worker(self) -> None:
-        if self._worker_stop is not None and self._worker_thread is not None:
-            self._worker_stop.set()
-            self._worker_thread.join(timeout=10)
-            self._worker_stop = self._worker_thread = None
+        self.work_pool.stop_claiming()

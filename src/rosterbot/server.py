@@ -1,14 +1,19 @@
-"""`rosterbot serve`: the web process under gunicorn (the Procfile's `web`).
+"""`rosterbot serve`: the web process under gunicorn (the Procfile's `web`), and a worker process.
 
-gunicorn's threaded workers: a Slack request is acked as soon as its listener calls `ack()`, and
-the listener's slower work goes on in the work process (`rosterbot.slack.handoff`), so threads
-here only carry requests.
+A web worker verifies a Slack request, runs its listener's ack function, stores the lazy work as a
+job and answers Slack (`rosterbot.slack.jobs`); it does no post-ack work itself, so its threads only
+carry requests. The worker process started here (as `rosterbot worker` would run) does the jobs,
+at a lower priority; the Procfile's `worker` adds more, on any machine sharing the database.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
 from flask import Flask
@@ -16,18 +21,19 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings
-from rosterbot.slack.handoff import WorkAddress, WorkProcess
 
 log = logging.getLogger(__name__)
 
 THREADS = 16
+# The worker process's priority below the web workers': 50 busy work threads at nice 5 kept acks
+# waiting 300-600 ms in a burst of 50 time-off forms; at nice 15 no longer than the floor's.
+WORK_NICE = 15
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings, options: dict[str, Any], work: WorkAddress) -> None:
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self._settings = settings
         self._options = options
-        self._work = work
         super().__init__()
 
     def load_config(self) -> None:
@@ -45,8 +51,7 @@ class _Gunicorn(BaseApplication):
             runtime.services.timeoff.zones.load()  # now, so that no time-off form waits for it
         except SQLAlchemyError:
             log.warning("the database does not answer: the time zones are read at the first form")
-        # The post-ack work goes to the work process (rosterbot.slack.handoff).
-        bolt = build_app(self._settings, runtime.services, hand_off_to=self._work)
+        bolt = build_app(self._settings, runtime.services)  # its jobs go to the worker process
         authorize_in_background(bolt)
         return create_web_app(self._settings, runtime.services, bolt_app=bolt)
 
@@ -66,23 +71,54 @@ def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str
 
 
 def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
-    """Serve until stopped (SIGTERM/SIGINT): gunicorn's web workers, and the one work process that
-    does their post-ack work (`rosterbot.slack.handoff`), started first. The work process makes
-    the API calls with the whole rate limit; a web worker calls the API only while the work
-    process is gone, with its share (each process limits itself, and together they must stay
-    within what the API allows)."""
-    work = WorkProcess.start(settings)
+    """Serve until stopped (SIGTERM/SIGINT): gunicorn's web workers, and one worker process
+    started first (a fresh interpreter: never fork a process that has threads)."""
+    context = multiprocessing.get_context("spawn")
+    worker = context.Process(
+        target=run_worker_process,
+        args=(settings, logging.getLogger().level, os.getpid()),
+        name="rosterbot-worker",
+        daemon=True,
+    )
+    worker.start()
     master = os.getpid()
     try:
-        options = gunicorn_options(port, workers, host)
-        _Gunicorn(worker_settings(settings, workers), options, work.address).run()
+        _Gunicorn(settings, gunicorn_options(port, workers, host)).run()
     finally:
         # A web worker is a fork of this process and leaves gunicorn's run() through here too: only
-        # the process that started the work process may stop it.
-        if os.getpid() == master:
-            work.stop()
+        # the process that started the worker may stop it.
+        if os.getpid() == master and worker.is_alive():
+            worker.terminate()  # SIGTERM: it stops claiming and lets running work finish
+            worker.join(20.0)
+            if worker.is_alive():
+                worker.kill()
 
 
-def worker_settings(settings: Settings, workers: int) -> Settings:
-    """`settings` for one of `workers` processes: ROSTERBOT_API_RATE_LIMIT divided among them."""
-    return settings.model_copy(update={"api_rate_limit": settings.api_rate_limit / max(workers, 1)})
+def run_worker_process(settings: Settings, log_level: int, parent: int) -> None:
+    """`rosterbot serve`'s worker process: `rosterbot worker` until SIGTERM, or until the process
+    that started it is gone. Ctrl-C in a terminal is for gunicorn's master, which then stops this."""
+    from rosterbot.cli import configure_logging
+    from rosterbot.runtime import build_runtime
+    from rosterbot.worker import run
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop = threading.Event()
+
+    def stop_on(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_on)
+    os.nice(WORK_NICE)
+    configure_logging(log_level)
+
+    def watch_parent() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch_parent, name="parent", daemon=True).start()
+    runtime = build_runtime(settings)
+    try:
+        run(settings, runtime, stop_event=stop)
+    finally:
+        runtime.close()

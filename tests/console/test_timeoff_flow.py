@@ -52,7 +52,10 @@ def test_staff_refused_then_requests_time_off_and_an_admin_approves_it(console: 
     shown = console.type("1")  # typing the number clicks button 1 of the last message shown
     assert "[only you] rosterbot: ✅ Approved Tara Singh's time off" in shown
     assert "#approvals (edited)  rosterbot:" in shown and "Approved by Aaron Adams" in shown
-    assert shown.count("#approvals (edited)") == 1  # an edit that changes nothing is not shown again
+    # Edited once for the decision, and once more, if the worker is that quick, when the block is in
+    # the calendar; an edit that changes nothing is not shown again.
+    edits = shown.split("#approvals (edited)")[1:]
+    assert 1 <= len(edits) <= 2 and len({edit.split("\n[")[0] for edit in edits}) == len(edits)
     assert "[DM to @Tara Singh] rosterbot:" in shown
     assert "#team  rosterbot: 🌴 Tara Singh will be away" in shown
     # What Slack and the business API hold: that post was edited, Aaron decided, the block is Tara's.

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
 from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
-from rosterbot.slack.work import WorkPool
+from rosterbot.worker import JobWorker
 from support import block_texts, logging_to
 
 from .fault_proxy import FaultProxy
@@ -49,7 +49,7 @@ class Faulty:
 
     box: Sandbox
     proxy: FaultProxy
-    listeners: WorkPool
+    listeners: JobWorker
 
     def settle(self, timeout: float = 20.0) -> None:
         """Wait until no listener of the app runs any more."""

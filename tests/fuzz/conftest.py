@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from rosterbot.config import EMULATOR_PARTNER_TOKEN, EMULATOR_SESSION_COOKIE, EMULATOR_USER_TOKEN
 from rosterbot.sandbox import SANDBOX_BOT_TOKEN, Sandbox
-from rosterbot.slack.work import WorkPool
+from rosterbot.worker import JobWorker
 from support import block_texts, logging_to
 
 OWNER, ADMIN, STAFF, GUEST = "U0OWNER01", "U0ADMIN01", "U0STAFF01", "U0GUEST01"
@@ -71,7 +71,7 @@ class TracebackLog(logging.Handler):
 @dataclass
 class Fuzzed:
     box: Sandbox
-    executor: WorkPool
+    executor: JobWorker
     log: TracebackLog
     statuses: list[int] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)  # per test: e.g. a form opened once

@@ -38,6 +38,9 @@ def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> list[tuple[str, S
     class FakeRuntime:
         services = None
 
+        def close(self) -> None:
+            pass
+
     def build_runtime(settings: Settings, **_: Any) -> FakeRuntime:
         runs.append(("runtime", settings))
         return FakeRuntime()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,10 +22,14 @@ from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackState, SlackWorkspace, start_slack_standin
 from rosterbot.services.deliveries import DeliveryClaims
+from rosterbot.services.jobs import JobQueue
 from rosterbot.slack.app import build_app
 from rosterbot.slack.client import make_web_client
 from rosterbot.slack.web import create_web_app
-from rosterbot.slack.work import WorkPool, work_pool_of
+from rosterbot.store import outbox
+from rosterbot.store.db import session_scope
+from rosterbot.store.outbox import Claim
+from rosterbot.worker import JobWorker
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -49,13 +54,54 @@ class FakeIdentity:
 
 
 @dataclass
+class ListenerJobs:
+    """The queue's delivery, for listener jobs only (the real one, `OutboxDelivery`, needs the
+    whole of the services): claims, runs the handler the app registers, records the outcome."""
+
+    session_factory: sessionmaker[Session]
+    handlers: dict[str, Any] = field(default_factory=dict)
+
+    def handle(self, kind: str, work: Any) -> None:
+        self.handlers[kind] = work
+
+    def claim(self, limit: int, *, lease_seconds: float, item_id: int | None = None) -> list[Claim]:
+        now = datetime.now(UTC)
+        with session_scope(self.session_factory) as session:
+            return outbox.claim_due(
+                session,
+                now=now,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                limit=limit,
+                kinds=list(self.handlers),
+                item_id=item_id,
+            )
+
+    def extend(self, claims: list[Claim], *, lease_seconds: float) -> None:
+        with session_scope(self.session_factory) as session:
+            outbox.extend_leases(session, claims, until=datetime.now(UTC) + timedelta(seconds=lease_seconds))
+
+    def deliver(self, claim: Claim) -> None:
+        self.handlers[claim.kind](claim)
+        with session_scope(self.session_factory) as session:
+            outbox.complete(session, claim, at=datetime.now(UTC))
+
+
+@dataclass
 class FakeServices:
     session_factory: sessionmaker[Session]
     identity: FakeIdentity = field(default_factory=FakeIdentity)
+    outbox: ListenerJobs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outbox = ListenerJobs(self.session_factory)
 
     @property
     def deliveries(self) -> DeliveryClaims:
         return DeliveryClaims(self.session_factory)
+
+    @property
+    def jobs(self) -> JobQueue:
+        return JobQueue(self.session_factory)
 
 
 @pytest.fixture(scope="session")
@@ -110,11 +156,7 @@ class Harness:
     state: SlackState
     slack: SlackWorkspace
     server: RunningServer
-
-    @property
-    def work_pool(self) -> WorkPool:
-        """Where the app's listeners put their post-ack work."""
-        return work_pool_of(self.bolt)
+    work_pool: JobWorker  # does the lazy work the app's listeners store
 
 
 @pytest.fixture
@@ -128,10 +170,12 @@ def harness(
     # No feature modules: each test registers the listeners it needs.
     services = FakeServices(session_factory)
     client = make_web_client(settings, rate_limit_retries=2, connection_retries=0)
-    bolt = build_app(settings, services, client=client, features=())  # type: ignore[arg-type]
+    jobs = JobWorker(services.outbox)  # type: ignore[arg-type]
+    bolt = build_app(settings, services, client=client, features=(), run_here=jobs.submit)  # type: ignore[arg-type]
     server, switch = _web_server
     switch.app = create_web_app(settings, services, bolt_app=bolt)  # type: ignore[arg-type]
     slack = SlackWorkspace(server.url, SIGNING_SECRET, slack_state, standin[0].url, timeout=10)
-    yield Harness(settings, services, bolt, slack_state, slack, server)
+    yield Harness(settings, services, bolt, slack_state, slack, server, jobs)
+    jobs.stop()
     slack.close()
     switch.app = None

@@ -19,9 +19,8 @@ from rosterbot.api.errors import Unavailable
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.services.errors import InvalidRequest, PermissionDenied
+from rosterbot.slack.context import actor_of, defer_work, services_of
 from rosterbot.slack.errors import UNEXPECTED
-from rosterbot.slack.middleware import actor_of, services_of
-from rosterbot.slack.work import after_ack
 from rosterbot.store.models import SlackDelivery
 
 from .conftest import Harness
@@ -237,11 +236,14 @@ def test_a_double_submitted_view_is_handled_once(harness: Harness) -> None:
     open_form_on(harness)
     created: list[str] = []
 
-    @harness.bolt.view("test_form")
-    def save(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def save(ack: Ack, context: BoltContext) -> None:
         ack()
-        title = view["state"]["values"]["title"]["value"]["value"]
-        after_ack(context, body, lambda: created.append(title))  # as every form's work goes
+        defer_work(context)  # as every form's work goes
+
+    def create(view: dict[str, Any]) -> None:
+        created.append(view["state"]["values"]["title"]["value"]["value"])
+
+    harness.bolt.view("test_form")(save, create)
 
     form = opened_form(harness)
     values = {"title": {"value": "Manager"}, "role": {"value": "admin"}}
@@ -269,14 +271,18 @@ def test_a_submission_answered_with_errors_can_be_corrected_and_submitted_again(
     open_form_on(harness)
     saved: list[str] = []
 
-    @harness.bolt.view("test_form")
-    def save(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def check(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         title = view["state"]["values"]["title"]["value"]["value"] or ""
         if len(title) < 3:
             ack(response_action="errors", errors={"title": "At least 3 characters."})
             return
         ack()
-        after_ack(context, body, lambda: saved.append(title))
+        defer_work(context)
+
+    def save(view: dict[str, Any]) -> None:
+        saved.append(view["state"]["values"]["title"]["value"]["value"])
+
+    harness.bolt.view("test_form")(check, save)
 
     form = opened_form(harness)
     refused = harness.slack.submit_view(OWNER, form["callback_id"], {"title": {"value": "X"}})

@@ -239,8 +239,8 @@ def test_a_workspace_whose_zone_cannot_be_loaded_does_not_stop_the_others_or_the
     view = world.ask(SAM)  # its approval post waits in the outbox
     services = SimpleNamespace(outbox=world.outbox, digests=world.digests)
     with caplog.at_level(logging.WARNING, logger="rosterbot.services.digest"):
-        worker.run(world.settings, services, once=True)
-        worker.run(world.settings, services, once=True)
+        worker.run_once(services)
+        worker.run_once(services)
 
     [digest] = world.notifier.of("digest")
     assert (digest.args["channel"], digest.args["digest"].slack_team_id) == (TEAM_CHANNEL_ID, TEAM)
@@ -325,7 +325,7 @@ def test_the_worker_does_it_all_in_one_pass(world: World) -> None:
     view = world.ask(SAM)
     world.timeoff.decide(world.actor(ADMIN), view.id, approve=True)
     services = SimpleNamespace(outbox=world.outbox, digests=world.digests)
-    worker.run(world.settings, services, once=True)
+    worker.run_once(services)
     assert len(world.blocks_for(SAM)) == 1
     assert len(world.notifier.of("digest")) == 1
     assert all(i.status == "done" for i in world.items())
@@ -352,10 +352,7 @@ def test_the_worker_loops_until_stopped_and_outlives_a_failed_pass(world: World)
     flaky = _FlakyDigests(world.digests)
     services = SimpleNamespace(outbox=world.outbox, digests=flaky)
     stop = threading.Event()
-    thread = threading.Thread(
-        target=worker.run, args=(world.settings, services), kwargs={"poll_seconds": 0.05, "stop_event": stop}
-    )
-    thread.start()
+    jobs = worker.JobWorker(world.outbox, schedule=worker.schedule_of(services), poll_seconds=0.05).start()
     try:
         view = world.ask(SAM)
         for _ in range(100):
@@ -366,6 +363,4 @@ def test_the_worker_loops_until_stopped_and_outlives_a_failed_pass(world: World)
         assert post.args["request"].id == view.id
         assert flaky.failed
     finally:
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
+        jobs.stop()

@@ -20,6 +20,7 @@ from rosterbot.services.channel_posts import ChannelPosts
 from rosterbot.services.deliveries import DeliveryClaims
 from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import CACHE_TTL, IdentityService, LookupEmail
+from rosterbot.services.jobs import JobQueue
 from rosterbot.services.notify import Notifier
 from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
@@ -48,6 +49,7 @@ class Services:
     throttle: CommandThrottle  # each user's share of commands, taken before any API call
     channel_posts: ChannelPosts  # who may make the bot post where, and no repeats
     deliveries: DeliveryClaims  # a Slack delivery that comes again is handled once
+    jobs: JobQueue  # a Slack listener's lazy work, stored before the ack
     # Only where something can tell people (the worker): delivering needs a notifier.
     outbox: OutboxDelivery | None = None
 
@@ -110,5 +112,6 @@ def build_services(
         throttle=CommandThrottle.from_settings(settings, clock),
         channel_posts=ChannelPosts(session_factory, now=now),
         deliveries=DeliveryClaims(session_factory),
+        jobs=JobQueue(session_factory, clock=now),
         outbox=outbox,
     )

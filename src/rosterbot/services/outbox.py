@@ -131,12 +131,49 @@ class OutboxDelivery:
             outbox.NOTIFY_FAILED: self._notify_failed,
         }
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds this delivery can do (a worker claims only these)."""
+        return tuple(self._handlers)
+
+    def handle(self, kind: str, work: Callable[[Claim], None]) -> None:
+        """Do items of `kind` with `work` (the Slack layer's listener jobs): the item is done when
+        `work` returns; what it raises is retried with backoff, as any item's failure."""
+
+        def handler(claim: Claim) -> None:
+            work(claim)
+            self._complete(claim)
+
+        self._handlers[kind] = handler
+
+    def claim(self, limit: int, *, lease_seconds: float, item_id: int | None = None) -> list[Claim]:
+        """Claim up to `limit` due items this delivery can do (or only item `item_id`)."""
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            return outbox.claim_due(
+                session,
+                now=now,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                limit=limit,
+                kinds=self.kinds,
+                item_id=item_id,
+            )
+
+    def extend(self, claims: list[Claim], *, lease_seconds: float) -> None:
+        """Keep holding `claims`, still being done, for `lease_seconds` more."""
+        with session_scope(self._sessions) as session:
+            outbox.extend_leases(session, claims, until=self._clock() + timedelta(seconds=lease_seconds))
+
     def deliver_due(self, limit: int = 20) -> int:
         """Claim and deliver up to `limit` due items; returns how many were claimed."""
         now = self._clock()
         with session_scope(self._sessions) as session:
             claims = outbox.claim_due(
-                session, now=now, lease_until=now + timedelta(seconds=self.policy.lease_seconds), limit=limit
+                session,
+                now=now,
+                lease_until=now + timedelta(seconds=self.policy.lease_seconds),
+                limit=limit,
+                kinds=self.kinds,
             )
         for claim in claims:
             self.deliver(claim)
@@ -433,7 +470,9 @@ class OutboxDelivery:
             log.error(
                 "outbox %s #%s gave up after %s attempts: %s", claim.kind, claim.id, claim.attempt, text
             )
-            if failed and claim.kind != outbox.NOTIFY_FAILED:
+            # A listener's work tells its user itself (rosterbot.slack.jobs); the others tell the
+            # requester and the approvers.
+            if failed and claim.kind not in (outbox.NOTIFY_FAILED, outbox.RUN_LISTENER):
                 outbox.enqueue(
                     session,
                     outbox.NOTIFY_FAILED,

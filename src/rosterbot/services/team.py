@@ -104,14 +104,16 @@ class TeamService:
 
     # writes
 
-    def create(self, actor: Actor, member: MemberInput) -> TeamMember:
+    def create(self, actor: Actor, member: MemberInput, *, retried: bool = False) -> TeamMember:
+        """`retried`: this create was asked for before and may have been made then (the process
+        doing it died): a member with the same e-mail (or exact name) is taken to be that one."""
         fresh = self.identity.actor_for_write(actor)
         target = f"new {member.role.value} {member.first_name} {member.last_name}".strip()
         self.auditor.require(fresh, Operation.MEMBER_CREATE, target=target, new_role=member.role)
         member = validate_member(member)
         try:
             return self.auditor.perform(
-                fresh, Operation.MEMBER_CREATE, lambda: self._create_once(member), target=target
+                fresh, Operation.MEMBER_CREATE, lambda: self._create_once(member, retried), target=target
             )
         finally:
             self._reads.forget()  # even after a failure: the member may have been made
@@ -201,13 +203,16 @@ class TeamService:
 
     # internals
 
-    def _create_once(self, member: MemberInput) -> TeamMember:
+    def _create_once(self, member: MemberInput, retried: bool = False) -> TeamMember:
         """Create `member`. When the POST fails in a way that may have created it anyway (a timeout,
         a lost connection, an answer we cannot read: `Unavailable`), look for a member that was not
         on the team before, with the same e-mail (or exact name when there is none): if there is
         one, the create happened, and a retry by the user would make a duplicate. A create the API
         refused (400, 401, 429) made nothing: those errors go on up as they are."""
-        before = {m.id for m in self.api.list_team()}
+        team = self.api.list_team()
+        if retried and (made := [m for m in team if _same_person(m, member)]):
+            return max(made, key=lambda m: m.id)
+        before = {m.id for m in team}
         try:
             return self.api.create_member(member)
         except Unavailable:

@@ -22,16 +22,16 @@ from slack_sdk.errors import SlackApiError
 
 from rosterbot.config import Settings
 from rosterbot.services.channel_posts import Channel, UserChannels
+from rosterbot.services.jobs import RUN_LISTENER
 from rosterbot.services.workspace import ChannelLookup, ChannelStatus
 from rosterbot.slack.client import guard_respond, make_web_client
-from rosterbot.slack.errors import handle_error, report_error
+from rosterbot.slack.errors import handle_error
+from rosterbot.slack.jobs import JobSink, install, run_stored
 from rosterbot.slack.middleware import Workspace, build_middleware
-from rosterbot.slack.work import WORK_THREADS, WorkPool, WorkSink, bind
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
     from rosterbot.services.identity import LookupEmail
-    from rosterbot.slack.handoff import WorkAddress
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +53,17 @@ def build_app(
     client: WebClient | None = None,
     features: Iterable[str] = FEATURES,
     socket_mode: bool = False,
-    work_threads: int = WORK_THREADS,
-    hand_off_to: WorkAddress | None = None,
+    run_here: JobSink | None = None,
 ) -> App:
     """A Bolt app that verifies Slack's signatures with `settings.slack_signing_secret`, answers
-    Slack from the HTTP thread and works after (`rosterbot.slack.work`), resolves the actor, drops
-    repeated deliveries and turns errors into messages. `client`: the Web client (default
-    `make_web_client(settings)`). `socket_mode`: the signing secret may be unset (Socket Mode
-    requests are not signed; then a random secret keeps the verification on, refusing every HTTP
-    request). `work_threads`: how many listeners' post-ack work may run at once in this process
-    (more waits its turn). `hand_off_to`: the post-ack work is done by the work process listening
-    there (`rosterbot.slack.handoff`; `rosterbot serve`)."""
+    Slack from the HTTP thread, stores each listener's lazy work as a job before the answer goes
+    out (`rosterbot.slack.jobs`), resolves the actor, drops repeated deliveries and turns errors
+    into messages. `client`: the Web client (default `make_web_client(settings)`). `socket_mode`:
+    the signing secret may be unset (Socket Mode requests are not signed; then a random secret
+    keeps the verification on, refusing every HTTP request); so may a worker's, which serves no
+    HTTP. `run_here`: this process's worker (`JobWorker.submit`), which then does the jobs this app
+    stores at once, through this app (`does_jobs`); without it a worker process claims them
+    (`rosterbot serve`)."""
     if settings.slack_signing_secret is not None:
         signing_secret = settings.slack_signing_secret.get_secret_value()
     elif socket_mode:
@@ -79,22 +79,16 @@ def build_app(
         # auth.test is called on the first request instead of at start-up, so the web process
         # starts (and /healthz answers) even while Slack is unreachable.
         token_verification_enabled=False,
-        # Listeners run on the HTTP thread up to their ack and hand the rest to the work pool.
+        # Listeners run on the HTTP thread up to their ack; their lazy work is stored as a job.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
     app.error(handle_error)
     app.use(guard_respond)  # first: every response_url post, an error's included, is guarded
-    pool = WorkPool(report_error, threads=work_threads)
-    bind(app, pool)
-    sink: WorkSink = pool
-    if hand_off_to is not None:
-        from rosterbot.slack.handoff import Handoff, bind_handoff  # it imports this module
-
-        handoff = Handoff(hand_off_to, pool)
-        bind_handoff(app, handoff)
-        sink = handoff
-    for middleware in build_middleware(settings, services, sink, lambda: installed_workspace(app)):
+    install(app, services, signing_secret, run_here)
+    if run_here is not None:
+        does_jobs(app, services, settings)
+    for middleware in build_middleware(settings, services, lambda: installed_workspace(app)):
         app.use(middleware)
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)
@@ -107,6 +101,15 @@ def build_app(
     for name in features:
         importlib.import_module(name).register(app)
     return app
+
+
+def does_jobs(app: App, services: Services, settings: Settings) -> None:
+    """This process's worker does the queue's listener jobs through `app` (one app per process
+    does; a web worker's app only stores them)."""
+    delivery = services.outbox
+    if delivery is None:
+        raise RuntimeError("a worker needs services built with a notifier (a Slack bot token)")
+    delivery.handle(RUN_LISTENER, run_stored(app, services, settings))
 
 
 def authorize_in_background(app: App) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -25,8 +24,8 @@ from rosterbot.slack.blocks.availability import (
     day_summary_text,
 )
 from rosterbot.slack.blocks.common import notice
-from rosterbot.slack.middleware import actor_of, services_of
-from rosterbot.slack.work import after_ack
+from rosterbot.slack.context import actor_of, services_of
+from rosterbot.slack.turn import Turn, command_listener
 
 # <#C123|general> or <#C123> as Slack escapes a channel in a command's text; #general as typed.
 _ESCAPED_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -75,12 +74,9 @@ def availability_message(context: BoltContext, period: str) -> tuple[str, BlockD
     return text, blocks, format_days(days)
 
 
-def availability_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    ask = read_availability_text(str(command.get("text") or ""))
-    after_ack(context, command, lambda: answer_availability(ask, context, client, respond))
+def availability_work(turn: Turn, text: str) -> None:
+    assert turn.respond is not None  # a slash command always has its response_url
+    answer_availability(read_availability_text(text), turn.context, turn.client, turn.respond)
 
 
 def answer_availability(
@@ -120,4 +116,4 @@ def answer_availability(
 
 
 def register(app: App) -> None:
-    app.command("/availability")(availability_command)
+    app.command("/availability")(*command_listener(availability_work, modal_title="Availability"))

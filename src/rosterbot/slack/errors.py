@@ -11,7 +11,7 @@ modal's inputs, which Slack shows as plain text, take it as it is (`plain_messag
 - `rosterbot.slack.middleware.NoActor` (no user or team in the request): `NOBODY`, logged plainly.
 - Anything else: logged with its traceback, and the user reads `UNEXPECTED`.
 
-Only a request marked `rosterbot.slack.middleware.TRUSTED` (verified, from the installed
+Only a request marked trusted (`rosterbot.slack.context.is_trusted`) (verified, from the installed
 workspace) is answered so: an error before that tells nobody.
 
 Where it goes: a view submission not yet acked gets `response_action: errors` under the input blocks
@@ -35,8 +35,8 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.api.errors import ApiError
 from rosterbot.services.errors import ServiceError
 from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.context import NoActor, is_trusted
 from rosterbot.slack.ids import BlockId, CallbackId
-from rosterbot.slack.middleware import TRUSTED, NoActor
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def handle_error(
     request has not been acked yet; None when the ack already went. An error before the request
     was trusted (its signature or its workspace not yet checked: Bolt's check raising on a bad
     timestamp) tells nobody: the user, channel and response_url it names are the sender's word."""
-    if not context.get(TRUSTED):
+    if not is_trusted(context):
         log.warning("refused a Slack request that failed before it was verified (%s)", type(error).__name__)
         return BoltResponse(status=401, body="") if response is not None else None
     plain = plain_message(error)
@@ -129,8 +129,8 @@ def handle_error(
 
 
 def report_error(error: Exception, body: Mapping[str, Any], context: BoltContext) -> None:
-    """An error in work done after the ack (`rosterbot.slack.work`): told as `handle_error` tells
-    any error whose ack already went."""
+    """An error in work done after the ack (a stored job: `rosterbot.slack.jobs`): told as
+    `handle_error` tells any error whose ack already went."""
     handle_error(error, dict(body), context, context.client, context.respond, None)
 
 

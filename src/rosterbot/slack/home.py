@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -23,13 +23,12 @@ from rosterbot.services.errors import ServiceError
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import MAX_QUEUED, home_view, unlinked_home_view
+from rosterbot.slack.context import actor_of, defer_work, services_of
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import ActionId
 from rosterbot.slack.metadata import FormMetadata
-from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.team import open_add_member_modal
-from rosterbot.slack.turn import sealer_of
-from rosterbot.slack.work import after_ack
+from rosterbot.slack.turn import deferred, sealer_of
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -82,11 +81,10 @@ def outage_home(text: str) -> dict[str, Any]:
     return {"type": "home", "blocks": notice(f":warning: {text}")}
 
 
-def home_opened(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def home_opened(event: dict[str, Any], context: BoltContext) -> None:
     """Bolt acks the event when this returns: the Home is published after (`publish_opened_home`)."""
-    if event.get("tab", "home") != "home":
-        return
-    after_ack(context, body, lambda: publish_opened_home(context, client))
+    if event.get("tab", "home") == "home":
+        defer_work(context)
 
 
 def publish_opened_home(context: BoltContext, client: WebClient) -> None:
@@ -110,26 +108,21 @@ def _publish_quietly(client: WebClient, user_id: str, view: dict[str, Any]) -> N
         log.warning("could not publish the outage Home: %s", error.response.get("error"))
 
 
-def add_member_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    ack()
+def add_member_clicked(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     trigger_id = str(body["trigger_id"])
-    after_ack(
+    refusal_on_home(
+        client,
         context,
-        body,
-        lambda: refusal_on_home(
+        lambda: open_add_member_modal(
             client,
-            context,
-            lambda: open_add_member_modal(
-                client,
-                trigger_id,
-                actor_of(context),
-                services_of(context),
-                metadata=sealer_of(context).seal(FormMetadata()),  # confirmed in a DM
-            ),
+            trigger_id,
+            actor_of(context),
+            services_of(context),
+            metadata=sealer_of(context).seal(FormMetadata()),  # confirmed in a DM
         ),
     )
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
-    app.action(ActionId.HOME_ADD_MEMBER.value)(add_member_clicked)
+    app.event("app_home_opened")(home_opened, publish_opened_home)
+    app.action(ActionId.HOME_ADD_MEMBER.value)(*deferred(add_member_clicked))

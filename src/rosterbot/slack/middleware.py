@@ -1,19 +1,17 @@
 """Global Bolt middleware, in the order `build_middleware` returns them (all after Bolt's own: its
 signature check, and its authorization, which calls auth.test):
 
-1. `PayloadShape`: a payload of a shape Slack never sends is refused (400).
-2. `InstalledWorkspace`: a request from another workspace than the bot token's is refused (403);
-   the others are marked `TRUSTED`, and only about those does the error handler tell a user.
-3. `RequestContext`: `context["services"]` and `context["settings"]` for every listener.
-4. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) and a view
-   submitted twice (same view id and hash: a double click) are acked and their work skipped, so
-   they are handled once, across processes (the claim is a row in `slack_deliveries`; a form's is
-   made after the ack, by the work pool).
+1. `RequestContext`: the request's `RequestScope` (rosterbot.slack.context) for every listener.
+2. `PayloadShape`: a payload of a shape Slack never sends is refused (400).
+3. `InstalledWorkspace`: a request from another workspace than the bot token's is refused (403);
+   the others are marked trusted, and only about those does the error handler tell a user.
+4. `DeliveryDedup`: an event delivered again (Slack's retries, `X-Slack-Retry-Num`) is acked and
+   its work skipped, so it is handled once, across processes (the claim is a row in
+   `slack_deliveries`). A view submitted twice (same view id and hash: a double click) is claimed
+   when its work is stored (`rosterbot.slack.jobs`), in the same transaction.
 5. `ActorResolution`: `actor_of(context)` gives the `Actor` behind the Slack user. It is resolved
    on first use, not here: resolving may ask the business API, and a listener must be able to ack
    (and open a modal with its 3-second trigger) before that.
-
-Listeners read them with `services_of(context)`, `settings_of(context)` and `actor_of(context)`.
 """
 
 from __future__ import annotations
@@ -27,9 +25,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from rosterbot.config import Settings
-from rosterbot.domain.roles import Actor
-from rosterbot.slack.handoff import FROM_WEB_PROCESS, RAW_REQUEST
-from rosterbot.slack.work import WorkSink
+from rosterbot.slack.context import SCOPE_KEY, RequestScope, scope_of
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -38,13 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def build_middleware(
-    settings: Settings, services: Services, pool: WorkSink, installed: Callable[[], Workspace]
+    settings: Settings, services: Services, installed: Callable[[], Workspace]
 ) -> list[Middleware]:
     """`installed`: the workspace the bot token belongs to (auth.test)."""
     middleware: list[Middleware] = [
+        RequestContext(settings, services),
         PayloadShape(),
         InstalledWorkspace(installed),
-        RequestContext(settings, services, pool),
         DeliveryDedup(services.deliveries.claim),
         ActorResolution(services),
     ]
@@ -53,30 +49,6 @@ def build_middleware(
 
         middleware.append(DemoMarking())
     return middleware
-
-
-def services_of(context: BoltContext) -> Services:
-    return context["services"]
-
-
-def settings_of(context: BoltContext) -> Settings:
-    return context["settings"]
-
-
-def actor_of(context: BoltContext) -> Actor:
-    """The actor behind the request, resolved once per request on first use (call it after ack);
-    raises `NoActor` (a LookupError) for a request without a Slack user and team."""
-    actor = context.get("actor")
-    if actor is None and callable(context.get("resolve_actor")):
-        actor = context["actor"] = context["resolve_actor"]()
-    if not isinstance(actor, Actor):
-        raise NoActor("this request has no Slack user to act as")
-    return actor
-
-
-class NoActor(LookupError):
-    """The request names no Slack user and team (Slack always sends both for a person's action):
-    there is nobody to act as, and nobody to tell."""
 
 
 def delivery_key(req: BoltRequest) -> str | None:
@@ -182,10 +154,6 @@ class PayloadShape(Middleware):
         return next()
 
 
-# In the Bolt context of a request that passed Bolt's signature check (HTTP; a Socket Mode
-# connection is authenticated) and comes from the installed workspace: only then may the error
-# handler tell "the user" it names (rosterbot.slack.errors).
-TRUSTED = "trusted_request"
 # What a request from another workspace is answered (Slack shows a slash command's answer).
 ANOTHER_WORKSPACE = "This app serves another Slack workspace, so I did nothing."
 
@@ -212,7 +180,7 @@ class InstalledWorkspace(Middleware):
     """Refuses (403, nothing looked up or stored) a request from a workspace other than the one
     the bot token belongs to: Slack signs every workspace's requests to the app with the same
     secret, so a valid signature does not say which workspace a request is from, and a user of
-    another one would be linked by e-mail under that team. Marks the others `TRUSTED`."""
+    another one would be linked by e-mail under that team. Marks the others trusted."""
 
     def __init__(self, installed: Callable[[], Workspace]) -> None:
         self._installed = installed
@@ -227,15 +195,18 @@ class InstalledWorkspace(Middleware):
         if not self._installed().admits(req.context.team_id, req.context.enterprise_id):
             log.warning("refused a Slack request from another workspace")
             return BoltResponse(status=403, body=ANOTHER_WORKSPACE)
-        req.context[TRUSTED] = True
+        scope = scope_of(req.context)
+        if scope is not None:
+            scope.trusted = True
         return next()
 
 
 class RequestContext(Middleware):
-    def __init__(self, settings: Settings, services: Services, pool: WorkSink) -> None:
+    """Gives the request its `RequestScope`; a stored job's dispatch brings its own."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
         self._settings = settings
         self._services = services
-        self._pool = pool
 
     def process(
         self,
@@ -244,21 +215,17 @@ class RequestContext(Middleware):
         resp: BoltResponse,
         next: Callable[[], BoltResponse],
     ) -> BoltResponse:
-        req.context["settings"] = self._settings
-        req.context["services"] = self._services
-        req.context["work_pool"] = self._pool
-        req.context[RAW_REQUEST] = (req.raw_body, req.headers)  # for a hand-over (slack/handoff.py)
+        if scope_of(req.context) is None:
+            req.context[SCOPE_KEY] = RequestScope(self._services, self._settings)
         return next()
 
 
 class DeliveryDedup(Middleware):
-    """Handles a delivery that may come again (`delivery_key`) once. An event is claimed here,
-    before its listener runs (Bolt acks it when the listener returns; no person waits on that). A
-    submitted form gets `context["claim_delivery"]` instead: the work pool claims it before the
-    form's work starts (`rosterbot.slack.work`), after Slack has its answer, so the claim's
-    database write costs the person's ack nothing. A repeat is answered as the first was and does
-    nothing; a form answered with errors made no claim, so its corrected submission (same hash)
-    goes through."""
+    """Handles an event that may come again (`delivery_key`) once: it is claimed here, before its
+    listener runs (Bolt acks it when the listener returns; no person waits on that). A repeat is
+    answered as the first was and does nothing. A submitted form is claimed with its stored work
+    instead (`rosterbot.slack.jobs`): a form answered with errors made no claim, so its corrected
+    submission (same hash) goes through."""
 
     def __init__(self, claim: Callable[[str], bool]) -> None:
         """`claim(key)`: True for the first claim of a delivery's key (`services.deliveries`)."""
@@ -272,23 +239,14 @@ class DeliveryDedup(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse:
         key = delivery_key(req)
-        if key is None:
-            return next()
-        retry = _header(req, "x-slack-retry-num")
-        if key.startswith("view:"):
-            req.context["claim_delivery"] = lambda: self._claim(key, retry)
-            return next()
-        if req.context.get(FROM_WEB_PROCESS):
-            return next()  # the web process that handed this event over has claimed it
-        if not self._claim(key, retry):
+        scope = scope_of(req.context)
+        if key is None or key.startswith("view:") or (scope is not None and scope.job is not None):
+            return next()  # a stored job's event was claimed when it came from Slack
+        if not self._claim_key(key):
+            retry = _header(req, "x-slack-retry-num") or "-"
+            log.info("skipped a repeated Slack delivery (event, retry %s)", retry)
             return BoltResponse(status=200, body="")
         return next()
-
-    def _claim(self, key: str, retry: str | None) -> bool:
-        first = self._claim_key(key)
-        if not first:
-            log.info("skipped a repeated Slack delivery (%s, retry %s)", key.split(":", 1)[0], retry or "-")
-        return first
 
 
 class ActorResolution(Middleware):
@@ -303,10 +261,10 @@ class ActorResolution(Middleware):
         next: Callable[[], BoltResponse],
     ) -> BoltResponse:
         team_id, user_id = req.context.team_id, req.context.user_id
-        req.context["actor"] = None
-        if team_id and user_id:
+        scope = scope_of(req.context)
+        if scope is not None and team_id and user_id:
             identity = self._services.identity
-            req.context["resolve_actor"] = lambda: identity.resolve(team_id, user_id)
+            scope.resolve_actor = lambda: identity.resolve(team_id, user_id)
         return next()
 
 

@@ -197,13 +197,13 @@ def position_saved(turn: Turn, metadata: PositionFormMetadata, saved: Position) 
 
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
-    app.command("/position")(command_listener(run_position, modal_title=MODAL_TITLE))
-    app.action(re.compile(rf"^{ActionId.POSITION_PICK}_\d+$"))(on_click(run_position))  # a match chosen
-    app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(on_click(show_requested_page))
-    app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(on_click(remove_position))
-    app.action(ActionId.POSITION_REMOVE_CANCEL.value)(on_click(remove_cancelled))
+    app.command("/position")(*command_listener(run_position, modal_title=MODAL_TITLE))
+    app.action(re.compile(rf"^{ActionId.POSITION_PICK}_\d+$"))(*on_click(run_position))  # a match chosen
+    app.action(re.compile(rf"^{ActionId.POSITION_LIST_PAGE}_(prev|next)$"))(*on_click(show_requested_page))
+    app.action(ActionId.POSITION_REMOVE_CONFIRM.value)(*on_click(remove_position))
+    app.action(ActionId.POSITION_REMOVE_CANCEL.value)(*on_click(remove_cancelled))
     app.view(CallbackId.POSITION_ADD.value)(
-        form_listener(
+        *form_listener(
             lambda values, _: position_form(values),
             lambda turn, _, position: turn.services.positions.create(turn.actor, position),
             position_added,
@@ -212,7 +212,7 @@ def register(app: App) -> None:
         )
     )
     app.view(CallbackId.POSITION_EDIT.value)(
-        form_listener(
+        *form_listener(
             lambda values, _: position_form(values),
             lambda turn, form, position: turn.services.positions.edit(turn.actor, form.position_id, position),
             position_saved,

@@ -1,5 +1,5 @@
 """Bolt's request for what Slack sent over HTTP: `bolt_request`, used by the web app and by the
-work process that a web process hands its requests to (`rosterbot.slack.handoff`)."""
+worker that runs a stored request's lazy work (`rosterbot.slack.jobs`)."""
 
 from __future__ import annotations
 

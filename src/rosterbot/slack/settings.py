@@ -26,9 +26,9 @@ from rosterbot.slack.blocks.settings import (
     settings_blocks,
     settings_form_view,
 )
+from rosterbot.slack.context import actor_of, services_of
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import FormMetadata
-from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import Form, StateValues, split_subcommand, text_value
 from rosterbot.slack.turn import Turn, action_listener, form_listener, require, sealer_of
 
@@ -157,9 +157,9 @@ def settings_saved(turn: Turn, metadata: FormMetadata, saved: WorkspaceView) -> 
 
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
-    app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
+    app.action(ActionId.SETTINGS_OPEN.value)(*on_click(open_settings_form))
     app.view(CallbackId.SETTINGS_EDIT.value)(
-        form_listener(
+        *form_listener(
             lambda values, _: settings_form(values),
             lambda turn, _, changes: turn.services.workspace.update(turn.actor, turn.team_id, changes),
             settings_saved,

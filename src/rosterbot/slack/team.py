@@ -44,6 +44,7 @@ from rosterbot.slack.blocks.team import (
     team_list_page,
     whoami_blocks,
 )
+from rosterbot.slack.context import is_retry
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import FormMetadata, MemberFormMetadata, read_id_button, read_page_button
 from rosterbot.slack.parsing import (
@@ -432,23 +433,25 @@ def member_saved(turn: Turn, metadata: MemberFormMetadata, saved: TeamMember) ->
 
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
-    app.command("/team")(command_listener(run_team, modal_title=MODAL_TITLE))
-    app.action(re.compile(rf"^{ActionId.TEAM_PICK}_\d+$"))(on_click(run_team))  # a match chosen
-    app.action(re.compile(rf"^{ActionId.TEAM_LIST_PAGE}_(prev|next)$"))(on_click(show_requested_page))
-    app.action(ActionId.TEAM_REMOVE_CONFIRM.value)(on_click(remove_member))
-    app.action(ActionId.TEAM_REMOVE_DEACTIVATE.value)(on_click(deactivate_instead))
-    app.action(ActionId.TEAM_REMOVE_CANCEL.value)(on_click(remove_cancelled))
+    app.command("/team")(*command_listener(run_team, modal_title=MODAL_TITLE))
+    app.action(re.compile(rf"^{ActionId.TEAM_PICK}_\d+$"))(*on_click(run_team))  # a match chosen
+    app.action(re.compile(rf"^{ActionId.TEAM_LIST_PAGE}_(prev|next)$"))(*on_click(show_requested_page))
+    app.action(ActionId.TEAM_REMOVE_CONFIRM.value)(*on_click(remove_member))
+    app.action(ActionId.TEAM_REMOVE_DEACTIVATE.value)(*on_click(deactivate_instead))
+    app.action(ActionId.TEAM_REMOVE_CANCEL.value)(*on_click(remove_cancelled))
     app.view(CallbackId.TEAM_ADD_MEMBER.value)(
-        form_listener(
+        *form_listener(
             lambda values, _: member_form(values, with_active=False),
-            lambda turn, _, member: turn.services.team.create(turn.actor, member),
+            lambda turn, _, member: turn.services.team.create(
+                turn.actor, member, retried=is_retry(turn.context)
+            ),
             member_added,
             FormMetadata,
             title="Add team member",
         )
     )
     app.view(CallbackId.TEAM_EDIT_MEMBER.value)(
-        form_listener(
+        *form_listener(
             lambda values, _: member_form(values, with_active=True),
             lambda turn, metadata, member: turn.services.team.edit(turn.actor, metadata.member_id, member),
             member_saved,

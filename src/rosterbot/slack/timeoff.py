@@ -48,10 +48,10 @@ from rosterbot.slack.blocks.timeoff import (
     request_modal,
     timeoff_help_blocks,
 )
+from rosterbot.slack.context import actor_of, services_of
 from rosterbot.slack.home import publish_home, refusal_on_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button, read_page_button
-from rosterbot.slack.middleware import actor_of, services_of
 from rosterbot.slack.parsing import (
     Form,
     StateValues,
@@ -63,13 +63,13 @@ from rosterbot.slack.turn import (
     Turn,
     action_listener,
     command_listener,
+    deferred,
     dispatch,
     form_listener,
     named_after,
     require,
     sealer_of,
 )
-from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -376,10 +376,8 @@ def denial_recorded(turn: Turn, metadata: DenyFormMetadata, result: DecisionResu
         )
 
 
-def home_request_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    ack()
-    trigger_id = str(body["trigger_id"])
-    after_ack(context, body, lambda: open_request_modal(client, trigger_id, context, from_home=True))
+def home_request_clicked(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    open_request_modal(client, str(body["trigger_id"]), context, from_home=True)
 
 
 # ---- the command ---------------------------------------------------------------------------------
@@ -443,9 +441,9 @@ def run_timeoff(turn: Turn, text: str) -> None:
 
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=FORM_TITLE)
-    app.command("/timeoff")(command_listener(run_timeoff, modal_title=FORM_TITLE))
+    app.command("/timeoff")(*command_listener(run_timeoff, modal_title=FORM_TITLE))
     app.view(CallbackId.TIMEOFF_REQUEST.value)(
-        form_listener(
+        *form_listener(
             checked_request_form,
             lambda turn, _, data: turn.services.timeoff.request(turn.actor, data),
             request_sent,
@@ -456,7 +454,7 @@ def register(app: App) -> None:
     )
     app.options(ActionId.TIMEOFF_FIELD.value)(member_search)  # the one external select of the form
     app.view(CallbackId.TIMEOFF_DENY.value)(
-        form_listener(
+        *form_listener(
             read_deny_form,
             lambda turn, form, note: turn.services.timeoff.decide(turn.actor, form.request_id, False, note),
             denial_recorded,
@@ -466,12 +464,12 @@ def register(app: App) -> None:
             nothing_done="Nothing was recorded; send it again when ready.",
         )
     )
-    app.action(ActionId.TIMEOFF_APPROVE.value)(on_click(on_request(approve)))
-    app.action(ActionId.TIMEOFF_DENY.value)(on_click(on_request(open_deny_form)))
-    app.action(ActionId.TIMEOFF_CANCEL.value)(on_click(on_request(cancel)))
+    app.action(ActionId.TIMEOFF_APPROVE.value)(*on_click(on_request(approve)))
+    app.action(ActionId.TIMEOFF_DENY.value)(*on_click(on_request(open_deny_form)))
+    app.action(ActionId.TIMEOFF_CANCEL.value)(*on_click(on_request(cancel)))
     for pager, which in (
         (ActionId.TIMEOFF_PENDING_PAGE, BlockId.TIMEOFF_PENDING),
         (ActionId.TIMEOFF_LIST_PAGE, BlockId.TIMEOFF_LIST),
     ):
-        app.action(re.compile(rf"^{pager}_(prev|next)$"))(on_click(page_shower(which)))
-    app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(home_request_clicked)
+        app.action(re.compile(rf"^{pager}_(prev|next)$"))(*on_click(page_shower(which)))
+    app.action(ActionId.HOME_REQUEST_TIMEOFF.value)(*deferred(home_request_clicked))

@@ -1,9 +1,10 @@
 """One user request and how it is answered: `Turn` (a command, a click, or a submitted form), and
 the listeners that ack and hand a `Turn` to a feature's work (`/team`, `/position`, `/timeoff`).
 
-Each listener acks on the HTTP thread and hands the rest to the work pool
-(`rosterbot.slack.work.after_ack`). An error raised there is not caught here: it goes to
-`rosterbot.slack.errors.handle_error`, which tells the user where the request came from. Work
+Each listener is Bolt's `ack=`/`lazy=` pair (`Listener`): the ack function answers Slack on the
+HTTP thread; the lazy function, stored as a job before the ack goes out, does the rest in a worker
+(`rosterbot.slack.jobs`). An error raised there is not caught here: it goes to
+`rosterbot.slack.errors.report_error`, which tells the user where the request came from. Work
 that fills a modal runs under `Turn.in_modal` instead, so that a refusal shows in the modal rather
 than leaving it "Loading…". A submitted form is one idiom (`form_listener`): the modal shows
 progress at once, then the outcome; a failure puts the form back with what the user typed.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -24,6 +25,7 @@ from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.services.errors import NotLinked, PermissionDenied
 from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view, refilled_form
+from rosterbot.slack.context import actor_of, defer_work, services_of, settings_of
 from rosterbot.slack.errors import field_messages, user_message
 from rosterbot.slack.ids import CallbackId
 from rosterbot.slack.metadata import (
@@ -32,9 +34,7 @@ from rosterbot.slack.metadata import (
     Sealer,
     key_of,
 )
-from rosterbot.slack.middleware import actor_of, services_of, settings_of
 from rosterbot.slack.parsing import Form, StateValues, split_subcommand
-from rosterbot.slack.work import after_ack
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -48,11 +48,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 M = TypeVar("M", bound=FormMetadata)
 L = TypeVar("L", bound=Callable[..., None])
-CommandListener = Callable[[Ack, dict[str, Any], BoltContext, WebClient, Respond], None]
-ActionListener = Callable[
-    [Ack, dict[str, Any], dict[str, Any], BoltContext, WebClient, "Respond | None"], None
-]
-ViewListener = Callable[[Ack, dict[str, Any], dict[str, Any], BoltContext, WebClient], None]
 
 
 @dataclass
@@ -322,40 +317,65 @@ def dispatch(turn: Turn, text: str, subcommands: Mapping[str, Subcommand], help_
 
 
 # ---- listeners: ack, then the work ------------------------------------------------------------------
-# Bolt passes arguments by parameter name, so each listener below keeps Bolt's names.
+# Bolt passes arguments by parameter name, so each function below keeps Bolt's names.
 
 
-def command_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> CommandListener:
-    """A slash command's listener: ack, then `work(turn, the command's text)`."""
+class Listener(NamedTuple):
+    """Bolt's ack function and lazy function of one listener: `app.command("/x")(*listener)`."""
 
-    def listener(
-        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
-    ) -> None:
+    ack: Callable[..., None]
+    work: Callable[..., None]
+
+
+def command_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> Listener:
+    """A slash command's listener: ack, then `work(turn, the command's text)`. The work first takes
+    one from the user's share of commands (`services.throttle`): beyond it the user reads why
+    (`TooFast`, through the error handler) and nothing else is done."""
+
+    def ack_command(ack: Ack, context: BoltContext) -> None:
         ack()
+        defer_work(context)
+
+    def run_command(
+        command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
+        throttle = getattr(services_of(context), "throttle", None)  # test doubles may have none
+        if throttle is not None and context.team_id and context.user_id:
+            throttle.admit(context.team_id, context.user_id)
         turn = Turn.of_command(command, context, client, respond, modal_title=modal_title)
-        text = str(command.get("text") or "")
-        after_ack(context, command, lambda: work(turn, text))
+        work(turn, str(command.get("text") or ""))
 
-    return named_after(listener, work)
+    return Listener(named_after(ack_command, work, "ack"), named_after(run_command, work))
 
 
-def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> ActionListener:
+def action_listener(work: Callable[[Turn, str], None], *, modal_title: str) -> Listener:
     """A button's (or select's) listener: ack, then `work(turn, the value clicked)`."""
 
-    def listener(
-        ack: Ack,
+    def ack_click(ack: Ack, context: BoltContext) -> None:
+        ack()
+        defer_work(context)
+
+    def run_click(
         body: dict[str, Any],
         action: dict[str, Any],
         context: BoltContext,
         client: WebClient,
         respond: Respond | None,
     ) -> None:
-        ack()
         turn = Turn.of_action(body, context, client, respond, modal_title=modal_title)
-        value = action_value(action)
-        after_ack(context, body, lambda: work(turn, value))
+        work(turn, action_value(action))
 
-    return named_after(listener, work)
+    return Listener(named_after(ack_click, work, "ack"), named_after(run_click, work))
+
+
+def deferred(work: Callable[..., None]) -> Listener:
+    """A listener that acks and does all of `work` after (Bolt passes `work` its arguments by name)."""
+
+    def ack_only(ack: Ack, context: BoltContext) -> None:
+        ack()
+        defer_work(context)
+
+    return Listener(named_after(ack_only, work, "ack"), work)
 
 
 def form_listener(
@@ -367,7 +387,7 @@ def form_listener(
     title: str,
     progress: str = SAVING_TEXT,
     nothing_done: str = NOTHING_SAVED,
-) -> ViewListener:
+) -> Listener:
     """A form's listener. Metadata we did not seal for this user refuses the form; a form that
     does not read well (`read`: checks without the API or Slack) is answered under its inputs.
     Else the ack turns the modal into `progress` at once (titled `title`); after it,
@@ -375,11 +395,8 @@ def form_listener(
     and `tell(turn, metadata, what it returned)` says the outcome (`Turn.report`). What `save`
     raises (a field the service refuses) puts the form back, refilled, with why and `nothing_done`."""
 
-    def listener(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-    ) -> None:
-        sealed = form_metadata(context, view, metadata)
-        if sealed is None:
+    def ack_form(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        if form_metadata(context, view, metadata) is None:
             refuse_stale_form(ack, view)
             return
         form = read(view["state"]["values"], context)
@@ -387,23 +404,30 @@ def form_listener(
             ack(response_action="errors", errors=form.errors)
             return
         ack(response_action="update", view=notice_view(title, notice(progress), CallbackId.TEAM_NOTICE))
+        defer_work(context)
+
+    def save_form(
+        body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        # Read again from the stored request: what the ack function read is gone with its process.
+        sealed = form_metadata(context, view, metadata)
+        form = read(view["state"]["values"], context)
+        if sealed is None or form.value is None:
+            log.warning("a stored form no longer reads (%s): nothing done", view.get("callback_id"))
+            return
         turn = Turn.of_submission(body, context, client, sealed, modal_title=title)
         data = form.value
+        saved = turn.refill_on_failure(nothing_done, lambda: save(turn, sealed, data))
+        if saved is not None:  # a failure to tell is not "nothing was saved": errors.py says it
+            tell(turn, sealed, saved)
 
-        def work() -> None:
-            saved = turn.refill_on_failure(nothing_done, lambda: save(turn, sealed, data))
-            if saved is not None:  # a failure to tell is not "nothing was saved": errors.py says it
-                tell(turn, sealed, saved)
-
-        after_ack(context, body, work)
-
-    return named_after(listener, tell)
+    return Listener(named_after(ack_form, tell, "ack"), named_after(save_form, tell))
 
 
-def named_after(listener: L, work: Callable[..., None]) -> L:
-    """`listener`, named after its work in Bolt's logs (not functools.wraps: Bolt would then read
-    the work's parameters instead of the listener's)."""
-    name = getattr(work, "__name__", "listener")
+def named_after(listener: L, work: Callable[..., None], suffix: str = "") -> L:
+    """`listener`, named after its work in Bolt's logs and in stored jobs (not functools.wraps:
+    Bolt would then read the work's parameters instead of the listener's)."""
+    name = getattr(work, "__name__", "listener") + (f"_{suffix}" if suffix else "")
     listener.__name__ = name
     listener.__qualname__ = name
     return listener

@@ -26,6 +26,7 @@ from rosterbot.slack.verification import (
 )
 
 if TYPE_CHECKING:
+    from rosterbot.runtime import Runtime
     from rosterbot.services.container import Services
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
     `GET /healthz` answers 200 `{"ok": true}` when the database answers, else 503."""
     bolt = bolt_app or build_app(settings, services)
     web = Flask("rosterbot.slack")
-    web.extensions["bolt_app"] = bolt  # its work pool: rosterbot.slack.work.work_pool_of(bolt)
+    web.extensions["bolt_app"] = bolt
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # werkzeug stops reading past it
     # Socket Mode's app has no secret of its own for HTTP: then every HTTP request is refused.
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -92,8 +93,13 @@ def verified_body(req: Request, signing_secret: str | None) -> str | Response:
 
 
 def slack_request(req: Request, body: str) -> BoltRequest:
-    """Bolt's request for Flask's `req` and its verified `body`."""
-    headers = {name: req.headers.getlist(name) for name in req.headers.keys()}  # noqa: SIM118
+    """Bolt's request for Flask's `req` and its verified `body`. Bolt's own `x-slack-bolt-*`
+    headers (lazy-only dispatch) are dropped: only a stored job is run lazy-only."""
+    headers = {
+        name: req.headers.getlist(name)
+        for name in req.headers.keys()  # noqa: SIM118
+        if not name.lower().startswith("x-slack-bolt-")
+    }
     return bolt_request(body, headers, req.query_string.decode("utf-8"))
 
 
@@ -108,9 +114,16 @@ def wsgi() -> Flask:
     return create_web_app(settings, runtime.services)
 
 
-def run_socket_mode(settings: Settings, services: Services, *, bolt_app: App | None = None) -> None:
-    """Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN) and serve until interrupted."""
+def run_socket_mode(settings: Settings, runtime: Runtime) -> None:
+    """Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN) and serve until interrupted. One
+    process: its own worker does what it stores, and works the queue."""
+    from rosterbot.worker import process_worker
+
     settings.require("slack_app_token", "slack_bot_token")
     assert settings.slack_app_token is not None
-    bolt = bolt_app or build_app(settings, services, socket_mode=True)
-    SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
+    worker = process_worker(settings, runtime).start()
+    bolt = build_app(settings, runtime.services, socket_mode=True, run_here=worker.submit)
+    try:
+        SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
+    finally:
+        worker.stop(drain_seconds=15.0)

@@ -1,8 +1,10 @@
-"""The outbox (`outbox`) and the messages it posted (`posted_messages`).
+"""The job queue (`outbox`) and the messages it posted (`posted_messages`).
 
-An item is written in the same transaction as the change that calls for it, so the work it stands
-for is never lost. Delivering it takes three short transactions: claim, (work outside any
-transaction), record the outcome.
+Everything done after a Slack request is acknowledged is an item here: a listener's lazy work
+(`RUN_LISTENER`, stored before the ack goes out), a blocked time to create, a message to post,
+a reminder, the daily digest. An item is written in the same transaction as the change that calls
+for it, so the work it stands for is never lost. Delivering it takes three short transactions:
+claim, (work outside any transaction), record the outcome.
 
 Claiming moves `next_attempt_at` to the end of a lease and counts the attempt; the item stays
 `pending`. Two workers never hold the same item: on PostgreSQL the candidates are read with
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.db import insert_or_ignore
@@ -42,6 +44,7 @@ NOTIFY_CANCELLED = "notify_cancelled"  # edit the team channel post, tell the me
 SEND_REMINDER = "send_reminder"  # a request waiting too long for a decision
 POST_DIGEST = "post_digest"  # the daily availability digest
 NOTIFY_FAILED = "notify_failed"  # an item gave up: tell the requester and the approvers
+RUN_LISTENER = "run_listener"  # a Slack listener's lazy work: the verified request, run again lazy-only
 
 KINDS = (
     POST_APPROVAL,
@@ -54,7 +57,11 @@ KINDS = (
     SEND_REMINDER,
     POST_DIGEST,
     NOTIFY_FAILED,
+    RUN_LISTENER,
 )
+
+# PostgreSQL's NOTIFY channel: a worker waiting in LISTEN wakes when an item is written.
+WAKE_CHANNEL = "rosterbot_jobs"
 
 
 @dataclass(frozen=True)
@@ -90,11 +97,23 @@ def enqueue(
     )
     session.add(item)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # Sent when the transaction commits (and only then): a listening worker claims it at once.
+        session.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
     return item
 
 
-def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: int) -> list[Claim]:
-    """Claim up to `limit` due items, the longest waiting first. Commit right after."""
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    kinds: Iterable[str] | None = None,
+    item_id: int | None = None,
+) -> list[Claim]:
+    """Claim up to `limit` due items (of `kinds`, or only item `item_id`), the longest waiting
+    first. Commit right after."""
     now, lease_until = as_utc(now), as_utc(lease_until)
     due = (
         select(OutboxItem.id, OutboxItem.attempts)
@@ -102,6 +121,10 @@ def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: 
         .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
         .limit(limit)
     )
+    if kinds is not None:
+        due = due.where(OutboxItem.kind.in_(list(kinds)))
+    if item_id is not None:
+        due = due.where(OutboxItem.id == item_id)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claimed_ids: list[int] = []
@@ -129,6 +152,35 @@ def claim_due(session: Session, *, now: datetime, lease_until: datetime, limit: 
         Claim(row.id, row.kind, row.request_id, dict(row.payload or {}), row.attempts, lease_until)
         for row in sorted(rows, key=lambda row: order[row.id])
     ]
+
+
+def extend_leases(session: Session, claims: Iterable[Claim], *, until: datetime) -> int:
+    """Keep holding `claims` (work still running) until `until`; returns how many are still ours."""
+    held = 0
+    for claim in claims:
+        result = session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == claim.id,
+                OutboxItem.status == PENDING,
+                OutboxItem.attempts == claim.attempt,
+            )
+            .values(next_attempt_at=as_utc(until))
+            .execution_options(synchronize_session=False)
+        )
+        held += int(result.rowcount)  # type: ignore[attr-defined]
+    return held
+
+
+def next_due(session: Session, kinds: Iterable[str]) -> datetime | None:
+    """When the earliest pending item of `kinds` is due (None: nothing pending)."""
+    found = session.scalar(
+        select(OutboxItem.next_attempt_at)
+        .where(OutboxItem.status == PENDING, OutboxItem.kind.in_(list(kinds)))
+        .order_by(OutboxItem.next_attempt_at)
+        .limit(1)
+    )
+    return as_utc(found) if found is not None else None
 
 
 def complete(session: Session, claim: Claim, *, at: datetime) -> bool:

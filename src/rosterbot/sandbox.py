@@ -77,9 +77,8 @@ class Sandbox:
         from rosterbot.slack.web import create_web_app
 
         assert runtime.services.outbox is not None  # a bot token: the queue can tell people
-        worker = JobWorker(
-            runtime.services.outbox, schedule=schedule_of(runtime.services), lease_seconds=config.job_lease_seconds
-        )
+        services = runtime.services
+        worker = JobWorker(services.outbox, schedule=schedule_of(services), lease_seconds=config.job_lease_seconds)
         bolt = build_app(config, runtime.services, run_here=worker.submit)
         web_app = create_web_app(config, runtime.services, bolt_app=bolt)
         app_server = serve_in_thread(web_app)

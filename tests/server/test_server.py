@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rosterbot.config import load_settings
 from rosterbot.server import gunicorn_options
 
 

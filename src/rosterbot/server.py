@@ -67,22 +67,15 @@ def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str
 
 def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
     """Serve until stopped (SIGTERM/SIGINT): gunicorn's web workers, and the one work process that
-    does their post-ack work (`rosterbot.slack.handoff`), started first. The work process makes
-    the API calls with the whole rate limit; a web worker calls the API only while the work
-    process is gone, with its share (each process limits itself, and together they must stay
-    within what the API allows)."""
+    does their post-ack work (`rosterbot.slack.handoff`), started first. All of them, and every
+    other process on the database, keep to one API rate limit together (`runtime.py`)."""
     work = WorkProcess.start(settings)
     master = os.getpid()
     try:
         options = gunicorn_options(port, workers, host)
-        _Gunicorn(worker_settings(settings, workers), options, work.address).run()
+        _Gunicorn(settings, options, work.address).run()
     finally:
         # A web worker is a fork of this process and leaves gunicorn's run() through here too: only
         # the process that started the work process may stop it.
         if os.getpid() == master:
             work.stop()
-
-
-def worker_settings(settings: Settings, workers: int) -> Settings:
-    """`settings` for one of `workers` processes: ROSTERBOT_API_RATE_LIMIT divided among them."""
-    return settings.model_copy(update={"api_rate_limit": settings.api_rate_limit / max(workers, 1)})

@@ -1,16 +1,8 @@
-"""`rosterbot serve`: the API rate limit is shared out among gunicorn's workers."""
+"""`rosterbot serve`: gunicorn's options."""
 
 from __future__ import annotations
 
-from rosterbot.config import load_settings
-from rosterbot.server import gunicorn_options, worker_settings
-
-
-def test_each_worker_gets_its_share_of_the_api_rate_limit() -> None:
-    settings = load_settings(api_rate_limit=5.0)
-    assert worker_settings(settings, 2).api_rate_limit == 2.5
-    assert worker_settings(settings, 1).api_rate_limit == 5.0
-    assert settings.api_rate_limit == 5.0  # the caller's settings are not changed
+from rosterbot.server import gunicorn_options
 
 
 def test_gunicorn_runs_threaded_workers_on_the_port() -> None:

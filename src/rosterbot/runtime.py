@@ -59,7 +59,7 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
         log.info("using the built-in business API emulator (the demo business) at %s", base_url)
     rate = settings.api_rate_limit
     # While the database cannot answer, each process keeps the whole limit on its own.
-    limiter = SharedRateLimit(session_factory, BUSINESS_API, rate, fallback=RateLimiter(rate).acquire)
+    limiter = SharedRateLimit(engine, BUSINESS_API, rate, fallback=RateLimiter(rate).acquire)
     api = BusinessApi.from_settings(settings, base_url, limiter=limiter)
     notifier = None
     if settings.slack_bot_token is not None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import Engine
 
 from rosterbot.api.transport import RateLimiter
-from rosterbot.store.db import make_engine, make_session_factory
+from rosterbot.store.db import make_engine
 from rosterbot.store.rate_limit import BUSINESS_API, SharedRateLimit
 
 from .fault_server import FaultServer, MakeApi, Reply
@@ -63,9 +63,7 @@ def test_clients_of_two_processes_share_one_limit_through_the_database_retries_i
     try:
         first, second = (
             make_api(
-                limiter=SharedRateLimit(
-                    make_session_factory(own), BUSINESS_API, 2.0, clock=lambda: now, sleep=waited.append
-                ),
+                limiter=SharedRateLimit(own, BUSINESS_API, 2.0, clock=lambda: now, sleep=waited.append),
                 sleep=lambda _: None,  # the retry's backoff
             )
             for own in engines

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from rosterbot.config import load_settings
 from rosterbot.emulators.business_api import EmulatorConfig, start_emulator
 from rosterbot.runtime import build_runtime
-from rosterbot.store.db import make_engine, make_session_factory
+from rosterbot.store.db import make_engine
 from rosterbot.store.models import RateLimit
 from rosterbot.store.rate_limit import BUSINESS_API, SharedRateLimit
 
@@ -62,10 +62,9 @@ def limit_on(
     engine: Engine, rate: float, clock: Clock | None = None, fallback: Callable[[], None] | None = None
 ) -> SharedRateLimit:
     """A limiter as a process would build it on `engine`: on the database's clock unless given one."""
-    factory = make_session_factory(engine)
     if clock is None:
-        return SharedRateLimit(factory, BUSINESS_API, rate, fallback=fallback)
-    return SharedRateLimit(factory, BUSINESS_API, rate, clock=clock, sleep=clock.sleep, fallback=fallback)
+        return SharedRateLimit(engine, BUSINESS_API, rate, fallback=fallback)
+    return SharedRateLimit(engine, BUSINESS_API, rate, clock=clock, sleep=clock.sleep, fallback=fallback)
 
 
 def test_callers_on_two_machines_get_evenly_spaced_slots_in_turn(machines: Callable[[], Engine]) -> None:
@@ -133,9 +132,8 @@ def test_slots_are_read_on_the_databases_clock(machines: Callable[[], Engine]) -
 
 def test_two_limits_by_name_do_not_share_slots(engine: Engine) -> None:
     clock = Clock()
-    factory = make_session_factory(engine)
-    api = SharedRateLimit(factory, BUSINESS_API, 1.0, clock=clock, sleep=clock.sleep)
-    other = SharedRateLimit(factory, "another_api", 1.0, clock=clock, sleep=clock.sleep)
+    api = SharedRateLimit(engine, BUSINESS_API, 1.0, clock=clock, sleep=clock.sleep)
+    other = SharedRateLimit(engine, "another_api", 1.0, clock=clock, sleep=clock.sleep)
     assert [api.reserve().at, other.reserve().at, api.reserve().at] == [START, START, START + 1]
 
 
@@ -163,7 +161,7 @@ def test_while_the_database_does_not_answer_each_process_keeps_the_limit_alone(
 
 def _reserve_in_a_process(url: str, count: int, slots: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     engine = make_engine(url)
-    limit = SharedRateLimit(make_session_factory(engine), BUSINESS_API, 0.001)
+    limit = SharedRateLimit(engine, BUSINESS_API, 0.001)
     slots.put([limit.reserve().at for _ in range(count)])
     engine.dispose()
 

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Double, case, cast, extract, func, literal
+from sqlalchemy import Double, Engine, bindparam, case, cast, extract, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from rosterbot.store.db import _insert_for
 from rosterbot.store.models import RateLimit
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class SharedRateLimit:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        engine: Engine,
         name: str,
         rate: float,
         *,
@@ -55,27 +55,23 @@ class SharedRateLimit:
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self._session_factory = session_factory
+        self._engine = engine
         self._name = name
         self._interval = 1.0 / rate
         self._clock = clock
         self._sleep = sleep
         self._fallback = fallback
         self._failing = False
+        # Built once: a reservation is on the path of every API call, so it is compiled once too.
+        self._statement = _reservation(engine.dialect.name, self._interval, given_clock=clock is not None)
 
     def reserve(self) -> Slot:
         """The next free slot, taken: nobody else gets it or one closer to it than the interval."""
-        table = RateLimit.__table__
-        with self._session_factory() as session, session.begin():
-            now = self._now(session.get_bind().dialect.name)
-            taken = case((table.c.next_slot > now, table.c.next_slot), else_=now) + self._interval
-            statement = (
-                _insert_for(session, RateLimit)
-                .values(name=self._name, next_slot=now + self._interval)
-                .on_conflict_do_update(index_elements=[table.c.name], set_={"next_slot": taken})
-                .returning(table.c.next_slot, now)
-            )
-            next_slot, reserved_at = session.execute(statement).one()
+        values: dict[str, Any] = {"name": self._name}
+        if self._clock is not None:
+            values["now"] = self._clock()
+        with self._engine.begin() as connection:
+            next_slot, reserved_at = connection.execute(self._statement, values).one()
         slot = next_slot - self._interval
         return Slot(at=slot, wait=max(0.0, slot - reserved_at))
 
@@ -102,12 +98,28 @@ class SharedRateLimit:
         if slot.wait > 0:
             self._sleep(slot.wait)
 
-    def _now(self, dialect: str) -> Any:
-        """Now, as SQL: the given clock's reading, or else the database's own clock (one for all
-        machines). PostgreSQL's clock_timestamp() is read when the row is ours, not at BEGIN."""
-        if self._clock is not None:
-            return literal(self._clock(), Double())
-        if dialect == "postgresql":
-            return cast(extract("epoch", func.clock_timestamp()), Double())
-        # SQLite reads 'now' once per statement, to the millisecond.
-        return (func.julianday("now") - UNIX_EPOCH_JULIAN_DAY) * 86400.0
+
+def _reservation(dialect: str, interval: float, *, given_clock: bool) -> Any:
+    """The upsert that takes the next slot of limit `:name` and returns (next free slot, now)."""
+    now = bindparam("now", type_=Double()) if given_clock else _database_now(dialect)
+    taken = case((RateLimit.next_slot > now, RateLimit.next_slot), else_=now) + interval
+    if dialect == "postgresql":
+        insert: Any = pg_insert(RateLimit)
+    elif dialect == "sqlite":
+        insert = sqlite_insert(RateLimit)
+    else:
+        raise NotImplementedError(f"rosterbot's store supports SQLite and PostgreSQL, not {dialect}")
+    return (
+        insert.values(name=bindparam("name"), next_slot=now + interval)
+        .on_conflict_do_update(index_elements=[RateLimit.name], set_={"next_slot": taken})
+        .returning(RateLimit.next_slot, now)
+    )
+
+
+def _database_now(dialect: str) -> Any:
+    """Now on the database's clock, one for all machines, in seconds since the epoch. PostgreSQL's
+    clock_timestamp() is read when the row is ours, not when the transaction began."""
+    if dialect == "postgresql":
+        return cast(extract("epoch", func.clock_timestamp()), Double())
+    # SQLite reads 'now' once per statement, to the millisecond.
+    return (func.julianday("now") - UNIX_EPOCH_JULIAN_DAY) * 86400.0

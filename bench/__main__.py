@@ -2,7 +2,7 @@
 
 python -m bench                      # all of them, about 6 minutes on 2 cores
 python -m bench ack burst            # only these
-python -m bench burst --burst-ops 300 --server-env ROSTERBOT_API_RATE_LIMIT=2.5
+python -m bench burst --burst-ops 300 --server-env ROSTERBOT_API_RATE_LIMIT=4
 """
 
 from __future__ import annotations

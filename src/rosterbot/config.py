@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     )
     session_cookie_name: str = Field("session_token", validation_alias="ROSTERBOT_SESSION_COOKIE_NAME")
     api_timeout: float = Field(10.0, validation_alias="ROSTERBOT_API_TIMEOUT", gt=0)
+    # The API's own limit, in requests a second, for the whole deployment: every process on the
+    # database keeps to it together (store/rate_limit.py).
     api_rate_limit: float = Field(5.0, validation_alias="ROSTERBOT_API_RATE_LIMIT", gt=0)
     # Retries of a failed API call (BusinessApi's max_retries, backoff_base, max_wait).
     api_max_retries: int = Field(4, validation_alias="ROSTERBOT_API_MAX_RETRIES", ge=0)

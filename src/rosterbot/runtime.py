@@ -2,6 +2,8 @@
 
 With no `ROSTERBOT_API_URL`, the built-in business API emulator is started in-process on loopback
 (its state in a SQLite file beside rosterbot's own), so `make run` needs no account anywhere.
+Every process's API client keeps to one rate limit shared through the database
+(`ROSTERBOT_API_RATE_LIMIT`, the API's own limit for the whole deployment).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from rosterbot.api.client import BusinessApi
+from rosterbot.api.transport import RateLimiter
 from rosterbot.config import Settings
 from rosterbot.emulators.serving import RunningServer
 from rosterbot.services.container import Services, build_services
 from rosterbot.store.db import is_sqlite, make_engine, make_session_factory
 from rosterbot.store.migrate import ensure_schema
+from rosterbot.store.rate_limit import BUSINESS_API, SharedRateLimit
 
 if TYPE_CHECKING:
     from rosterbot.emulators.business_api import EmulatorConfig
@@ -46,13 +50,17 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
         # The default SQLite file upgrades itself; PostgreSQL is upgraded by the Procfile's release.
         ensure_schema(settings.database_url)
     engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
     emulator = None
     base_url = api_url or settings.api_url
     if base_url is None:
         emulator = start_builtin_emulator(settings)
         base_url = emulator.url
         log.info("using the built-in business API emulator (the demo business) at %s", base_url)
-    api = BusinessApi.from_settings(settings, base_url)
+    rate = settings.api_rate_limit
+    # While the database cannot answer, each process keeps the whole limit on its own.
+    limiter = SharedRateLimit(engine, BUSINESS_API, rate, fallback=RateLimiter(rate).acquire)
+    api = BusinessApi.from_settings(settings, base_url, limiter=limiter)
     notifier = None
     if settings.slack_bot_token is not None:
         # The Slack half: imported only here, so a process without a token never loads Slack.
@@ -60,7 +68,7 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
         from rosterbot.slack.notifier import SlackNotifier
 
         notifier = SlackNotifier(make_web_client(settings))
-    services = build_services(settings, api, make_session_factory(engine), notifier=notifier)
+    services = build_services(settings, api, session_factory, notifier=notifier)
     return Runtime(settings=settings, engine=engine, services=services, emulator=emulator)
 
 

@@ -78,7 +78,8 @@ class Sandbox:
 
         assert runtime.services.outbox is not None  # a bot token: the queue can tell people
         services = runtime.services
-        worker = JobWorker(services.outbox, schedule=schedule_of(services), lease_seconds=config.job_lease_seconds)
+        lease = config.job_lease_seconds
+        worker = JobWorker(services.outbox, schedule=schedule_of(services), lease_seconds=lease)
         bolt = build_app(config, runtime.services, run_here=worker.submit)
         web_app = create_web_app(config, runtime.services, bolt_app=bolt)
         app_server = serve_in_thread(web_app)

@@ -1,10 +1,15 @@
-"""The client-side rate limit holds across threads sharing one client (server-side timestamps)."""
+"""The client-side rate limit holds across threads sharing one client (server-side timestamps), and
+across clients (processes) sharing one through the database."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import Engine
+
 from rosterbot.api.transport import RateLimiter
+from rosterbot.store.db import make_engine
+from rosterbot.store.rate_limit import BUSINESS_API, SharedRateLimit
 
 from .fault_server import FaultServer, MakeApi, Reply
 
@@ -46,3 +51,28 @@ def test_the_limiter_reserves_consecutive_slots() -> None:
     now[0] = 101.0  # idle long enough: the next request goes at once
     limiter.acquire()
     assert slept == [0.25, 0.5]
+
+
+def test_clients_of_two_processes_share_one_limit_through_the_database_retries_included(
+    fault: FaultServer, make_api: MakeApi, engine: Engine, database_url: str
+) -> None:
+    fault.script("GET", TEAM, Reply(status=503), Reply(body=[]))
+    now = 100.0
+    waited: list[float] = []
+    engines = [make_engine(database_url), make_engine(database_url)]  # one per process
+    try:
+        first, second = (
+            make_api(
+                limiter=SharedRateLimit(own, BUSINESS_API, 2.0, clock=lambda: now, sleep=waited.append),
+                sleep=lambda _: None,  # the retry's backoff
+            )
+            for own in engines
+        )
+        assert first.list_team() == []  # a 503, then the retry
+        assert second.list_team() == []
+    finally:
+        for own in engines:
+            own.dispose()
+    assert len(fault.seen("GET", TEAM)) == 3
+    # Three tries, one slot each, half a second apart: the second process waits behind the first's.
+    assert waited == [0.5, 1.0]

@@ -1,4 +1,4 @@
-"""`rosterbot serve`: the API rate limit is shared out among gunicorn's workers."""
+"""`rosterbot serve`: gunicorn's options."""
 
 from __future__ import annotations
 

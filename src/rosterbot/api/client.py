@@ -1,8 +1,9 @@
 """`BusinessApi`: the one client of the business API. Nothing outside `api/` speaks HTTP to it.
 
 `base_url` is the API's host root (like `https://api.alteg.io`): v1 lives under `/api/v1/...`, v2
-under `/api/v2/...`. One instance holds one pooled connection set and one rate limiter, shared by
-every thread of the process; build one per process (`from_settings`).
+under `/api/v2/...`. One instance holds one pooled connection set, shared by every thread of the
+process; build one per process (`from_settings`). Its rate limiter is given (the deployment's
+shared one, `runtime.py`), or else its own of `rate_limit` a second.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from rosterbot.api.models import (
     PositionInput,
     TeamMember,
 )
-from rosterbot.api.transport import RateLimiter, RetryPolicy, Transport
+from rosterbot.api.transport import Limiter, RateLimiter, RetryPolicy, Transport
 from rosterbot.config import Settings
 
 V1 = "/api/v1/merchant"
@@ -50,6 +51,7 @@ class BusinessApi:
         session_cookie_name: str = "session_token",
         timeout: float = 10.0,
         rate_limit: float = 5.0,
+        limiter: Limiter | None = None,
         max_retries: int = 4,
         transport: httpx.BaseTransport | None = None,
         backoff_base: float = 0.5,
@@ -76,15 +78,18 @@ class BusinessApi:
         )
         self._transport = Transport(
             self._client,
-            limiter=RateLimiter(rate_limit, sleep=sleep),
+            limiter=limiter if limiter is not None else RateLimiter(rate_limit, sleep=sleep),
             policy=RetryPolicy(max_retries=max_retries, backoff_base=backoff_base, max_wait=max_wait),
             secrets=(partner, user, cookie),
             sleep=sleep,
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, base_url: str | None = None) -> BusinessApi:
-        """The client for `settings`; `base_url` (e.g. the embedded emulator's) overrides `api_url`."""
+    def from_settings(
+        cls, settings: Settings, base_url: str | None = None, *, limiter: Limiter | None = None
+    ) -> BusinessApi:
+        """The client for `settings`; `base_url` (e.g. the embedded emulator's) overrides `api_url`.
+        Without `limiter`, the client keeps to `api_rate_limit` on its own."""
         url = base_url or settings.api_url
         if not url:
             raise ValueError("no business API URL: set ROSTERBOT_API_URL or pass the emulator's URL")
@@ -97,6 +102,7 @@ class BusinessApi:
             session_cookie_name=settings.session_cookie_name,
             timeout=settings.api_timeout,
             rate_limit=settings.api_rate_limit,
+            limiter=limiter,
             max_retries=settings.api_max_retries,
             backoff_base=settings.api_backoff_base,
             max_wait=settings.api_max_wait,

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -30,8 +30,16 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+class Limiter(Protocol):
+    """What the transport asks before each try: return when this request may leave."""
+
+    def acquire(self) -> None: ...
+
+
 class RateLimiter:
-    """A token bucket of one token refilled `rate` times a second, shared by every thread.
+    """A token bucket of one token refilled `rate` times a second, shared by the threads of one
+    process: a client on its own (tests, scripts). A deployment shares one limit among all its
+    processes through the database (`rosterbot.store.rate_limit`, wired in `runtime.py`).
 
     Each caller reserves the next free slot under the lock and sleeps outside it, so requests
     leave at most `rate` a second however many threads send them.
@@ -92,7 +100,7 @@ class Transport:
         self,
         client: httpx.Client,
         *,
-        limiter: RateLimiter,
+        limiter: Limiter,
         policy: RetryPolicy,
         secrets: Iterable[str] = (),
         sleep: Callable[[float], None] = time.sleep,

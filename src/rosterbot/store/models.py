@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Index, MetaData, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Double, Index, MetaData, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -170,3 +170,13 @@ class ChannelProblem(Base):
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     error: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime]
+
+
+class RateLimit(Base):
+    """The next free slot of a rate limit that every process on this database keeps together (the
+    business API's): reserving one moves it on by the limit's interval."""
+
+    __tablename__ = "rate_limits"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Double)  # seconds since the epoch

@@ -76,8 +76,8 @@ class Sandbox:
         from rosterbot.slack.app import build_app
         from rosterbot.slack.web import create_web_app
 
-        assert runtime.services.outbox is not None  # a bot token: the queue can tell people
         services = runtime.services
+        assert services.outbox is not None  # a bot token: the queue can tell people
         lease = config.job_lease_seconds
         worker = JobWorker(services.outbox, schedule=schedule_of(services), lease_seconds=lease)
         bolt = build_app(config, runtime.services, run_here=worker.submit)

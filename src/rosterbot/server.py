@@ -72,26 +72,53 @@ def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str
 
 def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
     """Serve until stopped (SIGTERM/SIGINT): gunicorn's web workers, and one worker process
-    started first (a fresh interpreter: never fork a process that has threads)."""
-    context = multiprocessing.get_context("spawn")
-    worker = context.Process(
-        target=run_worker_process,
-        args=(settings, logging.getLogger().level, os.getpid()),
-        name="rosterbot-worker",
-        daemon=True,
-    )
-    worker.start()
+    started first (a fresh interpreter: never fork a process that has threads), started again
+    whenever it dies, as gunicorn does for its web workers."""
+    worker = WorkerProcess(settings)
     master = os.getpid()
     try:
         _Gunicorn(settings, gunicorn_options(port, workers, host)).run()
     finally:
         # A web worker is a fork of this process and leaves gunicorn's run() through here too: only
         # the process that started the worker may stop it.
-        if os.getpid() == master and worker.is_alive():
-            worker.terminate()  # SIGTERM: it stops claiming and lets running work finish
-            worker.join(20.0)
-            if worker.is_alive():
-                worker.kill()
+        if os.getpid() == master:
+            worker.stop()
+
+
+class WorkerProcess:
+    """`serve`'s worker process, kept running: a thread of the master starts a new one when it
+    dies (killed, out of memory); what the dead one held is taken again when its lease ends."""
+
+    def __init__(self, settings: Settings, *, check_seconds: float = 1.0) -> None:
+        self._settings = settings
+        self._stopping = threading.Event()
+        self.process = self._start()
+        self._check_seconds = check_seconds
+        threading.Thread(target=self._keep_running, name="worker-supervisor", daemon=True).start()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self._stopping.set()
+        if self.process.is_alive():
+            self.process.terminate()  # SIGTERM: it stops claiming and lets running work finish
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+
+    def _start(self) -> multiprocessing.process.BaseProcess:
+        process = multiprocessing.get_context("spawn").Process(
+            target=run_worker_process,
+            args=(self._settings, logging.getLogger().level, os.getpid()),
+            name="rosterbot-worker",
+            daemon=True,
+        )
+        process.start()
+        return process
+
+    def _keep_running(self) -> None:
+        while not self._stopping.wait(self._check_seconds):
+            if not self.process.is_alive() and not self._stopping.is_set():
+                log.error("the worker process ended (exit code %s): starting another", self.process.exitcode)
+                self.process = self._start()
 
 
 def run_worker_process(settings: Settings, log_level: int, parent: int) -> None:

@@ -23,7 +23,7 @@ from rosterbot.config import Settings
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackWorkspace
 from rosterbot.sandbox import Sandbox
-from rosterbot.server import run_worker_process
+from rosterbot.server import WorkerProcess, run_worker_process
 from rosterbot.slack.app import build_app
 from rosterbot.slack.web import create_web_app
 from rosterbot.store import outbox
@@ -185,3 +185,21 @@ def test_an_add_member_acknowledged_while_the_worker_is_killed_is_done_once_and_
     assert state.wait_for(lambda s: made() and "Kim" in str(s.open_views(ADMIN)), timeout=30)
     assert state.wait_for(lambda _s: all(j.status == "done" for j in jobs(box)), timeout=15)
     assert len(made()) == 1
+
+
+def test_serve_starts_its_worker_process_again_when_it_dies(fresh: Served) -> None:
+    box = fresh.box
+    supervised = WorkerProcess(box.settings, check_seconds=0.1)
+    try:
+        first = supervised.process
+        first.kill()  # as the OOM killer would
+        first.join(5)
+        assert box.slack_state.wait_for(
+            lambda _s: supervised.process is not first and supervised.process.is_alive(), timeout=10
+        )
+        fresh.worker.kill()  # only the new one is left to do the work
+        fresh.worker.join(5)
+        wait_until_working(fresh)
+    finally:
+        supervised.stop()
+        fresh.worker = start_worker(box.settings)

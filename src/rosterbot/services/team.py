@@ -9,6 +9,7 @@ import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.api.client import BusinessApi
@@ -29,6 +30,9 @@ from rosterbot.store import positions as assignments
 from rosterbot.store.db import session_scope, utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+NAME_MAX = 100  # a first or last name
 
 
 @dataclass(frozen=True)
@@ -276,29 +280,58 @@ class TeamService:
             self.auditor.refuse(actor, operation, LastOwner(message), target=_target(current))
 
 
-def validate_member(member: MemberInput) -> MemberInput:
-    """Trimmed input, or InvalidRequest naming each bad field."""
-    first, last = member.first_name.strip(), member.last_name.strip()
-    email = (member.email or "").strip() or None
-    phone = (member.phone_number or "").strip() or None
+class MemberDraft(BaseModel):
+    """A member as a person typed it (the add and edit forms): `member_input` checks it."""
+
+    first_name: str = ""
+    last_name: str = ""
+    role: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+    is_active: bool = True
+
+
+def member_input(draft: MemberDraft) -> MemberInput:
+    """The member `draft` describes, trimmed (a phone number without its separators), or
+    InvalidRequest naming each bad field by its name. The one place these rules live: the Slack
+    forms check with it before anything is sent, and every create and edit checks again."""
+    first, last = draft.first_name.strip(), draft.last_name.strip()
+    email = (draft.email or "").strip() or None
+    phone = _PHONE_SEPARATORS.sub("", draft.phone_number or "") or None
     errors: dict[str, str] = {}
-    if not first:
-        errors["first_name"] = "Enter a first name."
-    elif refused := hidden_character_error("A name", first):
-        errors["first_name"] = refused
-    if not last:
-        errors["last_name"] = "Enter a last name."
-    elif refused := hidden_character_error("A name", last):
-        errors["last_name"] = refused
+    for field, what, name in (("first_name", "first name", first), ("last_name", "last name", last)):
+        if not name:
+            errors[field] = f"Enter a {what}."
+        elif len(name) > NAME_MAX:
+            errors[field] = f"A {what} has at most {NAME_MAX} characters."
+        elif refused := hidden_character_error("A name", name):
+            errors[field] = refused
+    role = next((r for r in Role if r.value == draft.role), None)
+    if role is None:
+        errors["role"] = "Choose a role."
     if email is not None and (refused := hidden_character_error("An e-mail address", email)):
         errors["email"] = refused
     elif email is not None and not _EMAIL.match(email):
-        errors["email"] = f"{email} is not an e-mail address."
-    if errors:
+        errors["email"] = "Enter an e-mail address like name@example.com."
+    if phone is not None and not _E164.match(phone):
+        errors["phone_number"] = (
+            "Enter the number in international form: + and country code, e.g. +15550100001."
+        )
+    if errors or role is None:
         raise InvalidRequest(errors)
-    return member.model_copy(
-        update={"first_name": first, "last_name": last, "email": email, "phone_number": phone}
+    return MemberInput(
+        role=role,
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone_number=phone,
+        is_active=draft.is_active,
     )
+
+
+def validate_member(member: MemberInput) -> MemberInput:
+    """`member` checked and trimmed as `member_input` does."""
+    return member_input(MemberDraft(**{**member.model_dump(), "role": member.role.value}))
 
 
 def match_members(team: list[TeamMember], text: str, *, include_inactive: bool = True) -> list[TeamMember]:

@@ -14,19 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from rosterbot.api.models import MemberInput, PositionInput
-from rosterbot.domain.roles import Role
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.positions import DESCRIPTION_MAX, TITLE_MAX, text_errors
-from rosterbot.services.team import validate_member
+from rosterbot.services.team import MemberDraft, member_input
 from rosterbot.slack.ids import ActionId, BlockId
 
 # <@U123>, <@U123|sam> (a mention as Slack escapes it in a command's text).
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 NO_POSITION_WORDS = frozenset({"none", "-", "no", "nothing"})
-NAME_MAX = 100  # a first or last name
 
 
 def split_subcommand(text: str) -> tuple[str, str]:
@@ -95,11 +90,6 @@ def is_no_position(text: str) -> bool:
     return plain_reference(text).casefold() in NO_POSITION_WORDS
 
 
-def normalise_phone(text: str) -> str:
-    """ "+1 (555) 010-0001" -> "+15550100001"; separators dropped, nothing else changed."""
-    return _PHONE_SEPARATORS.sub("", text.strip())
-
-
 # ---- submitted forms -----------------------------------------------------------------------------
 
 StateValues = Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -133,51 +123,21 @@ def option_values(values: StateValues, block_id: str, action_id: str) -> list[st
 
 
 def member_form(values: StateValues, *, with_active: bool) -> Form[MemberInput]:
-    """Read and check the add/edit member form (names, role, e-mail, E.164 phone)."""
+    """Read the add/edit member form and check it with the service's rules (`member_input`),
+    whose field names are the form's block ids."""
     field = ActionId.TEAM_FIELD.value
-    first = text_value(values, BlockId.MEMBER_FIRST_NAME, field)
-    last = text_value(values, BlockId.MEMBER_LAST_NAME, field)
-    role_text = option_value(values, BlockId.MEMBER_ROLE, field)
-    email = text_value(values, BlockId.MEMBER_EMAIL, field)
-    phone = normalise_phone(text_value(values, BlockId.MEMBER_PHONE, field))
-    active = "active" in option_values(values, BlockId.MEMBER_ACTIVE, field) if with_active else True
-    errors: dict[str, str] = {}
-    if not first:
-        errors[BlockId.MEMBER_FIRST_NAME] = "Enter a first name."
-    elif len(first) > NAME_MAX:
-        errors[BlockId.MEMBER_FIRST_NAME] = f"A first name has at most {NAME_MAX} characters."
-    if not last:
-        errors[BlockId.MEMBER_LAST_NAME] = "Enter a last name."
-    elif len(last) > NAME_MAX:
-        errors[BlockId.MEMBER_LAST_NAME] = f"A last name has at most {NAME_MAX} characters."
-    role: Role | None = None
-    try:
-        role = Role(role_text) if role_text else None
-    except ValueError:
-        role = None
-    if role is None:
-        errors[BlockId.MEMBER_ROLE] = "Choose a role."
-    if email and not _EMAIL.match(email):
-        errors[BlockId.MEMBER_EMAIL] = "Enter an e-mail address like name@example.com."
-    if phone and not _E164.match(phone):
-        errors[BlockId.MEMBER_PHONE] = (
-            "Enter the number in international form: + and country code, e.g. +15550100001."
-        )
-    if errors or role is None:
-        return Form(None, {str(k): v for k, v in errors.items()})
-    member = MemberInput(
-        role=role,
-        first_name=first,
-        last_name=last,
-        email=email or None,
-        phone_number=phone or None,
-        is_active=active,
+    draft = MemberDraft(
+        first_name=text_value(values, BlockId.MEMBER_FIRST_NAME, field),
+        last_name=text_value(values, BlockId.MEMBER_LAST_NAME, field),
+        role=option_value(values, BlockId.MEMBER_ROLE, field) or None,
+        email=text_value(values, BlockId.MEMBER_EMAIL, field) or None,
+        phone_number=text_value(values, BlockId.MEMBER_PHONE, field) or None,
+        is_active="active" in option_values(values, BlockId.MEMBER_ACTIVE, field) if with_active else True,
     )
-    try:  # the service's own checks (control and invisible characters…), shown under their inputs
-        validate_member(member)
+    try:
+        return Form(member_input(draft), {})
     except InvalidRequest as refused:
         return Form(None, refused.field_errors)
-    return Form(member, {})
 
 
 def position_form(values: StateValues) -> Form[PositionInput]:

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from rosterbot.api.models import TeamMember
 from rosterbot.domain.roles import Actor, Role
+from rosterbot.services.team import NAME_MAX
 from rosterbot.slack.blocks import clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,
@@ -45,7 +46,6 @@ from rosterbot.slack.blocks.common import (
 )
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import id_button_value, page_button_value
-from rosterbot.slack.parsing import NAME_MAX
 
 PAGE_SIZE = 25  # members a list message shows
 LINE_MAX = 400  # one member's line

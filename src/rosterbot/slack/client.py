@@ -21,6 +21,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookResponse
@@ -149,3 +150,21 @@ def guard_respond(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt
             response_url=context.response_url, proxy=context.client.proxy, ssl=context.client.ssl
         )
     next()
+
+
+def tell_user(
+    client: WebClient,
+    user_id: str,
+    channel_id: str | None,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """An ephemeral message in `channel_id`, or a DM when that fails (the bot is not in the channel)
+    or there is no channel. A DM that fails raises."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+            return
+        except SlackApiError as error:
+            log.info("ephemeral in %s failed (%s); sending a DM", channel_id, error.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)

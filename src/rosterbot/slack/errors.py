@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
@@ -35,6 +35,8 @@ from slack_sdk.errors import SlackApiError
 from rosterbot.api.errors import ApiError
 from rosterbot.services.errors import ServiceError
 from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.blocks.common import notice_view, section
+from rosterbot.slack.client import tell_user
 from rosterbot.slack.context import NoActor, is_trusted
 from rosterbot.slack.ids import BlockId, CallbackId
 
@@ -139,7 +141,7 @@ def modal_error_response(error: BaseException, text: str, view: Mapping[str, Any
     inputs, `response_action: push` of a notice. `text`: the plain sentence (see `plain_message`)."""
     input_ids = _input_ids(view)
     if not input_ids:
-        return {"response_action": "push", "view": notice_view(escape_mrkdwn(text))}
+        return {"response_action": "push", "view": error_notice_view(escape_mrkdwn(text))}
     return {"response_action": "errors", "errors": field_messages(error, view) or {input_ids[0]: _clip(text)}}
 
 
@@ -161,41 +163,27 @@ def _input_ids(view: Mapping[str, Any]) -> list[str]:
     return [str(b["block_id"]) for b in blocks if b.get("type") == "input" and b.get("block_id")]
 
 
-def notice_view(text: str) -> dict[str, Any]:
+def error_notice_view(text: str) -> dict[str, Any]:
     """A small modal that says `text` (mrkdwn)."""
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.ERROR_NOTICE.value,
-        "title": {"type": "plain_text", "text": "Not done"},
-        "close": {"type": "plain_text", "text": "OK"},
-        "blocks": [
-            {
-                "type": "section",
-                "block_id": BlockId.ERROR_NOTICE.value,
-                "text": {"type": "mrkdwn", "text": text},
-            }
-        ],
-    }
+    blocks = [section(text, block_id=BlockId.ERROR_NOTICE.value)]
+    return notice_view("Not done", blocks, CallbackId.ERROR_NOTICE.value)
 
 
 def _tell_user(text: str, context: BoltContext, client: WebClient, respond: Respond | None) -> None:
-    attempts: list[Callable[[], object]] = []
+    """Where the request came from (its response_url), else an ephemeral message, else a DM."""
     if respond is not None and respond.response_url:  # events (App Home) have no response_url
-        attempts.append(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
-    if context.channel_id and context.user_id:
-        channel, user = context.channel_id, context.user_id
-        attempts.append(lambda: client.chat_postEphemeral(channel=channel, user=user, text=text))
-    if context.user_id:
-        user_id = context.user_id
-        attempts.append(lambda: client.chat_postMessage(channel=user_id, text=text))
-    for attempt in attempts:
         try:
-            attempt()
+            respond(text=text, response_type="ephemeral", replace_original=False)
             return
         except Exception:  # the next way may still reach the user
             log.warning("could not tell the user about an error; trying another way", exc_info=True)
-    if attempts:
-        log.error("could not tell the user about an error in any way")
+    if not context.user_id:
+        return
+    try:
+        tell_user(client, context.user_id, context.channel_id, text)
+    except Exception:  # noqa: BLE001 - nothing else to try; the log has it
+        log.error("could not tell the user about an error in any way", exc_info=True)
+
 
 
 def _kind(body: Mapping[str, Any]) -> str:

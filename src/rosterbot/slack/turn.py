@@ -25,6 +25,7 @@ from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.services.errors import NotLinked, PermissionDenied
 from rosterbot.slack.blocks.common import BlockDicts, loading_view, notice, notice_view, refilled_form
+from rosterbot.slack.client import tell_user
 from rosterbot.slack.context import actor_of, defer_work, services_of, settings_of
 from rosterbot.slack.errors import field_messages, user_message
 from rosterbot.slack.ids import CallbackId
@@ -238,17 +239,6 @@ def modal_replaced(
             raise
         log.info("modal %s not updated: %s", view_id, code)
         return False
-
-
-def tell_user(client: WebClient, user_id: str, channel_id: str | None, text: str, blocks: BlockDicts) -> None:
-    """An ephemeral message in `channel_id`, or a DM when that fails (the bot is not in the channel)."""
-    if channel_id:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
-            return
-        except SlackApiError as error:
-            log.info("ephemeral in %s failed (%s); sending a DM", channel_id, error.response.get("error"))
-    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
 def require(actor: Actor, operation: Operation, *, target_role: Role | None = None) -> None:

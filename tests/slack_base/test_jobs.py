@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_bolt.middleware.request_verification import RequestVerification
 
 from rosterbot.slack.context import defer_work
@@ -141,3 +141,19 @@ def test_bolt_checks_every_request_that_is_not_a_stored_job(harness: Harness) ->
         assert harness.bolt.dispatch(bolt_request(body, headers)).status == 401
     assert harness.work_pool.wait_idle(5)
     assert ran == [] and stored(harness) == []
+
+
+def test_work_that_came_over_socket_mode_is_stored_and_done(harness: Harness) -> None:
+    """Socket Mode gives Bolt the payload parsed (no raw body): it is stored as JSON."""
+    ran: list[str] = []
+
+    def hello(command: dict[str, Any]) -> None:
+        ran.append(command["text"])
+
+    harness.bolt.command("/hello")(ack_and_defer, hello)
+    payload = {"command": "/hello", "text": "over the socket", "user_id": OWNER, "team_id": "T0DEMO"}
+    response = harness.bolt.dispatch(BoltRequest(body=payload, mode="socket_mode"))
+
+    assert response.status == 200
+    assert harness.work_pool.wait_idle(5)
+    assert ran == ["over the socket"] and stored(harness) == [("done", "hello")]

@@ -18,6 +18,7 @@ Bolt checks it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -66,10 +67,12 @@ class StoringLazyRunner(LazyListenerRunner):
         if scope is None or not scope.defer or not request.lazy_function_name:
             return  # the ack function answered everything (a form's errors, a stale form)
         key = delivery_key(request)
+        # Socket Mode hands Bolt the payload parsed, with no raw body: it is kept as JSON.
+        raw = bool(request.raw_body)
         work = ListenerWork(
             function=request.lazy_function_name,
-            body=request.raw_body,
-            headers=kept_headers(request.headers),
+            body=request.raw_body if raw else json.dumps(request.body),
+            headers=kept_headers(request.headers) if raw else {"content-type": ["application/json"]},
             slack_team_id=str(request.context.team_id or ""),
         )
         # A form is claimed with its work (a double click stores one job); an event was claimed

@@ -20,6 +20,7 @@ from rosterbot.services.channel_posts import ChannelPosts
 from rosterbot.services.deliveries import DeliveryClaims
 from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import CACHE_TTL, IdentityService, LookupEmail
+from rosterbot.services.leave import LeaveService
 from rosterbot.services.notify import Notifier
 from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
@@ -44,6 +45,7 @@ class Services:
     timeoff: TimeOffService
     digests: DigestService
     workspace: WorkspaceService
+    leave: LeaveService  # leave types, allowances, closed days, balances
     reads: SharedReads  # the team and availability reads, shared for a few seconds
     throttle: CommandThrottle  # each user's share of commands, taken before any API call
     channel_posts: ChannelPosts  # who may make the bot post where, and no repeats
@@ -106,6 +108,7 @@ def build_services(
         timeoff=timeoff,
         digests=digests,
         workspace=WorkspaceService(session_factory, identity, auditor, positions, settings, zones),
+        leave=LeaveService(api, session_factory, identity, auditor, settings, clock=now),
         reads=reads,
         throttle=CommandThrottle.from_settings(settings, clock),
         channel_posts=ChannelPosts(session_factory, now=now),

@@ -36,7 +36,7 @@ def test_staff_refused_then_requests_time_off_and_an_admin_approves_it(console: 
     assert "Only an owner or admin can add team members." in refused
     assert box.api_state.writes() == []
 
-    shown = console.type("/timeoff", tomorrow.isoformat(), "", "", "", "", "Family visit")
+    shown = console.type("/timeoff", "", tomorrow.isoformat(), "", "", "", "", "Family visit")
     assert "┌ Request time off  [modal]" in shown
     assert "    1. All day\n    2. From – to (give the times below)\n" in shown
     assert "[only you] rosterbot: 📤 Time off request #1 sent" in shown
@@ -54,7 +54,7 @@ def test_staff_refused_then_requests_time_off_and_an_admin_approves_it(console: 
     assert "#approvals (edited)  rosterbot:" in shown and "Approved by Aaron Adams" in shown
     assert shown.count("#approvals (edited)") == 1  # an edit that changes nothing is not shown again
     assert "[DM to @Tara Singh] rosterbot:" in shown
-    assert "#team  rosterbot: 🌴 Tara Singh will be away" in shown
+    assert "#team  rosterbot:\n    🌴 Tara Singh will be away" in shown and "    Family visit\n" in shown
     # What Slack and the business API hold: that post was edited, Aaron decided, the block is Tara's.
     versions = box.slack_state.message_history(APPROVALS_CHANNEL_ID, str(posted["ts"]))
     assert len(versions) >= 2 and "Approved by" in str(versions[-1]["blocks"])

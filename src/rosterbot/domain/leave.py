@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 
-from rosterbot.domain.dates import local_instant
+from rosterbot.domain.dates import format_day, local_instant
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (
@@ -329,7 +329,7 @@ class LeavePolicy:
     working: WorkingTime = field(default_factory=WorkingTime)
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
-    below_zero: BelowZero = BelowZero.REFUSE
+    below_zero: BelowZero = BelowZero.WARN
     first_year: int | None = None  # the first leave year kept: carry-over counts from there
 
     def holidays(self, first: date, last: date) -> dict[date, str]:
@@ -345,3 +345,82 @@ class LeavePolicy:
         if not self.holiday_country:
             return ""
         return "-".join(p for p in (self.holiday_country, self.holiday_subdivision) if p)
+
+
+# -- what a request uses ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaveTypeView:
+    id: int
+    name: str
+    emoji: str  # ':palm_tree:' or ''
+    counts: bool
+    needs_approval: bool
+    reason_private: bool
+
+    @property
+    def label(self) -> str:
+        """':palm_tree: Vacation'."""
+        return f"{self.emoji} {self.name}".strip()
+
+
+@dataclass(frozen=True)
+class YearUse:
+    """What a request uses of one leave year: `days` of it, `remaining` before it (the balance)."""
+
+    year: int
+    year_name: str
+    days: Fraction
+    remaining: Fraction
+
+    @property
+    def after(self) -> Fraction:
+        return self.remaining - self.days
+
+
+@dataclass(frozen=True)
+class RequestUse:
+    """What a request of `leave_type` uses: working days off per leave year (`years`; empty when the
+    type does not count), and the days it covers that are not working days (holidays, closed)."""
+
+    leave_type: LeaveTypeView
+    days: Fraction  # working days off, counted or not
+    years: tuple[YearUse, ...] = ()
+    days_off: Mapping[date, str] = field(default_factory=dict)  # day -> '🎉 Christmas Day'
+    below_zero: BelowZero = BelowZero.WARN
+
+    @property
+    def goes_below_zero(self) -> bool:
+        return any(use.after < 0 for use in self.years)
+
+    def sentence(self, whose: str = "your") -> str:
+        """'Uses 3 of your 12 remaining days (2026): 9 left after it.' ('Sam's' for an approver);
+        for a type that does not count, how many working days it is."""
+        if not self.leave_type.counts:
+            return f"{format_amount(self.days)} of {self.leave_type.name}: not counted against the allowance."
+        if not self.years:
+            return "Uses none of the allowance: every day of it is a day off."
+        parts = [
+            f"{format_number(use.days)} of {whose} {format_number(use.remaining)} remaining "
+            f"{'day' if use.remaining == 1 else 'days'} ({use.year_name})"
+            for use in self.years
+        ]
+        after = ", ".join(f"{format_amount(use.after)} ({use.year_name})" for use in self.years)
+        if len(self.years) == 1:
+            after = format_amount(self.years[0].after)
+        return f"Uses {' and '.join(parts)}: {after} left after it."
+
+    def shortfall(self) -> str:
+        """'That is 2 days more than remain (2027).' when it goes below zero, else ''."""
+        short = [use for use in self.years if use.after < 0]
+        return " ".join(
+            f"That is {format_amount(-use.after)} more than remain ({use.year_name})." for use in short
+        )
+
+    def days_off_text(self) -> str:
+        """'Not counted: Fri 25 Dec 🎉 Christmas Day.' for the holidays and closed days it covers."""
+        if not self.days_off:
+            return ""
+        shown = ", ".join(f"{format_day(day)} {why}" for day, why in sorted(self.days_off.items()))
+        return f"Not counted: {shown}."

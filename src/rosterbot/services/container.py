@@ -75,6 +75,7 @@ def build_services(
 
     zones = WorkspaceZones(session_factory, settings)
     availability = AvailabilityService(reads, session_factory, zones, clock=clock)
+    leave = LeaveService(api, session_factory, identity, auditor, settings, clock=now)
     timeoff = TimeOffService(
         api,
         session_factory,
@@ -84,6 +85,7 @@ def build_services(
         clock=now,
         auditor=auditor,
         zones=zones,
+        leave=leave,
     )
     digests = DigestService(session_factory, settings, availability, clock=now)
     outbox = (
@@ -108,7 +110,7 @@ def build_services(
         timeoff=timeoff,
         digests=digests,
         workspace=WorkspaceService(session_factory, identity, auditor, positions, settings, zones),
-        leave=LeaveService(api, session_factory, identity, auditor, settings, clock=now),
+        leave=leave,
         reads=reads,
         throttle=CommandThrottle.from_settings(settings, clock),
         channel_posts=ChannelPosts(session_factory, now=now),

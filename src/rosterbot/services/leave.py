@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -33,11 +33,14 @@ from rosterbot.domain.leave import (
     BelowZero,
     LeaveCalendar,
     LeavePolicy,
+    LeaveTypeView,
     LeaveYear,
     Remaining,
+    RequestUse,
     Step,
     Used,
     WorkingTime,
+    YearUse,
     by_leave_year,
     carried_over,
     count_days,
@@ -78,21 +81,6 @@ MAX_CLOSED_NAME = 80
 MAX_CLOSED_SPAN = 31  # days closed at once: a closure longer than a month is no closed day
 _EMOJI = re.compile(r"^:[a-z0-9_+'-]{1,60}:$")
 POLICY_TARGET = "leave settings"
-
-
-@dataclass(frozen=True)
-class LeaveTypeView:
-    id: int
-    name: str
-    emoji: str  # ':palm_tree:' or ''
-    counts: bool
-    needs_approval: bool
-    reason_private: bool
-
-    @property
-    def label(self) -> str:
-        """':palm_tree: Vacation'."""
-        return f"{self.emoji} {self.name}".strip()
 
 
 @dataclass(frozen=True)
@@ -152,36 +140,6 @@ class Balance:
     @property
     def remaining(self) -> Fraction:
         return Remaining(self.allowance, self.carried_over, self.used).remaining
-
-
-@dataclass(frozen=True)
-class YearUse:
-    """What a request uses of one leave year: `days` of it, `remaining` before it (the balance)."""
-
-    year: int
-    year_name: str
-    days: Fraction
-    remaining: Fraction
-
-    @property
-    def after(self) -> Fraction:
-        return self.remaining - self.days
-
-
-@dataclass(frozen=True)
-class RequestUse:
-    """What a request of `leave_type` uses: working days off per leave year (`years`; empty when the
-    type does not count), and the days it covers that are not working days (holidays, closed)."""
-
-    leave_type: LeaveTypeView
-    days: Fraction  # working days off, counted or not
-    years: tuple[YearUse, ...] = ()
-    days_off: Mapping[date, str] = field(default_factory=dict)  # day -> '🎉 Christmas Day'
-    below_zero: BelowZero = BelowZero.REFUSE
-
-    @property
-    def goes_below_zero(self) -> bool:
-        return any(use.after < 0 for use in self.years)
 
 
 class LeaveService:

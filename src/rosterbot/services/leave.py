@@ -30,6 +30,7 @@ from rosterbot.config import Settings
 from rosterbot.domain.dates import format_day
 from rosterbot.domain.leave import (
     MAX_ALLOWANCE,
+    MONTH_NAMES,
     BelowZero,
     LeaveCalendar,
     LeavePolicy,
@@ -45,8 +46,10 @@ from rosterbot.domain.leave import (
     carried_over,
     count_days,
     days_between,
+    format_amount,
     holiday_region_error,
     split_used,
+    weekdays_text,
 )
 from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
@@ -54,6 +57,7 @@ from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, NotFoundError
 from rosterbot.services.timeoff import Clock, FreshRoles, TeamApi, utc_clock, workspace_config
+from rosterbot.services.workspace import Change
 from rosterbot.store import leave as leave_store
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
@@ -668,6 +672,41 @@ def _policy_columns(changes: PolicyChanges) -> dict[str, Any]:
     if changes.below_zero is not None:
         columns["below_zero"] = changes.below_zero.value
     return columns
+
+
+POLICY_LABELS = (
+    (ALLOWANCE, "Yearly allowance"),
+    (CARRY_OVER, "Carry-over cap"),
+    (YEAR_START, "Leave year starts"),
+    (WORKING_DAYS, "Working days"),
+    (WORK_STARTS, "Working hours"),
+    (PART_DAY_STEP, "Part days count in"),
+    (HOLIDAY_COUNTRY, "Public holidays"),
+    (BELOW_ZERO, "Below zero"),
+)
+
+
+def policy_fields(policy: LeavePolicy) -> dict[str, str]:
+    """Each setting as people read it, by field ('20 days', 'January', 'Tue–Sat', …)."""
+    working = policy.working
+    return {
+        ALLOWANCE: format_amount(policy.allowance),
+        CARRY_OVER: format_amount(policy.carry_over_cap) if policy.carry_over_cap else "none",
+        YEAR_START: MONTH_NAMES[policy.year.start_month - 1],
+        WORKING_DAYS: weekdays_text(working.weekdays),
+        WORK_STARTS: f"{working.starts:%H:%M}–{working.ends:%H:%M}",
+        PART_DAY_STEP: "half days" if working.step is Step.HALF_DAY else "hours",
+        HOLIDAY_COUNTRY: policy.region or "none",
+        BELOW_ZERO: "refuse the request" if policy.below_zero is BelowZero.REFUSE else "warn the approvers",
+    }
+
+
+def policy_changes(before: LeavePolicy, after: LeavePolicy) -> list[Change]:
+    """What changed between two policies, as the settings confirmation lists it."""
+    old, new = policy_fields(before), policy_fields(after)
+    return [
+        Change(name, label, old[name], new[name]) for name, label in POLICY_LABELS if old[name] != new[name]
+    ]
 
 
 def describe_days_off(days_off: Mapping[date, str]) -> list[str]:

@@ -242,3 +242,27 @@ def test_an_approver_s_request_for_someone_else_says_whose_days(box: Sandbox) ->
     assert row.member_id == TARA_ID
     assert box.slack_state.wait_for(lambda s: bool(s.ephemerals(user=ADMIN)), timeout=WAIT)
     assert "Uses 2 of Tara Singh's 20 remaining days" in box.slack_state.ephemerals(user=ADMIN)[0].text
+
+
+def test_closed_days_and_holidays_show_in_availability(box: Sandbox) -> None:
+    closed = today() + timedelta(days=2)
+    refused = said(command(box, SAM, "/timeoff", f"closed add {closed.isoformat()} Stocktake"))
+    assert "Only an owner or admin can add or remove closed days." in refused
+    added = said(command(box, ADMIN, "/timeoff", f"closed add {closed.isoformat()} Stocktake & inventory"))
+    assert f"Closed {format_day(closed)}" in added
+    listed = said(command(box, SAM, "/timeoff", "closed"))
+    assert f"{format_day(closed)}: Stocktake &amp; inventory" in listed
+
+    week = said(command(box, SAM, "/availability", "week"))
+    assert f"– = the business is closed: {format_day(closed)}: 🚪 Closed: Stocktake &amp; inventory" in week
+    one_day = said(command(box, SAM, "/availability", closed.isoformat()))
+    assert "🚪 Closed: Stocktake &amp; inventory: the business is closed." in one_day
+
+    opened = said(command(box, ADMIN, "/timeoff", f"closed remove {closed.isoformat()}"))
+    assert "Opened 1 closed day again." in opened
+    assert "the business is closed" not in said(command(box, SAM, "/availability", closed.isoformat()))
+
+    open_every_day(box, holiday_country="DE")
+    christmas = date(next_year(), 12, 25)
+    holiday = said(command(box, SAM, "/availability", christmas.isoformat()))
+    assert "🎉 Christmas Day: the business is closed." in holiday

@@ -26,8 +26,10 @@ from rosterbot.services.leave import (
     PolicyChanges,
 )
 from rosterbot.services.timeoff import RequestInput, TimeOffView
+from rosterbot.slack.blocks.availability import digest_blocks, digest_text
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import AuditEntry, LeaveType
+from support import texts
 
 from .conftest import ADMIN, MEMBER_IDS, OWNER, SAM, TARA, TEAM, World
 
@@ -250,3 +252,15 @@ def test_settings_are_checked_field_by_field(world: World, leave: LeaveService) 
     )
     assert policy.region == "GB-SCT" and policy.first_year == policy.year.of(world.today())
     assert leave.update_policy(world.actor(OWNER), PolicyChanges(holiday_country="DE")).region == "DE"
+
+
+def test_the_digest_marks_a_holiday_or_closed_day(world: World, leave: LeaveService) -> None:
+    closed = world.today() + timedelta(days=3)
+    leave.add_closed_days(world.actor(ADMIN), closed, closed, "Stocktake")
+    digest = world.digests.build(TEAM, closed)
+    assert digest.availability.days_off == {closed: "🚪 Closed: Stocktake"}
+    assert "🚪 Closed: Stocktake: the business is closed today." in texts(
+        digest_blocks(digest.availability, closed)
+    )
+    assert "Closed: Stocktake, closed" in digest_text(digest.availability, closed)
+    assert world.digests.build(TEAM, closed + timedelta(days=1)).availability.days_off == {}

@@ -76,6 +76,7 @@ def build_services(
     zones = WorkspaceZones(session_factory, settings)
     availability = AvailabilityService(reads, session_factory, zones, clock=clock)
     leave = LeaveService(api, session_factory, identity, auditor, settings, clock=now)
+    availability.days_off = leave.days_off  # /availability marks holidays and closed days
     timeoff = TimeOffService(
         api,
         session_factory,

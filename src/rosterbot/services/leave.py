@@ -329,6 +329,11 @@ class LeaveService:
             fresh, Operation.CLOSED_DAYS_MANAGE, save, target=target, detail="removed"
         )
 
+    def days_off(self, slack_team_id: str, first: date, last: date) -> dict[date, str]:
+        """The business's days off from `first` to `last`: public holidays and closed days."""
+        with session_scope(self._sessions) as session:
+            return days_off_in(session, slack_team_id, first, last)
+
     def calendar(self, slack_team_id: str, first: date, last: date) -> LeaveCalendar:
         """The days from `first` to `last` as a count sees them: working time, holidays, closed days."""
         with session_scope(self._sessions) as session:
@@ -512,6 +517,14 @@ class _Ledger:
             remaining = self.balance(member_id, "", year, today, exclude).remaining
             uses.append(YearUse(year, self.policy.year.name(year), days, remaining))
         return RequestUse(leave_type, total, tuple(uses), days_off, self.policy.below_zero)
+
+
+def days_off_in(session: Session, slack_team_id: str, first: date, last: date) -> dict[date, str]:
+    """The workspace's days off from `first` to `last` ('🎉 Christmas Day', '🚪 Closed: Stocktake');
+    a day outside the working week is not one of them (it is no day off for everyone)."""
+    policy = policy_of(leave_store.settings(session, slack_team_id))
+    calendar = policy.calendar(first, last, leave_store.closed_days(session, slack_team_id, first, last))
+    return {day: why for day in days_between(first, last) if (why := calendar.day_off(day))}
 
 
 def _count_row(calendar: LeaveCalendar, row: TimeOffRequest) -> dict[date, Fraction]:

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from rosterbot.api.errors import ApiError
-from rosterbot.domain.dates import local_today
+from rosterbot.domain.dates import format_day, format_days, local_today
 from rosterbot.domain.leave import BelowZero, LeaveTypeView
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
@@ -564,6 +564,55 @@ def timeoff_types(turn: Turn, rest: str, *, note: str = "") -> None:
     turn.say(*types_blocks(turn.services.leave.types(actor), manager=manager, note=note))
 
 
+CLOSED_USAGE = (
+    "`/timeoff closed` lists the closed days; owners and admins: "
+    "`/timeoff closed add 2026-12-24 [2026-12-31] Name` and `/timeoff closed remove 2026-12-24 [2026-12-31]`."
+)
+
+
+def _iso_days(words: list[str]) -> tuple[date, date] | None:
+    """The first one or two words as ISO dates (taken off `words`): (first, last)."""
+    found: list[date] = []
+    while words and len(found) < 2:
+        try:
+            found.append(date.fromisoformat(words[0]))
+        except ValueError:
+            break
+        words.pop(0)
+    if not found:
+        return None
+    return found[0], found[-1]
+
+
+def timeoff_closed(turn: Turn, rest: str) -> None:
+    """`/timeoff closed [add|remove] …`: the business's own closed days (public holidays come from
+    the settings' country)."""
+    words = rest.split()
+    verb = words.pop(0).casefold() if words else ""
+    actor, leave = turn.actor, turn.services.leave
+    if verb in ("add", "remove"):
+        span = _iso_days(words)
+        if span is None:
+            turn.say(f"Give the days as YYYY-MM-DD. {CLOSED_USAGE}")
+            return
+        first, last = span
+        if verb == "add":
+            days = leave.add_closed_days(actor, first, last, " ".join(words))
+            turn.say(f":door: Closed {format_days(days)}: these days count against nobody's allowance.")
+        else:
+            opened = leave.remove_closed_days(actor, first, last)
+            turn.say(f":white_check_mark: Opened {opened} closed {'day' if opened == 1 else 'days'} again.")
+        return
+    if verb:
+        turn.say(CLOSED_USAGE)
+        return
+    today, _ = business_today(turn.services, turn.team_id)
+    shown = leave.closed_days(actor, today, today + timedelta(days=366))
+    lines = [f"• {format_day(day)}: {escape_mrkdwn(name) or 'closed'}" for day, name in shown.items()]
+    text = "*Closed days ahead*\n" + ("\n".join(lines[:60]) if lines else "None.")
+    turn.say("Closed days ahead", notice(text + f"\n{CLOSED_USAGE}"))
+
+
 def open_type_form(turn: Turn, value: str) -> None:
     """Add (the Add button) or edit (an Edit button, whose value is the type's id) a leave type."""
     actor = turn.actor
@@ -614,6 +663,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "help": timeoff_help,
     "balance": timeoff_balance,
     "types": timeoff_types,
+    "closed": timeoff_closed,
 }
 
 

@@ -76,6 +76,7 @@ HELP_USAGE: tuple[tuple[str, str], ...] = (
     ("/timeoff pending", "owners and admins: requests waiting for a decision, with Approve and Deny"),
     ("/timeoff balance [member] [year]", "your leave left this year; owners and admins: anyone's"),
     ("/timeoff types", "the leave types; owners and admins add and edit them"),
+    ("/timeoff closed [add|remove] <day> [<last day>] [name]", "the business's own closed days"),
     ("/timeoff help", "this help"),
 )
 HELP_FOOTER = "See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."

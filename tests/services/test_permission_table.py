@@ -133,6 +133,7 @@ def prepare(
         Operation.CLOSED_DAYS_MANAGE: lambda a: services.leave.add_closed_days(
             a, CLOSED_DAY, CLOSED_DAY, "Stocktake"
         ),
+        Operation.LEAVE_REPORT: lambda a: services.leave.report(a),
     }
     for gated in GATE_ONLY:
         calls[gated] = lambda a, gated=gated: services.auditor.require(

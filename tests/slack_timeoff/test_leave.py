@@ -8,7 +8,10 @@ on the weekday), which starts on 1 January: nothing depends on where in the year
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 from rosterbot.domain.dates import format_day
@@ -25,6 +28,7 @@ from .conftest import (
     ADMIN,
     SAM,
     SAM_ID,
+    TARA,
     TARA_ID,
     WAIT,
     action_ids,
@@ -266,3 +270,74 @@ def test_closed_days_and_holidays_show_in_availability(box: Sandbox) -> None:
     christmas = date(next_year(), 12, 25)
     holiday = said(command(box, SAM, "/availability", christmas.isoformat()))
     assert "🎉 Christmas Day: the business is closed." in holiday
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_report_is_two_csv_files_whose_totals_match_the_balances(box: Sandbox) -> None:
+    open_every_day(box, holiday_country="DE")
+    year = next_year()
+    sick = type_id(box, "Sick leave")
+    approved = file_request(
+        box, SAM, starts_on=in_next_year(3, 10), ends_on=in_next_year(3, 12), reason="Ski"
+    )
+    click(box, ADMIN, "timeoff_approve", posted_approval(box, approved.id))
+    file_request(box, SAM, starts_on=in_next_year(10, 2), ends_on=in_next_year(10, 5))  # Unity Day in it
+    file_request(box, TARA, starts_on=in_next_year(6, 1), ends_on=in_next_year(6, 1), part_day=True,
+                 start_time="09:00", end_time="13:00")  # fmt: skip
+    file_request(box, SAM, starts_on=in_next_year(5, 4), leave_type=sick, reason="Flu")
+    deliver(box)
+
+    refused = said(command(box, SAM, "/timeoff", f"report {year}"))
+    assert "Only an owner or admin can get the leave report." in refused
+    assert box.slack_state.files() == []
+
+    told = said(command(box, ADMIN, "/timeoff", f"report {year}"))
+    assert f"Sent you the {year} leave report" in told
+    balances_file, requests_file = box.slack_state.files(channel="D" + ADMIN[1:])
+    assert (balances_file.filename, requests_file.filename) == (
+        f"leave-{year}-balances.csv",
+        f"leave-{year}-requests.csv",
+    )
+    assert "Dates and times in Europe/Berlin" in balances_file.initial_comment
+    assert [c.method for c in box.slack_state.calls if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+
+    rows = _csv_rows(balances_file.text)
+    assert len(rows) == 9 * 3  # every active member, every type
+    for member_id, name in ((SAM_ID, "Sam Stone"), (TARA_ID, "Tara Singh")):
+        balance = box.services.leave.balance_of(TEAM, member_id, name, year)
+        [vacation] = [r for r in rows if r["member_id"] == str(member_id) and r["leave_type"] == "Vacation"]
+        assert Fraction(vacation["allowance"]) == balance.allowance
+        assert Fraction(vacation["carried_over"]) == balance.carried_over
+        assert Fraction(vacation["remaining"]) == balance.remaining
+        counting = [
+            r for r in rows if r["member_id"] == str(member_id) and r["counts_against_allowance"] == "yes"
+        ]
+        for column in ("taken", "booked", "pending"):
+            assert sum(Fraction(r[column]) for r in counting) == getattr(balance.used, column)
+    sam = {r["leave_type"]: r for r in rows if r["member_id"] == str(SAM_ID)}
+    assert (sam["Vacation"]["booked"], sam["Vacation"]["pending"], sam["Vacation"]["remaining"]) == (
+        "3",
+        "3",
+        "14",
+    )
+    assert (sam["Sick leave"]["booked"], sam["Sick leave"]["remaining"]) == ("1", "")
+    tara = {r["leave_type"]: r for r in rows if r["member_id"] == str(TARA_ID)}
+    assert tara["Vacation"]["pending"] == "0.5"
+
+    listed = _csv_rows(requests_file.text)
+    assert [(r["member"], r["leave_type"], r["status"], r["days_in_year"]) for r in listed] == [
+        ("Sam Stone", "Vacation", "approved", "3"),
+        ("Sam Stone", "Sick leave", "approved", "1"),
+        ("Sam Stone", "Vacation", "pending", "3"),
+        ("Tara Singh", "Vacation", "pending", "0.5"),
+    ]
+    assert listed[0]["reason"] == "Ski" and listed[1]["reason"] == ""  # a sick day's reason stays private
+    assert listed[3]["from"] == "09:00" and listed[3]["time_zone"] == "Europe/Berlin"
+    assert listed[0]["decided_by"] == "Aaron Adams" and listed[0]["decided_at"]

@@ -37,6 +37,7 @@ class Operation(StrEnum):
     LEAVE_TYPES_MANAGE = "leave.types_manage"
     LEAVE_ALLOWANCES_SET = "leave.allowances_set"  # the allowance, leave year, working time, holidays
     CLOSED_DAYS_MANAGE = "leave.closed_days_manage"
+    LEAVE_REPORT = "leave.report"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ PERMISSIONS: Mapping[Operation, Rule] = MappingProxyType(
         Operation.LEAVE_TYPES_MANAGE: Rule(Role.ADMIN, "add or edit leave types"),
         Operation.LEAVE_ALLOWANCES_SET: Rule(Role.ADMIN, "set leave allowances and working days"),
         Operation.CLOSED_DAYS_MANAGE: Rule(Role.ADMIN, "add or remove closed days"),
+        Operation.LEAVE_REPORT: Rule(Role.ADMIN, "get the leave report"),
     }
 )
 

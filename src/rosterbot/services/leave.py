@@ -13,10 +13,12 @@ today on booked; pending days hold their place too, so `remaining` is what may s
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -47,6 +49,7 @@ from rosterbot.domain.leave import (
     count_days,
     days_between,
     format_amount,
+    format_number,
     holiday_region_error,
     split_used,
     weekdays_text,
@@ -391,6 +394,40 @@ class LeaveService:
                 member_id, type_id, starts_on, ends_on, start_time, end_time, today, exclude_request
             )
 
+    # -- reports --------------------------------------------------------------------------------
+
+    def report(self, actor: Actor, year: int | None = None) -> LeaveReport:
+        """The leave year's balances (a row per member and type) and its requests, as CSV, dates
+        and times in the business's zone (owners and admins; audited, as it hands data out)."""
+        fresh = self._fresh(actor)
+        target = f"leave report {year or 'this year'}"
+        self._auditor.require(fresh, Operation.LEAVE_REPORT, target=target)
+        team = fresh.slack_team_id
+        team_members = self._api.list_team()
+        members = [m for m in team_members if m.is_active]
+        names = {m.id: m.name for m in team_members}
+
+        def build() -> LeaveReport:
+            with session_scope(self._sessions) as session:
+                zone = workspace_config(session, self._settings, team).zone
+                today, ledger = self._clock().astimezone(zone).date(), _Ledger(session, team, zone)
+                chosen = year if year is not None else ledger.policy.year.of(today)
+                balances = [ledger.balance(m.id, m.name, chosen, today) for m in members]
+                first, last = ledger.policy.year.first_day(chosen), ledger.policy.year.last_day(chosen)
+                rows = requests.touching(session, team, first, last, statuses=requests.STATUSES)
+                listed = [ledger.request_line(row, names, first, last, zone) for row in rows]
+                return LeaveReport(
+                    year=chosen,
+                    year_name=ledger.policy.year.name(chosen),
+                    zone=zone.key,
+                    balances=balances,
+                    balances_csv=balances_csv(balances),
+                    requests_csv=requests_csv(listed),
+                    request_count=len(listed),
+                )
+
+        return self._auditor.perform(fresh, Operation.LEAVE_REPORT, build, target=target)
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _fresh(self, actor: Actor) -> Actor:
@@ -410,6 +447,101 @@ class LeaveService:
     def _today(self, session: Session, slack_team_id: str) -> date:
         zone = workspace_config(session, self._settings, slack_team_id).zone
         return self._clock().astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class ReportedRequest:
+    """A request of the leave year as the report lists it: local dates and times, days counted in
+    that year, its reason only when its type shows reasons to the team."""
+
+    id: int
+    member: str
+    leave_type: str
+    status: str
+    first_day: date
+    last_day: date
+    start: str  # 'HH:MM', '' for all day
+    end: str
+    zone: str
+    days: Fraction  # working days of it in the leave year
+    reason: str
+    requested_at: str  # local 'YYYY-MM-DD HH:MM'
+    decided_by: str
+    decided_at: str
+
+
+@dataclass(frozen=True)
+class LeaveReport:
+    year: int
+    year_name: str
+    zone: str
+    balances: list[Balance]
+    balances_csv: str
+    requests_csv: str
+    request_count: int
+
+
+BALANCE_COLUMNS = (
+    "member_id", "member", "leave_type", "counts_against_allowance",
+    "allowance", "carried_over", "taken", "booked", "pending", "remaining",
+)  # fmt: skip
+REQUEST_COLUMNS = (
+    "request_id", "member", "leave_type", "status", "first_day", "last_day", "from", "to",
+    "time_zone", "days_in_year", "reason", "requested_at", "decided_by", "decided_at",
+)  # fmt: skip
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run: a leading =, +, - or @ gets an apostrophe before it."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def balances_csv(balances: Sequence[Balance]) -> str:
+    """A row per member and leave type: for a type that counts, the allowance, carried over and
+    remaining days it shares with the member's other counting types; for one that does not, its use."""
+    rows: list[list[object]] = []
+    for balance in balances:
+        for kind in (*balance.types, *balance.other_types):
+            counts = kind.leave_type.counts
+            pot = (
+                (format_number(balance.allowance), format_number(balance.carried_over))
+                if counts
+                else ("", "")
+            )
+            rows.append(
+                [
+                    balance.member_id,
+                    _cell(balance.member_name),
+                    _cell(kind.leave_type.name),
+                    "yes" if counts else "no",
+                    *pot,
+                    format_number(kind.used.taken),
+                    format_number(kind.used.booked),
+                    format_number(kind.used.pending),
+                    format_number(balance.remaining) if counts else "",
+                ]
+            )
+    return _csv(BALANCE_COLUMNS, rows)
+
+
+def requests_csv(listed: Sequence[ReportedRequest]) -> str:
+    rows = [
+        [
+            r.id, _cell(r.member), _cell(r.leave_type), r.status,
+            r.first_day.isoformat(), r.last_day.isoformat(), r.start, r.end, r.zone,
+            format_number(r.days), _cell(r.reason), r.requested_at, _cell(r.decided_by), r.decided_at,
+        ]
+        for r in listed
+    ]  # fmt: skip
+    return _csv(REQUEST_COLUMNS, rows)
 
 
 class _Ledger:
@@ -488,6 +620,34 @@ class _Ledger:
             carried_over=carried,
             types=tuple(TypeBalance(v, u) for v, u in views if v.counts),
             other_types=tuple(TypeBalance(v, u) for v, u in views if not v.counts),
+        )
+
+    def request_line(
+        self, row: TimeOffRequest, names: Mapping[int, str], first: date, last: date, zone: ZoneInfo
+    ) -> ReportedRequest:
+        leave_type = _type_of(self.types, row.leave_type_id)
+        closed = leave_store.closed_days(self.session, self.team, first, last)
+        calendar = self.policy.calendar(first, last, closed)
+        counted = sum((s for d, s in _count_row(calendar, row).items() if first <= d <= last), Fraction(0))
+
+        def local(moment: datetime | None) -> str:
+            return requests.as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+        return ReportedRequest(
+            id=row.id,
+            member=names.get(row.member_id, f"member #{row.member_id}"),
+            leave_type=leave_type.name,
+            status=row.status,
+            first_day=row.starts_on,
+            last_day=row.ends_on,
+            start="" if row.all_day or row.start_time is None else row.start_time.strftime("%H:%M"),
+            end="" if row.all_day or row.end_time is None else row.end_time.strftime("%H:%M"),
+            zone=row.timezone,
+            days=counted,
+            reason="" if leave_type.reason_private else row.reason,
+            requested_at=local(row.created_at),
+            decided_by=names.get(row.decided_by_member_id, "") if row.decided_by_member_id else "",
+            decided_at=local(row.decided_at),
         )
 
     def use(

@@ -613,6 +613,41 @@ def timeoff_closed(turn: Turn, rest: str) -> None:
     turn.say("Closed days ahead", notice(text + f"\n{CLOSED_USAGE}"))
 
 
+def timeoff_report(turn: Turn, rest: str) -> None:
+    """`/timeoff report [year]` (owners and admins): the leave year's balances and requests as two
+    CSV files, sent to the requester in a DM (Slack's current upload: files_upload_v2)."""
+    words = rest.split()
+    if len(words) > 1 or (words and not _YEAR.match(words[0])):
+        turn.say("Use `/timeoff report` for this leave year, or `/timeoff report 2026` for another.")
+        return
+    require(turn.actor, Operation.LEAVE_REPORT)
+    report = turn.services.leave.report(turn.actor, int(words[0]) if words else None)
+    dm = turn.client.conversations_open(users=turn.user_id)["channel"]["id"]
+    stem = f"leave-{report.year_name.replace('/', '-')}"
+    turn.client.files_upload_v2(
+        channel=dm,
+        initial_comment=(
+            f"Leave report {report.year_name}: balances (a row per member and leave type) and "
+            f"{report.request_count} requests. Dates and times in {report.zone}."
+        ),
+        file_uploads=[
+            {
+                "content": report.balances_csv,
+                "filename": f"{stem}-balances.csv",
+                "title": f"Leave balances {report.year_name}",
+            },
+            {
+                "content": report.requests_csv,
+                "filename": f"{stem}-requests.csv",
+                "title": f"Leave requests {report.year_name}",
+            },
+        ],
+    )
+    turn.say(
+        f":page_facing_up: Sent you the {report.year_name} leave report in a direct message: two CSV files."
+    )
+
+
 def open_type_form(turn: Turn, value: str) -> None:
     """Add (the Add button) or edit (an Edit button, whose value is the type's id) a leave type."""
     actor = turn.actor
@@ -664,6 +699,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "balance": timeoff_balance,
     "types": timeoff_types,
     "closed": timeoff_closed,
+    "report": timeoff_report,
 }
 
 

@@ -77,6 +77,7 @@ HELP_USAGE: tuple[tuple[str, str], ...] = (
     ("/timeoff balance [member] [year]", "your leave left this year; owners and admins: anyone's"),
     ("/timeoff types", "the leave types; owners and admins add and edit them"),
     ("/timeoff closed [add|remove] <day> [<last day>] [name]", "the business's own closed days"),
+    ("/timeoff report [year]", "owners and admins: the year's balances and requests as CSV files"),
     ("/timeoff help", "this help"),
 )
 HELP_FOOTER = "See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."

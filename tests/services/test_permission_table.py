@@ -134,6 +134,7 @@ def prepare(
             a, CLOSED_DAY, CLOSED_DAY, "Stocktake"
         ),
         Operation.LEAVE_REPORT: lambda a: services.leave.report(a),
+        Operation.CALENDAR_FEED_MANAGE: lambda a: services.calendar_feed.address(a),
     }
     for gated in GATE_ONLY:
         calls[gated] = lambda a, gated=gated: services.auditor.require(
@@ -170,6 +171,9 @@ def effect_seen(
             (row := leave.settings(session, TEAM)) is not None and row.allowance_days == 25
         ),
         Operation.CLOSED_DAYS_MANAGE: lambda: leave.closed_days(session, TEAM) == {CLOSED_DAY: "Stocktake"},
+        Operation.CALENDAR_FEED_MANAGE: lambda: (
+            (row := leave.settings(session, TEAM)) is not None and row.calendar_token is not None
+        ),
     }
     return checks.get(op, lambda: True)()
 

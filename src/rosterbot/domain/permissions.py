@@ -38,6 +38,7 @@ class Operation(StrEnum):
     LEAVE_ALLOWANCES_SET = "leave.allowances_set"  # the allowance, leave year, working time, holidays
     CLOSED_DAYS_MANAGE = "leave.closed_days_manage"
     LEAVE_REPORT = "leave.report"
+    CALENDAR_FEED_MANAGE = "leave.calendar_feed"  # see the feed's secret URL, replace its token
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ PERMISSIONS: Mapping[Operation, Rule] = MappingProxyType(
         Operation.LEAVE_ALLOWANCES_SET: Rule(Role.ADMIN, "set leave allowances and working days"),
         Operation.CLOSED_DAYS_MANAGE: Rule(Role.ADMIN, "add or remove closed days"),
         Operation.LEAVE_REPORT: Rule(Role.ADMIN, "get the leave report"),
+        Operation.CALENDAR_FEED_MANAGE: Rule(Role.ADMIN, "see or replace the calendar feed's address"),
     }
 )
 

@@ -16,6 +16,7 @@ from rosterbot.api.client import BusinessApi
 from rosterbot.config import Settings
 from rosterbot.services.audit import Auditor
 from rosterbot.services.availability import AvailabilityService
+from rosterbot.services.calendar_feed import CalendarFeed
 from rosterbot.services.channel_posts import ChannelPosts
 from rosterbot.services.deliveries import DeliveryClaims
 from rosterbot.services.digest import DigestService
@@ -46,6 +47,7 @@ class Services:
     digests: DigestService
     workspace: WorkspaceService
     leave: LeaveService  # leave types, allowances, closed days, balances
+    calendar_feed: CalendarFeed  # the team's time off at a secret .ics address
     reads: SharedReads  # the team and availability reads, shared for a few seconds
     throttle: CommandThrottle  # each user's share of commands, taken before any API call
     channel_posts: ChannelPosts  # who may make the bot post where, and no repeats
@@ -112,6 +114,7 @@ def build_services(
         digests=digests,
         workspace=WorkspaceService(session_factory, identity, auditor, positions, settings, zones),
         leave=leave,
+        calendar_feed=CalendarFeed(api, session_factory, identity, auditor, settings, clock=now),
         reads=reads,
         throttle=CommandThrottle.from_settings(settings, clock),
         channel_posts=ChannelPosts(session_factory, now=now),

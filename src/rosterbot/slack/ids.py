@@ -63,6 +63,7 @@ class ActionId(StrEnum):
     SETTINGS_OPEN = "settings_open"  # "Change settings" on the settings message
     SETTINGS_FIELD = "settings_field"  # the one element of each settings form input
     SETTINGS_POSITION = "settings_position"  # the settings form's position search (external select)
+    CALENDAR_FEED_REPLACE = "calendar_feed_replace"  # a new secret address for the calendar feed
 
 
 class BlockId(StrEnum):

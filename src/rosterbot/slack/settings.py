@@ -23,6 +23,7 @@ from rosterbot.domain.permissions import Operation, check
 from rosterbot.services import leave as leave_fields
 from rosterbot.services.leave import PolicyChanges, parse_amount
 from rosterbot.services.workspace import MINIMUM_MAX, WorkspaceChanges, WorkspaceView, minimum_field, validate
+from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.settings import (
     MODAL_TITLE,
     changed_blocks,
@@ -58,7 +59,22 @@ def team_settings(turn: Turn, rest: str) -> None:
     view = turn.services.workspace.show(actor, turn.team_id)
     can_change = check(actor.role, Operation.CONFIGURE).allowed
     leave = turn.services.leave.show_policy(actor)
-    turn.say("Workspace settings", settings_blocks(view, can_change=can_change, leave=leave))
+    feed = (
+        turn.services.calendar_feed.address(actor)
+        if check(actor.role, Operation.CALENDAR_FEED_MANAGE).allowed
+        else None
+    )
+    turn.say("Workspace settings", settings_blocks(view, can_change=can_change, leave=leave, feed_url=feed))
+
+
+def replace_feed(turn: Turn, value: str) -> None:
+    """ "Replace the address": a new secret token; the old address is refused from now on."""
+    url = turn.services.calendar_feed.address(turn.actor, replace=True)
+    turn.replace = False  # the settings message stays; the new address comes on its own
+    turn.say(
+        ":closed_lock_with_key: The calendar feed has a new address; the old one no longer works. "
+        f"Subscribe again with `{escape_mrkdwn(url)}`."
+    )
 
 
 def open_settings_form(turn: Turn, value: str) -> None:
@@ -244,6 +260,7 @@ def settings_saved(turn: Turn, metadata: FormMetadata, saved: WorkspaceView) -> 
 def register(app: App) -> None:
     on_click = partial(action_listener, modal_title=MODAL_TITLE)
     app.action(ActionId.SETTINGS_OPEN.value)(on_click(open_settings_form))
+    app.action(ActionId.CALENDAR_FEED_REPLACE.value)(on_click(replace_feed))
     app.view(CallbackId.SETTINGS_EDIT.value)(
         form_listener(
             lambda values, _: settings_form(values),

@@ -89,7 +89,22 @@ def leave_lines(policy: LeavePolicy) -> str:
     return "*Leave*\n" + "\n".join(lines)
 
 
-def settings_blocks(view: WorkspaceView, *, can_change: bool, leave: LeavePolicy | None = None) -> BlockDicts:
+def feed_blocks(url: str) -> list[Block]:
+    """The calendar feed's secret address (owners and admins only), and a button to replace it."""
+    host = "" if url.startswith("http") else " on the host of `rosterbot serve` (set ROSTERBOT_PUBLIC_URL)"
+    return [
+        section(
+            f"*Calendar feed* (only you see this): `{escape_mrkdwn(url)}`{host}\n"
+            "Subscribe to it in Google Calendar, Outlook or Apple Calendar: approved time off, public "
+            "holidays and closed days of the leave year. Anyone with the address can read it.",
+            accessory=button("Replace the address", ActionId.CALENDAR_FEED_REPLACE.value, "replace"),
+        )
+    ]
+
+
+def settings_blocks(
+    view: WorkspaceView, *, can_change: bool, leave: LeavePolicy | None = None, feed_url: str | None = None
+) -> BlockDicts:
     """The settings in effect; "(default)" marks what comes from the environment."""
 
     def default(name: str) -> str:
@@ -110,6 +125,8 @@ def settings_blocks(view: WorkspaceView, *, can_change: bool, leave: LeavePolicy
     blocks: list[Block] = [header("Workspace settings"), section("\n".join(lines))]
     if leave is not None:
         blocks.append(section(leave_lines(leave)))
+    if feed_url is not None:
+        blocks += feed_blocks(feed_url)
     if view.minimums:
         blocks += minimum_sections(view.minimums, room=MAX_MESSAGE_BLOCKS - len(blocks) - 2)
     else:

@@ -5,13 +5,14 @@ time-off request through the modal's prompts, an admin approves it from the #app
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from rosterbot.config import Settings
 from rosterbot.console import DEMO_SCRIPT
+from rosterbot.domain.leave import public_holidays
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.store.models import TimeOffRequest
 
@@ -84,4 +85,25 @@ def test_the_demo_script_runs_as_shipped(console_settings: Settings, tmp_path: P
         "aaron #team> :click Approve\n[only you] rosterbot: ✅ Approved Tara Singh's time off" in transcript
     )
     assert _grid_row(transcript, "Tara Singh")[:2] == ["✓", "out"]
+    # Leave: Tara's balance, the public holidays set, a request over
+    # Christmas that counts only its working days, the approver's post with the balance, the report.
+    assert "tara #team> /timeoff balance\n[only you] rosterbot:\n    Your leave · " in transcript
+    assert "    Your balance: " in transcript and "🌴 Vacation: taken 0 · booked " in transcript
+    assert "• Public holidays: none → GB-ENG" in transcript
+    sent = transcript[transcript.index("Christmas with family\n[only you]") :]
+    assert "Not counted: " in sent and " 🎉 Christmas Day" in sent
+    today = datetime.now(UTC).date()  # the console's business zone is UTC
+    christmas = next(n for n in range(today.year, today.year + 2) if date(n, 12, 24) >= today)
+    expected = sum(
+        1
+        for d in (date(christmas, 12, 24) + timedelta(days=k) for k in range(6))
+        if d.weekday() < 5 and d not in public_holidays("GB", "ENG", d, d)
+    )
+    uses = f"Uses {expected} of your 20 remaining days"
+    assert uses in sent
+    post = sent[sent.index("#approvals  rosterbot:") : sent.index("[1] Approve")]
+    assert "    Balance\n" in post and f"Uses {expected} of Sam Stone's 20 remaining days" in post
+    assert "aaron #team> /timeoff report\n[DM] rosterbot:\n    Leave report " in transcript
+    assert "    📎 leave-" in transcript and "-balances.csv · Leave balances " in transcript
+    assert "Sent you the " in transcript and "leave report in a direct message: two CSV files." in transcript
     assert "Slack refused" not in transcript

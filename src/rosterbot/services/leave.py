@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from rosterbot.api.errors import NotFound
 from rosterbot.api.models import TeamMember
 from rosterbot.config import Settings
-from rosterbot.domain.dates import format_day
 from rosterbot.domain.leave import (
     MAX_ALLOWANCE,
     MONTH_NAMES,
@@ -177,12 +176,6 @@ class LeaveService:
     def types_of(self, slack_team_id: str) -> list[LeaveTypeView]:
         with session_scope(self._sessions) as session:
             return [type_view(row) for row in leave_store.leave_types(session, slack_team_id)]
-
-    def leave_type(self, slack_team_id: str, type_id: int | None) -> LeaveTypeView:
-        """The workspace's type `type_id`; None (a request from before types): the first type."""
-        with session_scope(self._sessions) as session:
-            rows = leave_store.leave_types(session, slack_team_id)
-            return type_view(_type_of(rows, type_id))
 
     def save_type(self, actor: Actor, data: LeaveTypeInput, type_id: int | None = None) -> LeaveTypeView:
         """Add a leave type, or change `type_id` (admin or owner)."""
@@ -337,13 +330,6 @@ class LeaveService:
         with session_scope(self._sessions) as session:
             return days_off_in(session, slack_team_id, first, last)
 
-    def calendar(self, slack_team_id: str, first: date, last: date) -> LeaveCalendar:
-        """The days from `first` to `last` as a count sees them: working time, holidays, closed days."""
-        with session_scope(self._sessions) as session:
-            policy = policy_of(leave_store.settings(session, slack_team_id))
-            closed = leave_store.closed_days(session, slack_team_id, first, last)
-        return policy.calendar(first, last, closed)
-
     # -- balances -------------------------------------------------------------------------------
 
     def balance(self, actor: Actor, member_id: int | None = None, year: int | None = None) -> Balance:
@@ -367,12 +353,6 @@ class LeaveService:
             return reader.balance(
                 member_id, name, year if year is not None else reader.policy.year.of(today), today
             )
-
-    def balances(self, slack_team_id: str, members: Sequence[TeamMember], year: int) -> list[Balance]:
-        """Every member's balance of the leave year (reports), in one session."""
-        with session_scope(self._sessions) as session:
-            today, reader = self._ledger(session, slack_team_id)
-            return [reader.balance(m.id, m.name, year, today) for m in members]
 
     def use_of(
         self,
@@ -880,8 +860,3 @@ def policy_changes(before: LeavePolicy, after: LeavePolicy) -> list[Change]:
     return [
         Change(name, label, old[name], new[name]) for name, label in POLICY_LABELS if old[name] != new[name]
     ]
-
-
-def describe_days_off(days_off: Mapping[date, str]) -> list[str]:
-    """'Fri 25 Dec: 🎉 Christmas Day' for each."""
-    return [f"{format_day(day)}: {why}" for day, why in sorted(days_off.items())]

@@ -341,3 +341,20 @@ def test_the_report_is_two_csv_files_whose_totals_match_the_balances(box: Sandbo
     assert listed[0]["reason"] == "Ski" and listed[1]["reason"] == ""  # a sick day's reason stays private
     assert listed[3]["from"] == "09:00" and listed[3]["time_zone"] == "Europe/Berlin"
     assert listed[0]["decided_by"] == "Aaron Adams" and listed[0]["decided_at"]
+
+
+def test_a_member_gets_their_own_allowance(box: Sandbox) -> None:
+    refused = said(command(box, SAM, "/timeoff", f"allowance #{TARA_ID} 30"))
+    assert "Only an owner or admin can set leave allowances and working days." in refused
+    assert "is not a number of days" in said(command(box, ADMIN, "/timeoff", f"allowance #{TARA_ID} lots"))
+    assert "No team member matches" in said(command(box, ADMIN, "/timeoff", "allowance nobody-here 3"))
+
+    told = said(command(box, ADMIN, "/timeoff", f"allowance #{TARA_ID} 25.5"))
+    assert "Tara Singh's allowance is now 25.5 days a year (their own)" in told
+    assert "*25.5 days* left" in said(command(box, TARA, "/timeoff", "balance"))
+    with session_scope(box.services.session_factory) as session:
+        assert leave_store.member_allowances(session, TEAM) == {TARA_ID: 25.5}
+
+    back = said(command(box, ADMIN, "/timeoff", f"allowance #{TARA_ID} default"))
+    assert "20 days a year (the workspace’s)" in back
+    assert "*20 days* left" in said(command(box, TARA, "/timeoff", "balance"))

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +25,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from rosterbot.api.errors import ApiError
+from rosterbot.api.models import TeamMember
 from rosterbot.domain.dates import format_day, format_days, local_today
-from rosterbot.domain.leave import BelowZero, LeaveTypeView
+from rosterbot.domain.leave import BelowZero, LeaveTypeView, format_amount
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.services.errors import InvalidRequest
-from rosterbot.services.leave import TYPE_EMOJI, TYPE_NAME, LeaveTypeInput, normalise_emoji, type_errors
+from rosterbot.services.leave import (
+    TYPE_EMOJI,
+    TYPE_NAME,
+    LeaveTypeInput,
+    normalise_emoji,
+    parse_amount,
+    type_errors,
+)
 from rosterbot.services.timeoff import DecisionResult, RequestInput, TimeOffView, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.leave import (
@@ -539,22 +548,61 @@ def timeoff_balance(turn: Turn, rest: str) -> None:
         turn.say(*balance_blocks(balance, own=True))
         return
     require(actor, Operation.LEAVE_BALANCE_OTHERS)
-    reference = member_reference(turn, typed)
-    if reference is None:
+    member = one_member(turn, typed, "`/timeoff balance @member` or `/timeoff balance #12`.")
+    if member is None:
         return
-    matches = turn.services.team.find(actor, reference)
-    if len(matches) != 1:
-        names = ", ".join(escape_mrkdwn(m.name) for m in matches[:10])
-        found = (
-            f"{len(matches)} members match “{escape_mrkdwn(reference)}”: {names}."
-            if matches
-            else (f"No team member matches “{escape_mrkdwn(reference)}”.")
-        )
-        turn.say(f"{found} Name one with a mention or an id: `/timeoff balance @member` or `#12`.")
-        return
-    member = matches[0]
     balance = turn.services.leave.balance(actor, member.id, year)
     turn.say(*balance_blocks(balance, own=member.id == actor.member_id))
+
+
+def one_member(turn: Turn, typed: str, usage: str) -> TeamMember | None:
+    """The one member `typed` names (a mention, `#12`, an e-mail or a name), or None after saying
+    why not (none, or several: then name one more exactly)."""
+    reference = member_reference(turn, plain_reference(typed))
+    if reference is None:
+        return None
+    matches = turn.services.team.find(turn.actor, reference) if reference else []
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(escape_mrkdwn(m.name) for m in matches[:10])
+        found = f"{len(matches)} members match “{escape_mrkdwn(reference)}”: {names}."
+    else:
+        found = f"No team member matches “{escape_mrkdwn(reference)}”." if reference else "Name a member."
+    turn.say(f"{found} Name one with a mention or an id: {usage}")
+    return None
+
+
+ALLOWANCE_USAGE = "`/timeoff allowance @member 25` (or `default` for the workspace's allowance)"
+
+
+def timeoff_allowance(turn: Turn, rest: str) -> None:
+    """`/timeoff allowance <member> <days|default>` (owners and admins): a member's own yearly
+    allowance, over the workspace's."""
+    actor = turn.actor
+    require(actor, Operation.LEAVE_ALLOWANCES_SET)
+    typed, _, amount = rest.strip().rpartition(" ")
+    if not typed or not amount:
+        turn.say(f"Give a member and a number of days: {ALLOWANCE_USAGE}.")
+        return
+    if amount.casefold() == "default":
+        days: Fraction | None = None
+    else:
+        try:
+            days = parse_amount(amount)
+        except ValueError:
+            turn.say(f"“{escape_mrkdwn(amount)}” is not a number of days: {ALLOWANCE_USAGE}.")
+            return
+    member = one_member(turn, typed, ALLOWANCE_USAGE)
+    if member is None:
+        return
+    turn.services.leave.set_member_allowance(actor, member.id, days)
+    balance = turn.services.leave.balance(actor, member.id)
+    whose = escape_mrkdwn(member.name)
+    turn.say(
+        f":white_check_mark: {whose}'s allowance is now {format_amount(balance.allowance)} a year"
+        f"{' (their own)' if balance.own_allowance else ' (the workspace’s)'}: {balance_line(balance)}"
+    )
 
 
 def timeoff_types(turn: Turn, rest: str, *, note: str = "") -> None:
@@ -700,6 +748,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "types": timeoff_types,
     "closed": timeoff_closed,
     "report": timeoff_report,
+    "allowance": timeoff_allowance,
 }
 
 

@@ -78,6 +78,7 @@ HELP_USAGE: tuple[tuple[str, str], ...] = (
     ("/timeoff types", "the leave types; owners and admins add and edit them"),
     ("/timeoff closed [add|remove] <day> [<last day>] [name]", "the business's own closed days"),
     ("/timeoff report [year]", "owners and admins: the year's balances and requests as CSV files"),
+    ("/timeoff allowance <member> <days|default>", "owners and admins: a member's own yearly allowance"),
     ("/timeoff help", "this help"),
 )
 HELP_FOOTER = "See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."

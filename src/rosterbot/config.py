@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     reminder_after_hours: float = Field(24.0, validation_alias="ROSTERBOT_REMINDER_AFTER_HOURS", gt=0)
 
     port: int = Field(3000, validation_alias="PORT", gt=0, lt=65536)
+    # Where `rosterbot serve` is reached from outside (https://rosterbot.example.com): the calendar
+    # feed's URL shown in /team settings starts with it (unset: only the path is shown).
+    public_url: str | None = Field(None, validation_alias="ROSTERBOT_PUBLIC_URL")
     # The built-in demo business, asked for on purpose (`--demo`): every reply then says so.
     demo: bool = Field(False, validation_alias="ROSTERBOT_DEMO")
 

@@ -86,7 +86,10 @@ def test_input_fields_in_order_with_labels_hints_and_initials() -> None:
 def test_dates() -> None:
     assert answer("starts_on", "2026-04-03") == "2026-04-03"
     assert answer("starts_on", "tomorrow") == "2026-04-02"
-    for bad in ("3 April", "2026-02-30", "2026-4-3"):
+    # A day and month (as the commands read them): the next such day from today, 1 April 2026
+    assert answer("starts_on", "3 April") == "2026-04-03"
+    assert answer("starts_on", "31 Mar") == "2027-03-31"
+    for bad in ("someday", "2026-02-30", "2026-4-3"):
         with pytest.raises(AnswerError, match="YYYY-MM-DD"):
             answer("starts_on", bad)
     with pytest.raises(AnswerError, match=REQUIRED):

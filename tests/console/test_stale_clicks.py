@@ -19,8 +19,8 @@ from rosterbot.store.models import TimeOffRequest
 from .driver import Console, run_script
 
 OLIVIA, AARON = "U0OWNER01", "U0ADMIN01"
-TARA_ASKS = ":as tara\n/timeoff\ntomorrow\n\n\n\n\nFamily visit\n"
-TARA_FORM = ("tomorrow", "", "", "", "", "Family visit")
+TARA_ASKS = ":as tara\n/timeoff\n\ntomorrow\n\n\n\n\nFamily visit\n"
+TARA_FORM = ("", "tomorrow", "", "", "", "", "Family visit")  # the type: Vacation, as it is
 
 
 def _decisions(console: Console) -> list[tuple[str, str | None]]:

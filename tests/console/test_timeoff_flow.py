@@ -5,13 +5,14 @@ time-off request through the modal's prompts, an admin approves it from the #app
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from rosterbot.config import Settings
 from rosterbot.console import DEMO_SCRIPT
+from rosterbot.domain.leave import public_holidays
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.store.models import TimeOffRequest
 
@@ -36,7 +37,7 @@ def test_staff_refused_then_requests_time_off_and_an_admin_approves_it(console: 
     assert "Only an owner or admin can add team members." in refused
     assert box.api_state.writes() == []
 
-    shown = console.type("/timeoff", tomorrow.isoformat(), "", "", "", "", "Family visit")
+    shown = console.type("/timeoff", "", tomorrow.isoformat(), "", "", "", "", "Family visit")
     assert "┌ Request time off  [modal]" in shown
     assert "    1. All day\n    2. From – to (give the times below)\n" in shown
     assert "[only you] rosterbot: 📤 Time off request #1 sent" in shown
@@ -57,7 +58,7 @@ def test_staff_refused_then_requests_time_off_and_an_admin_approves_it(console: 
     edits = shown.split("#approvals (edited)")[1:]
     assert 1 <= len(edits) <= 2 and len({edit.split("\n[")[0] for edit in edits}) == len(edits)
     assert "[DM to @Tara Singh] rosterbot:" in shown
-    assert "#team  rosterbot: 🌴 Tara Singh will be away" in shown
+    assert "#team  rosterbot:\n    🌴 Tara Singh will be away" in shown and "    Family visit\n" in shown
     # What Slack and the business API hold: that post was edited, Aaron decided, the block is Tara's.
     versions = box.slack_state.message_history(APPROVALS_CHANNEL_ID, str(posted["ts"]))
     assert len(versions) >= 2 and "Approved by" in str(versions[-1]["blocks"])
@@ -87,4 +88,25 @@ def test_the_demo_script_runs_as_shipped(console_settings: Settings, tmp_path: P
         "aaron #team> :click Approve\n[only you] rosterbot: ✅ Approved Tara Singh's time off" in transcript
     )
     assert _grid_row(transcript, "Tara Singh")[:2] == ["✓", "out"]
+    # Leave: Tara's balance, the public holidays set, a request over
+    # Christmas that counts only its working days, the approver's post with the balance, the report.
+    assert "tara #team> /timeoff balance\n[only you] rosterbot:\n    Your leave · " in transcript
+    assert "    Your balance: " in transcript and "🌴 Vacation: taken 0 · booked " in transcript
+    assert "• Public holidays: none → GB-ENG" in transcript
+    sent = transcript[transcript.index("Christmas with family\n[only you]") :]
+    assert "Not counted: " in sent and " 🎉 Christmas Day" in sent
+    today = datetime.now(UTC).date()  # the console's business zone is UTC
+    christmas = next(n for n in range(today.year, today.year + 2) if date(n, 12, 24) >= today)
+    expected = sum(
+        1
+        for d in (date(christmas, 12, 24) + timedelta(days=k) for k in range(6))
+        if d.weekday() < 5 and d not in public_holidays("GB", "ENG", d, d)
+    )
+    uses = f"Uses {expected} of your 20 remaining days"
+    assert uses in sent
+    post = sent[sent.index("#approvals  rosterbot:") : sent.index("[1] Approve")]
+    assert "    Balance\n" in post and f"Uses {expected} of Sam Stone's 20 remaining days" in post
+    assert "aaron #team> /timeoff report\n[DM] rosterbot:\n    Leave report " in transcript
+    assert "    📎 leave-" in transcript and "-balances.csv · Leave balances " in transcript
+    assert "Sent you the " in transcript and "leave report in a direct message: two CSV files." in transcript
     assert "Slack refused" not in transcript

@@ -21,7 +21,12 @@ from rosterbot.domain.roles import Role
 OW, A, S = Role.OWNER, Role.ADMIN, Role.STAFF
 ROLES_OR_NONE = [None, *Role]
 
-ANYONE = {Operation.VIEW, Operation.TIME_OFF_REQUEST_OWN, Operation.TIME_OFF_CANCEL_OWN}
+ANYONE = {
+    Operation.VIEW,
+    Operation.TIME_OFF_REQUEST_OWN,
+    Operation.TIME_OFF_CANCEL_OWN,
+    Operation.LEAVE_BALANCE_OWN,
+}
 # Operations on a member (or, for LINK_USER, handing a Slack user a member's powers): an owner on
 # either side needs an owner.
 MEMBER_OPS = {
@@ -98,6 +103,30 @@ def test_every_operation_has_a_rule() -> None:
             A,
         ),
         (None, Operation.VIEW, None, None, NOT_LINKED_REASON, S),
+        (
+            S,
+            Operation.LEAVE_BALANCE_OTHERS,
+            None,
+            None,
+            "Only an owner or admin can see other members' leave balances.",
+            A,
+        ),
+        (
+            S,
+            Operation.LEAVE_TYPES_MANAGE,
+            None,
+            None,
+            "Only an owner or admin can add or edit leave types.",
+            A,
+        ),
+        (
+            S,
+            Operation.CLOSED_DAYS_MANAGE,
+            None,
+            None,
+            "Only an owner or admin can add or remove closed days.",
+            A,
+        ),
     ],
 )
 def test_denials_name_the_role_needed(

@@ -261,7 +261,7 @@ def test_the_console_shows_the_gap_under_the_start_and_takes_a_corrected_time(bo
     console = Console(box)
     try:
         console.type(":as sam")
-        shown = console.type("/timeoff", SPRING.isoformat(), "", "2", "02:30", "03:15", "", "01:30")
+        shown = console.type("/timeoff", "", SPRING.isoformat(), "", "2", "02:30", "03:15", "", "01:30")
     finally:
         box.stop_worker()
     assert "Clocks go forward at 02:00 that night: 02:30 does not exist on Sun 28 Mar." in shown

@@ -9,6 +9,8 @@ The expectation is DESIGN.md's table written out here by hand, not read from PER
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from fractions import Fraction
 
 import pytest
 from sqlalchemy.orm import Session
@@ -18,7 +20,8 @@ from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Role
 from rosterbot.emulators.demo import UNLINKED_SLACK_USER
 from rosterbot.services.errors import NotLinked, PermissionDenied
-from rosterbot.store import audit, links
+from rosterbot.services.leave import LeaveTypeInput, PolicyChanges
+from rosterbot.store import audit, leave, links
 from rosterbot.store import positions as assignments
 
 from .emulated import INACTIVE_SLACK_USER, TEAM, World
@@ -40,7 +43,14 @@ ON_A_MEMBER = {
     Operation.MEMBER_ASSIGN_POSITION,
     Operation.LINK_USER,
 }
-ANY_LINKED = {Operation.VIEW, Operation.TIME_OFF_REQUEST_OWN, Operation.TIME_OFF_CANCEL_OWN}
+ANY_LINKED = {
+    Operation.VIEW,
+    Operation.TIME_OFF_REQUEST_OWN,
+    Operation.TIME_OFF_CANCEL_OWN,
+    Operation.LEAVE_BALANCE_OWN,
+}
+# Reads: allowed ones write nothing and are not audited; refused ones are not audited either.
+READS = {Operation.VIEW, Operation.LEAVE_BALANCE_OWN, Operation.LEAVE_BALANCE_OTHERS}
 # Operations whose services belong to other parts (time off, settings): the permission gate is
 # exercised here with the role re-read from the API, exactly as those services will call it.
 GATE_ONLY = {
@@ -61,6 +71,8 @@ def design_minimum(op: Operation, target: Role | None, new: Role | None) -> Role
 
 
 RANK = {STAFF: 1, ADMIN: 2, OWNER: 3}
+OTHER_ID = 5  # Tara Singh, a staff member of the demo team: another member's balance
+CLOSED_DAY = date(2030, 1, 2)
 
 CASES = [
     pytest.param(op, kind, target, new, id=f"{op.value}-{kind}-target:{target}-new:{new}")
@@ -112,6 +124,17 @@ def prepare(
         ),
         Operation.POSITION_DELETE: lambda a: services.positions.delete(a, 3),
         Operation.LINK_USER: lambda a: services.identity.link(a, TEAM, "U0NEWBIE1", target_id),
+        Operation.LEAVE_BALANCE_OWN: lambda a: services.leave.balance(a),
+        Operation.LEAVE_BALANCE_OTHERS: lambda a: services.leave.balance(a, OTHER_ID),
+        Operation.LEAVE_TYPES_MANAGE: lambda a: services.leave.save_type(a, LeaveTypeInput("Training")),
+        Operation.LEAVE_ALLOWANCES_SET: lambda a: services.leave.update_policy(
+            a, PolicyChanges(allowance=Fraction(25))
+        ),
+        Operation.CLOSED_DAYS_MANAGE: lambda a: services.leave.add_closed_days(
+            a, CLOSED_DAY, CLOSED_DAY, "Stocktake"
+        ),
+        Operation.LEAVE_REPORT: lambda a: services.leave.report(a),
+        Operation.CALENDAR_FEED_MANAGE: lambda a: services.calendar_feed.address(a),
     }
     for gated in GATE_ONLY:
         calls[gated] = lambda a, gated=gated: services.auditor.require(
@@ -142,6 +165,14 @@ def effect_seen(
         Operation.POSITION_DELETE: lambda: state.position(3) is None,
         Operation.LINK_USER: lambda: (
             (link := links.get_link(session, TEAM, "U0NEWBIE1")) is not None and link.member_id == target_id
+        ),
+        Operation.LEAVE_TYPES_MANAGE: lambda: leave.type_named(session, TEAM, "Training") is not None,
+        Operation.LEAVE_ALLOWANCES_SET: lambda: (
+            (row := leave.settings(session, TEAM)) is not None and row.allowance_days == 25
+        ),
+        Operation.CLOSED_DAYS_MANAGE: lambda: leave.closed_days(session, TEAM) == {CLOSED_DAY: "Stocktake"},
+        Operation.CALENDAR_FEED_MANAGE: lambda: (
+            (row := leave.settings(session, TEAM)) is not None and row.calendar_token is not None
         ),
     }
     return checks.get(op, lambda: True)()
@@ -188,7 +219,7 @@ def test_permission_table(
         assert denied.value.message
 
     rows = audit.entries(session, slack_user_id=slack_user)
-    if op is Operation.VIEW or (allowed and op in GATE_ONLY):
+    if op in READS or (allowed and op in GATE_ONLY):
         assert rows == []  # reads are not audited; the gate alone records only refusals
     else:
         assert [(r.operation, r.outcome) for r in rows] == [(op.value, "allowed" if allowed else "denied")]

@@ -333,3 +333,29 @@ def test_response_url_posts_are_recorded_and_act_on_the_channel(
     assert [m["text"] for m in slack_state.messages(TEAM_CHANNEL_ID)] == ["everyone"]
     assert [m["text"] for m in slack_state.messages(APPROVALS_CHANNEL_ID)] == ["Approved by Olivia"]
     assert httpx.post(on_message.rsplit("/", 1)[0] + "/unknown", json={"text": "x"}).status_code == 404
+
+
+def test_a_file_is_uploaded_the_current_way_and_shared_in_a_dm(
+    web: WebClient, slack_state: SlackState
+) -> None:
+    dm = web.conversations_open(users="U0OWNER01")["channel"]["id"]
+    shared = web.files_upload_v2(
+        channel=dm,
+        initial_comment="Here it is",
+        file_uploads=[
+            {"content": "a,b\n1,2\n", "filename": "one.csv", "title": "One"},
+            {"content": "ü\n", "filename": "two.csv"},
+        ],
+    )
+    assert [f["name"] for f in shared["files"]] == ["one.csv", "two.csv"]
+    one, two = slack_state.files(channel=dm)
+    assert (one.text, one.title, one.initial_comment) == ("a,b\n1,2\n", "One", "Here it is")
+    assert two.text == "ü\n" and two.length == len("ü\n".encode())
+
+    # Bytes that are not the announced length, or a file never uploaded, are refused as Slack does.
+    url = web.files_getUploadURLExternal(filename="x.csv", length=5)
+    assert httpx.post(url["upload_url"], content=b"abc").status_code == 400
+    with pytest.raises(SlackApiError) as missing:
+        web.files_completeUploadExternal(files=[{"id": url["file_id"], "title": "x"}], channel_id=dm)
+    assert missing.value.response["error"] == "file_not_found"
+    assert [f.filename for f in slack_state.files()] == ["one.csv", "two.csv"]

@@ -119,8 +119,9 @@ def request_form(box: Sandbox, user: str) -> dict[str, Any]:
         views = [v for v in state.open_views(user) if v["callback_id"] == "timeoff_request"]
         if not views:
             return False
-        has_member = any(b.get("block_id") == "member" for b in views[-1]["blocks"])
-        return has_member or not wants_member
+        block_ids = {b.get("block_id") for b in views[-1]["blocks"]}
+        # Filled in after it opens: the leave types for everyone, the For select for approvers.
+        return "leave_type" in block_ids and ("member" in block_ids or not wants_member)
 
     assert box.slack_state.wait_for(ready, timeout=WAIT), "the request form did not open"
     return [v for v in box.slack_state.open_views(user) if v["callback_id"] == "timeoff_request"][-1]
@@ -135,6 +136,7 @@ def form_values(
     end_time: str | None = None,
     reason: str = "",
     member: int | None = None,
+    leave_type: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
         "starts_on": {"timeoff_field": starts_on},
@@ -150,6 +152,8 @@ def form_values(
         values["reason"] = {"timeoff_field": reason}
     if member is not None:
         values["member"] = {"timeoff_field": str(member)}
+    if leave_type is not None:
+        values["leave_type"] = {"timeoff_field": str(leave_type)}
     return values
 
 

@@ -40,7 +40,7 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
     engine = make_engine(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) >= TABLES
-        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0006"
+        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0007"
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO slack_deliveries (key, received_at) VALUES ('kept', CURRENT_TIMESTAMP)")
@@ -49,11 +49,11 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
         migrate.upgrade(empty_url)  # again: nothing to do, nothing lost
         migrate.ensure_schema(empty_url)
 
-        assert migrate.current_revision(empty_url) == "0006"
+        assert migrate.current_revision(empty_url) == "0007"
         with engine.connect() as connection:
             assert connection.execute(text("SELECT key FROM slack_deliveries")).scalars().all() == ["kept"]
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert versions == ["0006"]
+        assert versions == ["0007"]
     finally:
         engine.dispose()
 
@@ -179,6 +179,52 @@ def test_posted_messages_take_their_requests_or_their_channels_workspace(empty_u
             ("TA", "request:1", "C0APPROVALS"),
             ("TA", "request:1@U0ADMIN01", "D0ADMIN01"),
             ("TB", "request:17", "C0APPROVALS"),
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_existing_requests_become_vacation(empty_url: str) -> None:
+    """0007: every workspace with requests gets the default leave types; its requests are Vacation."""
+    migrate.upgrade(empty_url, "0004")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            for request_id, team in ((1, "TA"), (2, "TA"), (17, "TB")):
+                connection.execute(
+                    text(
+                        "INSERT INTO time_off_requests (id, slack_team_id, member_id, requested_by_member_id,"
+                        " requested_by_slack_user_id, starts_on, ends_on, all_day, timezone, reason, status,"
+                        " created_at, updated_at) VALUES (:id, :team, 4, 4, 'U1', '2026-12-24', '2026-12-24',"
+                        " TRUE, 'UTC', '', 'pending', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": request_id, "team": team},
+                )
+
+        migrate.upgrade(empty_url)
+
+        with engine.connect() as connection:
+            types = connection.execute(
+                text("SELECT slack_team_id, name, counts, needs_approval, reason_private FROM leave_types")
+            ).all()
+            requests = connection.execute(
+                text(
+                    "SELECT request.id, request.slack_team_id, type.slack_team_id, type.name"
+                    " FROM time_off_requests request JOIN leave_types type ON type.id = request.leave_type_id"
+                )
+            ).all()
+        assert sorted((t[0], t[1], bool(t[2]), bool(t[3]), bool(t[4])) for t in types) == [
+            ("TA", "Sick leave", False, False, True),
+            ("TA", "Unpaid", False, True, False),
+            ("TA", "Vacation", True, True, False),
+            ("TB", "Sick leave", False, False, True),
+            ("TB", "Unpaid", False, True, False),
+            ("TB", "Vacation", True, True, False),
+        ]
+        assert sorted(tuple(r) for r in requests) == [
+            (1, "TA", "TA", "Vacation"),
+            (2, "TA", "TA", "Vacation"),
+            (17, "TB", "TB", "Vacation"),
         ]
     finally:
         engine.dispose()

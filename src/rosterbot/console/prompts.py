@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rosterbot.console.render import PLAIN, Names, Style, element_options, text_object
+from rosterbot.domain.dates import DateInputError, parse_date
 
 REQUIRED = "Please complete this required field."
 CLEAR = "-"  # typed at an optional field that has a value: leave it empty
@@ -224,7 +225,12 @@ def _date(typed: str, today: date) -> str:
             return date.fromisoformat(typed).isoformat()
         except ValueError:
             pass
-    raise AnswerError("Enter a date as YYYY-MM-DD (or today, tomorrow).")
+    if re.search(r"[A-Za-z]{3}", typed):  # "24 Dec", "Dec 24": the next such day, as commands read them
+        try:
+            return parse_date(typed, today).isoformat()
+        except DateInputError:
+            pass
+    raise AnswerError("Enter a date as YYYY-MM-DD (or today, tomorrow, 24 Dec).")
 
 
 def _option(field: Field, typed: str) -> str:

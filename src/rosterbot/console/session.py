@@ -10,9 +10,11 @@ has been quiet for a moment, and prints what is new.
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 import httpx
@@ -29,8 +31,16 @@ if TYPE_CHECKING:
     from rosterbot.sandbox import Sandbox
 
 CANCEL = ":cancel"
-SHOWN_METHODS = {"chat.postMessage", "chat.update", "chat.delete", "chat.postEphemeral", "views.publish"}
+SHOWN_METHODS = {
+    "chat.postMessage",
+    "chat.update",
+    "chat.delete",
+    "chat.postEphemeral",
+    "views.publish",
+    "files.completeUploadExternal",
+}
 VIEW_METHODS = {"views.open", "views.push", "views.update"}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 HELP = """\
 Type what you would type in Slack, e.g.
@@ -403,9 +413,7 @@ class ConsoleSession:
             activity = self._activity()
             if activity != last:
                 last, changed, seen = activity, now, True
-            busy = self.work.running > 0 or (
-                self.watch_outbox and self._outbox_due() > 0
-            )
+            busy = self.work.running > 0 or (self.watch_outbox and self._outbox_due() > 0)
             if not busy and now - changed >= (timing.quiet if seen else timing.first):
                 break
             if now - start >= timing.limit:
@@ -456,7 +464,10 @@ class ConsoleSession:
             if show_home and user == self.user_id:
                 output.lines.append(self.style.dim("(your Home tab was updated: :home shows it)"))
             return
-        channel = str(response.get("channel") or args.get("channel") or "")
+        channel = str(response.get("channel") or args.get("channel") or args.get("channel_id") or "")
+        if method == "files.completeUploadExternal":
+            self._show_files(channel, args, response, output)
+            return
         if method == "chat.delete":
             output.lines.append(f"{self._where(channel)}  " + self.style.dim("(a message was deleted)"))
             return
@@ -475,6 +486,22 @@ class ConsoleSession:
         self._message(
             output, self._where(channel) + edited, message.get("text"), message.get("blocks"), channel, ts
         )
+
+    def _show_files(
+        self, channel: str, args: dict[str, Any], response: dict[str, Any], output: Output
+    ) -> None:
+        """Files shared in a channel or DM: the comment, then each file's name, title and size in
+        lines (a CSV's rows), as Slack lists them under the message."""
+        where = self._where(channel) if channel else "(files uploaded)"
+        gap = " " if where.startswith(("[", "(")) else "  "
+        head = f"{where}{gap}{self.style.bold('rosterbot')}:"
+        output.lines.append(head)
+        if args.get("initial_comment"):
+            output.lines.append(f"    {args['initial_comment']}")
+        for shared in response.get("files") or []:
+            uploaded = next((f for f in self.state.files() if f.id == shared.get("id")), None)
+            lines = uploaded.text.count("\n") if uploaded is not None else 0
+            output.lines.append(f"    📎 {shared.get('name')} · {shared.get('title')} · {lines} lines")
 
     def _show_response(
         self, channel: str | None, user: str | None, payload: dict[str, Any], output: Output
@@ -597,7 +624,7 @@ class ConsoleSession:
         pending = fields
         while True:
             for item in pending:
-                answer = self._ask(item, errors.get(item.block_id))
+                answer = self._ask(item, errors.get(item.block_id), values)
                 if answer is _CANCELLED:
                     self._close(view)
                     self.say(self.style.dim("  (modal closed)"))
@@ -631,7 +658,17 @@ class ConsoleSession:
                 self.choices = output.choices
             return True
 
-    def _ask(self, item: Field, error: str | None) -> Any:
+    def _date_from(self, values: Mapping[str, Mapping[str, Any]]) -> date:
+        """What a date typed without a year follows: today, or a later date already given in the
+        form ("24 Dec" as the first day, then "27 Dec" as the last: the 27th after it)."""
+        latest = datetime.now(self.box.settings.zone).date()
+        for answers in values.values():
+            for answer in answers.values():
+                if isinstance(answer, str) and _ISO_DAY.fullmatch(answer):
+                    latest = max(latest, date.fromisoformat(answer))
+        return latest
+
+    def _ask(self, item: Field, error: str | None, values: Mapping[str, Mapping[str, Any]]) -> Any:
         self.say(*item.describe(self.names, self.style, error=error))
         while True:
             typed = self.source.read(item.prompt(self.names), history=False)
@@ -645,7 +682,7 @@ class ConsoleSession:
                     typed,
                     resolve_user=self._resolve_user,
                     resolve_channel=self._resolve_channel,
-                    today=datetime.now(self.box.settings.zone).date(),
+                    today=self._date_from(values),
                 )
             except AnswerError as exc:
                 self.say("    " + self.style.accent(f"! {exc}"))

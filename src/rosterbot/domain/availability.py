@@ -117,6 +117,8 @@ class Availability:
     zone: ZoneInfo
     groups: tuple[PositionGroup, ...]  # by title, "no position" last; rows by name
     position_titles: Mapping[int, str] = field(default_factory=dict)  # id -> title, for coverage keys
+    # The business's days off among `days` (public holidays, its closed days): day -> '🎉 Christmas Day'
+    days_off: Mapping[date, str] = field(default_factory=dict)
 
     @cached_property
     def rows(self) -> tuple[MemberRow, ...]:

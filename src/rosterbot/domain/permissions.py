@@ -32,6 +32,13 @@ class Operation(StrEnum):
     TIME_OFF_DECIDE = "time_off.decide"
     LINK_USER = "link_user"
     CONFIGURE = "configure"  # channels, digests, coverage
+    LEAVE_BALANCE_OWN = "leave.balance_own"
+    LEAVE_BALANCE_OTHERS = "leave.balance_others"
+    LEAVE_TYPES_MANAGE = "leave.types_manage"
+    LEAVE_ALLOWANCES_SET = "leave.allowances_set"  # the allowance, leave year, working time, holidays
+    CLOSED_DAYS_MANAGE = "leave.closed_days_manage"
+    LEAVE_REPORT = "leave.report"
+    CALENDAR_FEED_MANAGE = "leave.calendar_feed"  # see the feed's secret URL, replace its token
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,13 @@ PERMISSIONS: Mapping[Operation, Rule] = MappingProxyType(
             "link a Slack user to an owner or change an owner's Slack link",
         ),
         Operation.CONFIGURE: Rule(Role.ADMIN, "configure rosterbot's channels and digests"),
+        Operation.LEAVE_BALANCE_OWN: Rule(Role.STAFF, "see their own leave balance"),
+        Operation.LEAVE_BALANCE_OTHERS: Rule(Role.ADMIN, "see other members' leave balances"),
+        Operation.LEAVE_TYPES_MANAGE: Rule(Role.ADMIN, "add or edit leave types"),
+        Operation.LEAVE_ALLOWANCES_SET: Rule(Role.ADMIN, "set leave allowances and working days"),
+        Operation.CLOSED_DAYS_MANAGE: Rule(Role.ADMIN, "add or remove closed days"),
+        Operation.LEAVE_REPORT: Rule(Role.ADMIN, "get the leave report"),
+        Operation.CALENDAR_FEED_MANAGE: Rule(Role.ADMIN, "see or replace the calendar feed's address"),
     }
 )
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -66,6 +67,8 @@ class AvailabilityService:
         self._lock = threading.Lock()
         self._titles: dict[int, str] | None = None
         self._titles_at = 0.0
+        # (workspace, first, last) -> its holidays and closed days: set where leave is wired in.
+        self.days_off: Callable[[str, date, date], Mapping[date, str]] | None = None
 
     # -- for people ----------------------------------------------------------------------------
 
@@ -87,7 +90,10 @@ class AvailabilityService:
 
     def for_dates(self, actor: Actor, dates: Sequence[date]) -> Availability:
         self._require_view(actor)
-        return self.availability_for(dates, self.zone(actor))
+        found = self.availability_for(dates, self.zone(actor))
+        if self.days_off is None:
+            return found
+        return replace(found, days_off=self.days_off(actor.slack_team_id, found.days[0], found.days[-1]))
 
     def shortfalls(self, actor: Actor, availability: Availability) -> list[Shortfall] | None:
         """Coverage shortfalls against the workspace's minimums; None when none are set."""

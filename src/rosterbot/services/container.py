@@ -16,11 +16,13 @@ from rosterbot.api.client import BusinessApi
 from rosterbot.config import Settings
 from rosterbot.services.audit import Auditor
 from rosterbot.services.availability import AvailabilityService
+from rosterbot.services.calendar_feed import CalendarFeed
 from rosterbot.services.channel_posts import ChannelPosts
 from rosterbot.services.deliveries import DeliveryClaims
 from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import CACHE_TTL, IdentityService, LookupEmail
 from rosterbot.services.jobs import JobQueue
+from rosterbot.services.leave import LeaveService
 from rosterbot.services.notify import Notifier
 from rosterbot.services.outbox import OutboxDelivery
 from rosterbot.services.positions import PositionService
@@ -45,6 +47,8 @@ class Services:
     timeoff: TimeOffService
     digests: DigestService
     workspace: WorkspaceService
+    leave: LeaveService  # leave types, allowances, closed days, balances
+    calendar_feed: CalendarFeed  # the team's time off at a secret .ics address
     reads: SharedReads  # the team and availability reads, shared for a few seconds
     throttle: CommandThrottle  # each user's share of commands, taken before any API call
     channel_posts: ChannelPosts  # who may make the bot post where, and no repeats
@@ -75,6 +79,8 @@ def build_services(
 
     zones = WorkspaceZones(session_factory, settings)
     availability = AvailabilityService(reads, session_factory, zones, clock=clock)
+    leave = LeaveService(api, session_factory, identity, auditor, settings, clock=now)
+    availability.days_off = leave.days_off  # /availability marks holidays and closed days
     timeoff = TimeOffService(
         api,
         session_factory,
@@ -84,6 +90,7 @@ def build_services(
         clock=now,
         auditor=auditor,
         zones=zones,
+        leave=leave,
     )
     digests = DigestService(session_factory, settings, availability, clock=now)
     outbox = (
@@ -108,6 +115,8 @@ def build_services(
         timeoff=timeoff,
         digests=digests,
         workspace=WorkspaceService(session_factory, identity, auditor, positions, settings, zones),
+        leave=leave,
+        calendar_feed=CalendarFeed(api, session_factory, identity, auditor, settings, clock=now),
         reads=reads,
         throttle=CommandThrottle.from_settings(settings, clock),
         channel_posts=ChannelPosts(session_factory, now=now),

@@ -14,7 +14,7 @@ however many workers run, it happens once:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +25,7 @@ from rosterbot.config import Settings
 from rosterbot.domain import coverage
 from rosterbot.domain.availability import Availability
 from rosterbot.domain.coverage import Shortfall
+from rosterbot.services.leave import days_off_in
 from rosterbot.services.timeoff import AvailabilitySource, Clock, WorkspaceConfig, utc_clock, workspace_config
 from rosterbot.store import outbox
 from rosterbot.store import timeoff as requests
@@ -141,7 +142,8 @@ class DigestService:
         with session_scope(self._sessions) as session:
             config = workspace_config(session, self._settings, slack_team_id)
             waiting = requests.count_pending(session, slack_team_id=slack_team_id or None)
-        availability = self._availability.availability_for([day], config.zone)
+            days_off = days_off_in(session, slack_team_id, day, day)
+        availability = replace(self._availability.availability_for([day], config.zone), days_off=days_off)
         found = (
             coverage.shortfalls(availability, config.coverage_minimums) if config.coverage_minimums else []
         )

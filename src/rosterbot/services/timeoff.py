@@ -17,7 +17,7 @@ import logging
 import threading
 import time as monotonic_time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -38,12 +38,14 @@ from rosterbot.domain.dates import (
     gap_message,
     local_instant,
 )
+from rosterbot.domain.leave import BelowZero, LeaveTypeView, RequestUse
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor, write_row
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
 from rosterbot.services.paging import Page
+from rosterbot.store import leave as leave_store
 from rosterbot.store import links, outbox, workspace
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
@@ -79,6 +81,29 @@ class FreshRoles(Protocol):
     """`IdentityService`'s part in a write: the actor with their role re-read from the API."""
 
     def actor_for_write(self, actor: Actor) -> Actor: ...
+
+
+class LeaveBook(Protocol):
+    """`LeaveService`'s part in a request: the workspace's leave types, and what a request uses."""
+
+    def types_of(self, slack_team_id: str) -> list[LeaveTypeView]: ...
+
+    def use_of(
+        self,
+        slack_team_id: str,
+        member_id: int,
+        type_id: int | None,
+        starts_on: date,
+        ends_on: date,
+        start_time: time | None = None,
+        end_time: time | None = None,
+        *,
+        exclude_request: int | None = None,
+    ) -> RequestUse: ...
+
+
+# The request form's leave type input (its block id): what the service says about the type lands there.
+LEAVE_TYPE_FIELD = "leave_type"
 
 
 class AvailabilitySource(Protocol):
@@ -122,6 +147,7 @@ class RequestInput:
     start_time: time | None = None
     end_time: time | None = None
     reason: str = ""
+    leave_type_id: int | None = None  # None: the workspace's first type (Vacation)
 
 
 @dataclass(frozen=True)
@@ -150,6 +176,8 @@ class TimeOffView:
     decision_note: str | None
     blocked_time_id: int | None
     created_at: datetime
+    leave_type: LeaveTypeView | None = None  # None where leave types are not wired in
+    use: RequestUse | None = None  # what it uses of the allowance: on the worker's views (`view`)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -191,7 +219,22 @@ class TimeOffView:
     def block_name(self) -> str:
         """The blocked time's name; the marker `(rosterbot #<id>)` is how the worker recognises a
         block it made before (a crash between the API call and the commit must not make two)."""
-        return f"Time off {block_marker(self.id)}"
+        name = self.leave_type.name if self.leave_type is not None else "Time off"
+        return f"{name} {block_marker(self.id)}"
+
+    @property
+    def recorded_at_once(self) -> bool:
+        """Approved as it was asked for: its leave type needs no approval (a sick day)."""
+        return (
+            self.status == APPROVED
+            and self.decided_by_member_id == self.requested_by_member_id
+            and self.decided_at == self.created_at
+        )
+
+    @property
+    def reason_private(self) -> bool:
+        """Its reason is for the approvers only (the type says so)."""
+        return self.leave_type is not None and self.leave_type.reason_private
 
     @property
     def ref(self) -> str:
@@ -457,7 +500,9 @@ class TimeOffService:
         names: MemberNames | None = None,
         auditor: Auditor | None = None,
         zones: WorkspaceZones | None = None,
+        leave: LeaveBook | None = None,
     ) -> None:
+        self.leave = leave
         self._api = api
         self._sessions = session_factory
         self.zones = zones or WorkspaceZones(session_factory, settings)
@@ -491,10 +536,12 @@ class TimeOffService:
             self.names.remember(member_id, actor.name)
         else:
             self._member_for_request(member_id)
+        leave_type, use = self._leave_use(actor.slack_team_id, member_id, data)
 
         with session_scope(self._sessions) as session:
             config = workspace_config(session, self._settings, actor.slack_team_id)
             self._validate(data, config.zone)
+            now = self._clock()
             row = requests.add(
                 session,
                 slack_team_id=actor.slack_team_id,
@@ -508,18 +555,65 @@ class TimeOffService:
                 end_time=data.end_time,
                 timezone=config.zone.key,
                 reason=data.reason.strip(),
-                at=self._clock(),
+                at=now,
+                leave_type_id=leave_type.id if leave_type is not None else None,
             )
-            outbox.enqueue(session, outbox.POST_APPROVAL, request_id=row.id, at=self._clock())
+            detail = leave_type.name if leave_type is not None else ""
+            if leave_type is not None and not leave_type.needs_approval:
+                # Recorded and blocked at once; the approvers are told by the same post, decided.
+                requests.decide(
+                    session,
+                    row.id,
+                    slack_team_id=actor.slack_team_id,
+                    approve=True,
+                    decided_by_member_id=actor.member_id,
+                    decided_by_slack_user_id=actor.slack_user_id,
+                    note=None,
+                    at=now,
+                )
+                outbox.enqueue(session, outbox.CREATE_BLOCKED_TIME, request_id=row.id, at=now)
+                detail += ": recorded at once, no approval needed"
+            elif use is not None and use.goes_below_zero:
+                detail += f": below zero ({use.shortfall()})"
+            outbox.enqueue(session, outbox.POST_APPROVAL, request_id=row.id, at=now)
             self._audit(
                 session,
                 actor,
                 Operation.TIME_OFF_REQUEST_OWN if own else Operation.TIME_OFF_REQUEST_FOR_OTHER,
                 row,
                 "allowed",
+                detail,
             )
             request_id = row.id
         return self.view(request_id)
+
+    def _leave_use(
+        self, slack_team_id: str, member_id: int, data: RequestInput
+    ) -> tuple[LeaveTypeView | None, RequestUse | None]:
+        """The request's leave type and what it uses; InvalidRequest for a type the workspace does
+        not have, or a request that would go below zero where the business refuses that."""
+        if self.leave is None:
+            return None, None
+        types = self.leave.types_of(slack_team_id)
+        leave_type = types[0] if data.leave_type_id is None else None
+        leave_type = leave_type or next((t for t in types if t.id == data.leave_type_id), None)
+        if leave_type is None:
+            raise InvalidRequest({LEAVE_TYPE_FIELD: "Choose one of the leave types."})
+        self._validate(data, self.business_zone(slack_team_id))
+        use = self.leave.use_of(
+            slack_team_id,
+            member_id,
+            leave_type.id,
+            data.starts_on,
+            data.ends_on,
+            None if data.all_day else data.start_time,
+            None if data.all_day else data.end_time,
+        )
+        if use.goes_below_zero and use.below_zero is BelowZero.REFUSE:
+            raise InvalidRequest(
+                {LEAVE_TYPE_FIELD: f"{use.shortfall()} Ask for fewer days, or choose another leave type."}
+            )
+        return leave_type, use
 
     def decide(self, actor: Actor, request_id: int, approve: bool, note: str | None = None) -> DecisionResult:
         """Approve or deny once. Approval queues the blocked time in the same transaction."""
@@ -752,7 +846,20 @@ class TimeOffService:
             row = requests.get_for_worker(session, request_id)
             if row is None:
                 raise NotFoundError(f"There is no time off request #{request_id}.")
-            return self._view(session, row)
+            view = self._view(session, row)
+        if self.leave is None or view.status not in (PENDING, APPROVED):
+            return view
+        use = self.leave.use_of(
+            view.slack_team_id,
+            view.member_id,
+            view.leave_type.id if view.leave_type else None,
+            view.starts_on,
+            view.ends_on,
+            view.start_time,
+            view.end_time,
+            exclude_request=view.id,
+        )
+        return replace(view, use=use)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -798,7 +905,15 @@ class TimeOffService:
         return row
 
     def _view(self, session: Session, row: TimeOffRequest) -> TimeOffView:
-        return to_view(session, row, self.names)
+        view = to_view(session, row, self.names)
+        if self.leave is None:
+            return view
+        types = leave_store.leave_types(session, row.slack_team_id)
+        chosen = next((t for t in types if t.id == row.leave_type_id), types[0])
+        leave_type = LeaveTypeView(
+            chosen.id, chosen.name, chosen.emoji, chosen.counts, chosen.needs_approval, chosen.reason_private
+        )
+        return replace(view, leave_type=leave_type)
 
     def _already_message(self, view: TimeOffView) -> str:
         if view.status == requests.CANCELLED:

@@ -23,6 +23,7 @@ from rosterbot.services.errors import ServiceError
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.common import notice
 from rosterbot.slack.blocks.home import MAX_QUEUED, home_view, unlinked_home_view
+from rosterbot.slack.blocks.leave import balance_line
 from rosterbot.slack.context import actor_of, defer_work, services_of
 from rosterbot.slack.errors import user_message
 from rosterbot.slack.ids import ActionId
@@ -54,6 +55,7 @@ def build_home(
         can_add_member=check(actor.role, Operation.MEMBER_CREATE).allowed,
         now=moment,
         notice=notice,
+        balance=f"{balance_line(services.leave.balance(actor))} See `/timeoff balance`.",
     )
 
 

@@ -26,6 +26,7 @@ class CallbackId(StrEnum):
     TIMEOFF_REQUEST = "timeoff_request"
     TIMEOFF_DENY = "timeoff_deny"  # the reason for a denial
     TIMEOFF_NOTICE = "timeoff_notice"  # a modal that only says something
+    LEAVE_TYPE = "leave_type_form"  # add or edit a leave type (`/timeoff types`)
     # /team settings (slack/settings.py)
     SETTINGS_EDIT = "settings_edit"
 
@@ -52,6 +53,9 @@ class ActionId(StrEnum):
     TIMEOFF_LIST_PAGE = "timeoff_list_page"  # "timeoff_list_page_prev" / "..._next"
     TIMEOFF_CANCEL = "timeoff_cancel"
     TIMEOFF_FIELD = "timeoff_field"  # the one element of each request form input
+    LEAVE_TYPE_ADD = "leave_type_add"
+    LEAVE_TYPE_EDIT = "leave_type_edit"  # value: the type's id
+    LEAVE_FIELD = "leave_field"  # the one element of each leave type form input
     # App Home
     HOME_REQUEST_TIMEOFF = "home_request_timeoff"
     HOME_ADD_MEMBER = "home_add_member"
@@ -59,6 +63,7 @@ class ActionId(StrEnum):
     SETTINGS_OPEN = "settings_open"  # "Change settings" on the settings message
     SETTINGS_FIELD = "settings_field"  # the one element of each settings form input
     SETTINGS_POSITION = "settings_position"  # the settings form's position search (external select)
+    CALENDAR_FEED_REPLACE = "calendar_feed_replace"  # a new secret address for the calendar feed
 
 
 class BlockId(StrEnum):
@@ -83,6 +88,8 @@ class BlockId(StrEnum):
     POSITION_REMOVE = "position_remove"
     # /timeoff request form: inputs named after the service's fields (InvalidRequest keys)
     TIMEOFF_MEMBER = "member"
+    TIMEOFF_LEAVE_TYPE = "leave_type"  # also the time-off service's field name for it
+    TIMEOFF_ESTIMATE = "timeoff_estimate"  # what the request uses, shown as the form is filled
     TIMEOFF_STARTS_ON = "starts_on"
     TIMEOFF_ENDS_ON = "ends_on"
     TIMEOFF_DAY_PART = "all_day"
@@ -96,6 +103,8 @@ class BlockId(StrEnum):
     TIMEOFF_PENDING_NAV = "timeoff_pending_nav"
     TIMEOFF_LIST_NAV = "timeoff_list_nav"
     HOME_ACTIONS = "home_actions"
+    LEAVE_TYPES = "leave_types"  # heads `/timeoff types`
+    LEAVE_TYPE_FLAGS = "type_flags"
     # /team settings form: its inputs are services.workspace's field names (InvalidRequest keys)
     SETTINGS_TEAM_CHANNEL = workspace_fields.TEAM_CHANNEL
     SETTINGS_APPROVALS_CHANNEL = workspace_fields.APPROVALS_CHANNEL

@@ -83,6 +83,13 @@ class RequestFormMetadata(FormMetadata):
     home: bool = False  # opened from the App Home: published again after
 
 
+class LeaveTypeFormMetadata(FormMetadata):
+    """The leave type form: the type edited (None: a new one)."""
+
+    kind: ClassVar[str] = "leave_type"
+    type_id: Id | None = None
+
+
 class DenyFormMetadata(FormMetadata):
     """The deny form: the request, and where the click came from. `response_url` is the one Slack
     gave the click on a `/timeoff list|pending` message (only it can replace that ephemeral

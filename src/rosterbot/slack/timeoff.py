@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,18 +25,40 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from rosterbot.api.errors import ApiError
-from rosterbot.domain.dates import local_today
+from rosterbot.api.models import TeamMember
+from rosterbot.domain.dates import format_day, format_days, local_today
+from rosterbot.domain.leave import BelowZero, LeaveTypeView, format_amount
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
 from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
+from rosterbot.services.errors import InvalidRequest
+from rosterbot.services.leave import (
+    TYPE_EMOJI,
+    TYPE_NAME,
+    LeaveTypeInput,
+    normalise_emoji,
+    parse_amount,
+    type_errors,
+)
 from rosterbot.services.timeoff import DecisionResult, RequestInput, TimeOffView, validate_note
 from rosterbot.slack.blocks import escape_mrkdwn
+from rosterbot.slack.blocks.leave import (
+    COUNTS,
+    NEEDS_APPROVAL,
+    REASON_PRIVATE,
+    balance_blocks,
+    balance_line,
+    type_modal,
+    types_blocks,
+)
 from rosterbot.slack.blocks.timeoff import (
     ALL_DAY,
+    ESTIMATE_PROMPT,
     MAX_LISTED,
     PART_DAY,
     PENDING_PAGE_SIZE,
     BlockDicts,
+    LeaveChoice,
     MemberChoice,
     deny_modal,
     member_choice_label,
@@ -47,17 +70,28 @@ from rosterbot.slack.blocks.timeoff import (
     request_list_blocks,
     request_modal,
     timeoff_help_blocks,
+    use_text,
+    with_estimate,
 )
 from rosterbot.slack.context import actor_of, services_of
 from rosterbot.slack.home import publish_home, refusal_on_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
-from rosterbot.slack.metadata import DenyFormMetadata, RequestFormMetadata, read_id_button, read_page_button
+from rosterbot.slack.metadata import (
+    DenyFormMetadata,
+    LeaveTypeFormMetadata,
+    RequestFormMetadata,
+    read_id_button,
+    read_page_button,
+)
 from rosterbot.slack.parsing import (
     Form,
     StateValues,
     option_value,
+    option_values,
+    plain_reference,
     text_value,
 )
+from rosterbot.slack.team import member_reference
 from rosterbot.slack.turn import (
     Subcommand,
     Turn,
@@ -116,6 +150,7 @@ def read_request_form(values: StateValues) -> Form[RequestInput]:
     end_time = _time(values, BlockId.TIMEOFF_END_TIME)
     reason = text_value(values, BlockId.TIMEOFF_REASON, field)
     member_text = option_value(values, BlockId.TIMEOFF_MEMBER, field)
+    type_text = option_value(values, BlockId.TIMEOFF_LEAVE_TYPE, field)
     errors: dict[str, str] = {}
     if starts_on is None:
         errors[BlockId.TIMEOFF_STARTS_ON] = "Choose the first day."
@@ -132,6 +167,7 @@ def read_request_form(values: StateValues) -> Form[RequestInput]:
         start_time=None if all_day else start_time,
         end_time=None if all_day else end_time,
         reason=reason,
+        leave_type_id=int(type_text) if type_text and _MEMBER_ID.fullmatch(type_text) else None,
     )
     return Form(data, {})
 
@@ -164,21 +200,83 @@ def open_request_modal(
     if not actor.is_linked:
         client.views_update(view_id=view_id, view=notice_modal(FORM_TITLE, NOT_LINKED_REASON))
         return
-    if not check(actor.role, Operation.TIME_OFF_REQUEST_FOR_OTHER).allowed:
-        return
-    try:
-        team = services.team.list(actor)
-    except ApiError as exc:  # the form still works for the approver's own time off
-        log.warning("time-off form: team not loaded for the For select: %s", type(exc).__name__)
-        return
-    members = [MemberChoice(m.id, member_choice_label(m)) for m in team]
+    leave_types = [LeaveChoice(t.id, t.label) for t in services.leave.types_of(team_id)]
+    members: list[MemberChoice] = []
+    if check(actor.role, Operation.TIME_OFF_REQUEST_FOR_OTHER).allowed:
+        try:
+            team = services.team.list(actor)
+        except ApiError as exc:  # the form still works for the approver's own time off
+            log.warning("time-off form: team not loaded for the For select: %s", type(exc).__name__)
+        else:
+            members = [MemberChoice(m.id, member_choice_label(m)) for m in team]
+    assert actor.member_id is not None
+    balance = services.leave.balance_of(team_id, actor.member_id, actor.name)
+    estimate = f":bar_chart: You have {balance_line(balance)} {ESTIMATE_PROMPT}"
     view = request_modal(
-        today=today, zone_name=zone_name, metadata=metadata, members=members, own_member_id=actor.member_id
+        today=today,
+        zone_name=zone_name,
+        metadata=metadata,
+        members=members,
+        own_member_id=actor.member_id,
+        leave_types=leave_types,
+        estimate=estimate,
     )
     try:
         client.views_update(view_id=view_id, hash=opened["view"].get("hash") or None, view=view)
     except SlackApiError as exc:  # submitted or closed meanwhile: nothing to fill
         log.info("time-off form not updated: %s", exc.response.get("error"))
+
+
+def estimate_text(services: Services, team_id: str, member_id: int, data: RequestInput, *, own: bool) -> str:
+    """What the form's request would use of the member's allowance, and what remains; or why it
+    can't be told yet (the days not chosen, or not valid)."""
+    try:
+        services.timeoff.check_input(team_id, replace(data, reason=""))
+    except InvalidRequest as refused:
+        said = next(iter(refused.field_errors.values()), refused.message)
+        return f":information_source: {escape_mrkdwn(said)}"
+    use = services.leave.use_of(
+        team_id,
+        member_id,
+        data.leave_type_id,
+        data.starts_on,
+        data.ends_on,
+        None if data.all_day else data.start_time,
+        None if data.all_day else data.end_time,
+    )
+    whose = "your" if own else "their"
+    lines = [f":bar_chart: {escape_mrkdwn(use.sentence(whose))}"]
+    if days_off := use.days_off_text():
+        lines.append(escape_mrkdwn(days_off))
+    if shortfall := use.shortfall():
+        refused_or_warned = (
+            "It would be refused." if use.below_zero is BelowZero.REFUSE else "Approvers are warned."
+        )
+        lines.append(f":warning: {escape_mrkdwn(shortfall)} {refused_or_warned}")
+    return "\n".join(lines)
+
+
+def update_estimate(turn: Turn, value: str) -> None:
+    """A day, time or type changed in the open request form: say what the request now uses. The
+    form keeps what was typed (the same block and action ids); only the estimate is replaced."""
+    view = _object(turn.body.get("view"))
+    actor = turn.actor
+    if not actor.is_linked or turn.view_id is None or actor.member_id is None:
+        return
+    form = read_request_form(_object(_object(view.get("state")).get("values")))
+    if form.value is None:
+        text = f":information_source: {escape_mrkdwn(next(iter(form.errors.values()), ESTIMATE_PROMPT))}"
+    else:
+        member_id = form.value.member_id or actor.member_id
+        own = member_id == actor.member_id
+        if not own:
+            require(actor, Operation.TIME_OFF_REQUEST_FOR_OTHER)
+        text = estimate_text(turn.services, turn.team_id, member_id, form.value, own=own)
+    updated = with_estimate(view, text)
+    try:
+        turn.client.views_update(view_id=turn.view_id, hash=view.get("hash") or None, view=updated)
+    except SlackApiError as exc:  # changed again, submitted or closed meanwhile: that one wins
+        log.info("time-off estimate not shown: %s", exc.response.get("error"))
 
 
 def member_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
@@ -201,15 +299,27 @@ def checked_request_form(values: StateValues, context: BoltContext) -> Form[Requ
 def request_sent(turn: Turn, metadata: RequestFormMetadata, created: TimeOffView) -> None:
     """The stored request: the modal, the Home and the user are told."""
     actor = turn.actor
-    whose = "" if created.member_id == actor.member_id else f" for *{escape_mrkdwn(created.member_name)}*"
+    own = created.member_id == actor.member_id
+    whose = "" if own else f" for *{escape_mrkdwn(created.member_name)}*"
     notes = "".join(f" {note}" for note in created.clock_notes)  # which 02:30, the night clocks go back
-    text = (
-        f"Time off request #{created.id}{whose} sent: {period_text(created)}.{notes} "
-        "It is waiting for approval; I'll message you when it is decided."
-    )
-    turn.report(text, notice(f":outbox_tray: {text}"))
+    uses = use_text(created, "your" if own else f"{created.member_name}'s")
+    uses = f" {uses}" if uses else ""
+    if created.recorded_at_once and created.leave_type is not None:
+        kind = escape_mrkdwn(created.leave_type.name)
+        text = (
+            f"{kind} #{created.id}{whose} recorded: {period_text(created)}.{notes}{uses} "
+            "It needs no approval: it goes in the calendar now, and the approvers are told."
+        )
+        icon = ":white_check_mark:"
+    else:
+        text = (
+            f"Time off request #{created.id}{whose} sent: {period_text(created)}.{notes}{uses} "
+            "It is waiting for approval; I'll message you when it is decided."
+        )
+        icon = ":outbox_tray:"
+    turn.report(text, notice(f"{icon} {text}"))
     if metadata.home:
-        publish_home(turn.client, turn.services, actor, notice=f":outbox_tray: {text}")
+        publish_home(turn.client, turn.services, actor, notice=f"{icon} {text}")
 
 
 # ---- where a click's answer goes ----------------------------------------------------------------
@@ -419,6 +529,207 @@ def timeoff_help(turn: Turn, rest: str, *, unknown: str = "") -> None:
     turn.say("How to use /timeoff", timeoff_help_blocks(intro))
 
 
+# ---- leave: balances and types -------------------------------------------------------------------
+
+_YEAR = re.compile(r"^(?:19|2\d)\d\d$")
+
+
+def timeoff_balance(turn: Turn, rest: str) -> None:
+    """`/timeoff balance [member] [year]`: the actor's own balance, or (owners and admins) another
+    member's, for the leave year today is in or the one named."""
+    words = rest.split()
+    year = int(words.pop()) if words and _YEAR.match(words[-1]) else None
+    typed = plain_reference(" ".join(words))
+    actor = turn.actor
+    if not typed:
+        balance = turn.services.leave.balance(actor, year=year)
+        turn.say(*balance_blocks(balance, own=True))
+        return
+    require(actor, Operation.LEAVE_BALANCE_OTHERS)
+    member = one_member(turn, typed, "`/timeoff balance @member` or `/timeoff balance #12`.")
+    if member is None:
+        return
+    balance = turn.services.leave.balance(actor, member.id, year)
+    turn.say(*balance_blocks(balance, own=member.id == actor.member_id))
+
+
+def one_member(turn: Turn, typed: str, usage: str) -> TeamMember | None:
+    """The one member `typed` names (a mention, `#12`, an e-mail or a name), or None after saying
+    why not (none, or several: then name one more exactly)."""
+    reference = member_reference(turn, plain_reference(typed))
+    if reference is None:
+        return None
+    matches = turn.services.team.find(turn.actor, reference) if reference else []
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(escape_mrkdwn(m.name) for m in matches[:10])
+        found = f"{len(matches)} members match “{escape_mrkdwn(reference)}”: {names}."
+    else:
+        found = f"No team member matches “{escape_mrkdwn(reference)}”." if reference else "Name a member."
+    turn.say(f"{found} Name one with a mention or an id: {usage}")
+    return None
+
+
+ALLOWANCE_USAGE = "`/timeoff allowance @member 25` (or `default` for the workspace's allowance)"
+
+
+def timeoff_allowance(turn: Turn, rest: str) -> None:
+    """`/timeoff allowance <member> <days|default>` (owners and admins): a member's own yearly
+    allowance, over the workspace's."""
+    actor = turn.actor
+    require(actor, Operation.LEAVE_ALLOWANCES_SET)
+    typed, _, amount = rest.strip().rpartition(" ")
+    if not typed or not amount:
+        turn.say(f"Give a member and a number of days: {ALLOWANCE_USAGE}.")
+        return
+    if amount.casefold() == "default":
+        days: Fraction | None = None
+    else:
+        try:
+            days = parse_amount(amount)
+        except ValueError:
+            turn.say(f"“{escape_mrkdwn(amount)}” is not a number of days: {ALLOWANCE_USAGE}.")
+            return
+    member = one_member(turn, typed, ALLOWANCE_USAGE)
+    if member is None:
+        return
+    turn.services.leave.set_member_allowance(actor, member.id, days)
+    balance = turn.services.leave.balance(actor, member.id)
+    whose = escape_mrkdwn(member.name)
+    turn.say(
+        f":white_check_mark: {whose}'s allowance is now {format_amount(balance.allowance)} a year"
+        f"{' (their own)' if balance.own_allowance else ' (the workspace’s)'}: {balance_line(balance)}"
+    )
+
+
+def timeoff_types(turn: Turn, rest: str, *, note: str = "") -> None:
+    """`/timeoff types`: the workspace's leave types; Add and Edit for owners and admins."""
+    actor = turn.actor
+    manager = check(actor.role, Operation.LEAVE_TYPES_MANAGE).allowed
+    turn.say(*types_blocks(turn.services.leave.types(actor), manager=manager, note=note))
+
+
+CLOSED_USAGE = (
+    "`/timeoff closed` lists the closed days; owners and admins: "
+    "`/timeoff closed add 2026-12-24 [2026-12-31] Name` and `/timeoff closed remove 2026-12-24 [2026-12-31]`."
+)
+
+
+def _iso_days(words: list[str]) -> tuple[date, date] | None:
+    """The first one or two words as ISO dates (taken off `words`): (first, last)."""
+    found: list[date] = []
+    while words and len(found) < 2:
+        try:
+            found.append(date.fromisoformat(words[0]))
+        except ValueError:
+            break
+        words.pop(0)
+    if not found:
+        return None
+    return found[0], found[-1]
+
+
+def timeoff_closed(turn: Turn, rest: str) -> None:
+    """`/timeoff closed [add|remove] …`: the business's own closed days (public holidays come from
+    the settings' country)."""
+    words = rest.split()
+    verb = words.pop(0).casefold() if words else ""
+    actor, leave = turn.actor, turn.services.leave
+    if verb in ("add", "remove"):
+        span = _iso_days(words)
+        if span is None:
+            turn.say(f"Give the days as YYYY-MM-DD. {CLOSED_USAGE}")
+            return
+        first, last = span
+        if verb == "add":
+            days = leave.add_closed_days(actor, first, last, " ".join(words))
+            turn.say(f":door: Closed {format_days(days)}: these days count against nobody's allowance.")
+        else:
+            opened = leave.remove_closed_days(actor, first, last)
+            turn.say(f":white_check_mark: Opened {opened} closed {'day' if opened == 1 else 'days'} again.")
+        return
+    if verb:
+        turn.say(CLOSED_USAGE)
+        return
+    today, _ = business_today(turn.services, turn.team_id)
+    shown = leave.closed_days(actor, today, today + timedelta(days=366))
+    lines = [f"• {format_day(day)}: {escape_mrkdwn(name) or 'closed'}" for day, name in shown.items()]
+    text = "*Closed days ahead*\n" + ("\n".join(lines[:60]) if lines else "None.")
+    turn.say("Closed days ahead", notice(text + f"\n{CLOSED_USAGE}"))
+
+
+def timeoff_report(turn: Turn, rest: str) -> None:
+    """`/timeoff report [year]` (owners and admins): the leave year's balances and requests as two
+    CSV files, sent to the requester in a DM (Slack's current upload: files_upload_v2)."""
+    words = rest.split()
+    if len(words) > 1 or (words and not _YEAR.match(words[0])):
+        turn.say("Use `/timeoff report` for this leave year, or `/timeoff report 2026` for another.")
+        return
+    require(turn.actor, Operation.LEAVE_REPORT)
+    report = turn.services.leave.report(turn.actor, int(words[0]) if words else None)
+    dm = turn.client.conversations_open(users=turn.user_id)["channel"]["id"]
+    stem = f"leave-{report.year_name.replace('/', '-')}"
+    turn.client.files_upload_v2(
+        channel=dm,
+        initial_comment=(
+            f"Leave report {report.year_name}: balances (a row per member and leave type) and "
+            f"{report.request_count} requests. Dates and times in {report.zone}."
+        ),
+        file_uploads=[
+            {
+                "content": report.balances_csv,
+                "filename": f"{stem}-balances.csv",
+                "title": f"Leave balances {report.year_name}",
+            },
+            {
+                "content": report.requests_csv,
+                "filename": f"{stem}-requests.csv",
+                "title": f"Leave requests {report.year_name}",
+            },
+        ],
+    )
+    turn.say(
+        f":page_facing_up: Sent you the {report.year_name} leave report in a direct message: two CSV files."
+    )
+
+
+def open_type_form(turn: Turn, value: str) -> None:
+    """Add (the Add button) or edit (an Edit button, whose value is the type's id) a leave type."""
+    actor = turn.actor
+    require(actor, Operation.LEAVE_TYPES_MANAGE)
+    leave_type = None
+    if value != "add":
+        type_id = read_id_button(value)
+        leave_type = next((t for t in turn.services.leave.types(actor) if t.id == type_id), None)
+        if leave_type is None:
+            turn.say(":information_source: That leave type is no longer there. See `/timeoff types`.")
+            return
+    metadata = sealer_of(turn.context).seal(
+        LeaveTypeFormMetadata(channel_id=turn.channel_id, type_id=leave_type.id if leave_type else None)
+    )
+    turn.client.views_open(trigger_id=str(turn.trigger_id), view=type_modal(leave_type, metadata=metadata))
+
+
+def read_type_form(values: StateValues, context: BoltContext) -> Form[LeaveTypeInput]:
+    field = ActionId.LEAVE_FIELD.value
+    flags = set(option_values(values, BlockId.LEAVE_TYPE_FLAGS, field))
+    data = LeaveTypeInput(
+        name=text_value(values, TYPE_NAME, field),
+        emoji=normalise_emoji(text_value(values, TYPE_EMOJI, field)),
+        counts=COUNTS in flags,
+        needs_approval=NEEDS_APPROVAL in flags,
+        reason_private=REASON_PRIVATE in flags,
+    )
+    errors = type_errors(data.name, data.emoji)
+    return Form(None, errors) if errors else Form(data, {})
+
+
+def type_saved(turn: Turn, metadata: LeaveTypeFormMetadata, saved: LeaveTypeView) -> None:
+    verb = "changed" if metadata.type_id else "added"
+    turn.report(f":white_check_mark: Leave type {saved.emoji} *{escape_mrkdwn(saved.name)}* {verb}.")
+
+
 def request_form(turn: Turn, rest: str) -> None:
     open_request_modal(turn.client, str(turn.trigger_id), turn.context, channel_id=turn.channel_id)
 
@@ -431,6 +742,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "pending": timeoff_pending,
     "cancel": timeoff_cancel,
     "help": timeoff_help,
+    "balance": timeoff_balance,
+    "types": timeoff_types,
+    "closed": timeoff_closed,
+    "report": timeoff_report,
+    "allowance": timeoff_allowance,
 }
 
 
@@ -453,6 +769,8 @@ def register(app: App) -> None:
         )
     )
     app.options(ActionId.TIMEOFF_FIELD.value)(member_search)  # the one external select of the form
+    # A day, time, type or member changed in the form: the estimate follows.
+    app.action(ActionId.TIMEOFF_FIELD.value)(*on_click(update_estimate))
     app.view(CallbackId.TIMEOFF_DENY.value)(
         *form_listener(
             read_deny_form,
@@ -467,6 +785,17 @@ def register(app: App) -> None:
     app.action(ActionId.TIMEOFF_APPROVE.value)(*on_click(on_request(approve)))
     app.action(ActionId.TIMEOFF_DENY.value)(*on_click(on_request(open_deny_form)))
     app.action(ActionId.TIMEOFF_CANCEL.value)(*on_click(on_request(cancel)))
+    app.action(ActionId.LEAVE_TYPE_ADD.value)(*on_click(open_type_form))
+    app.action(ActionId.LEAVE_TYPE_EDIT.value)(*on_click(open_type_form))
+    app.view(CallbackId.LEAVE_TYPE.value)(
+        *form_listener(
+            read_type_form,
+            lambda turn, form, data: turn.services.leave.save_type(turn.actor, data, form.type_id),
+            type_saved,
+            LeaveTypeFormMetadata,
+            title="Leave type",
+        )
+    )
     for pager, which in (
         (ActionId.TIMEOFF_PENDING_PAGE, BlockId.TIMEOFF_PENDING),
         (ActionId.TIMEOFF_LIST_PAGE, BlockId.TIMEOFF_LIST),

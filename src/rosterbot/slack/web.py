@@ -57,6 +57,22 @@ def create_web_app(settings: Settings, services: Services, *, bolt_app: App | No
             log.warning("could not handle a Slack request: %s", type(exc).__name__)
             return jsonify(ok=False, error="malformed request"), 400
 
+    @web.get("/calendar/<token>.ics")
+    def calendar_feed(token: str) -> Response:
+        """The team's time off as iCalendar: no Slack signature (calendar apps fetch it), the
+        secret token in the address is the key; any other address is 404, as if none existed."""
+        body = services.calendar_feed.ics(token)
+        if body is None:
+            return Response(status=404)
+        return Response(
+            body,
+            mimetype="text/calendar",
+            headers={
+                "Cache-Control": "private, max-age=300",
+                "Content-Disposition": "inline; filename=team.ics",
+            },
+        )
+
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:
         try:

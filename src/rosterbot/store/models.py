@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Double, Index, MetaData, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Double,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -75,6 +88,9 @@ class TimeOffRequest(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
+    # The leave type (`leave_types.id`); None only for a row written before leave types existed,
+    # which reads as the workspace's first type (Vacation).
+    leave_type_id: Mapped[int | None]
 
 
 class OutboxItem(Base):
@@ -180,3 +196,68 @@ class RateLimit(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     next_slot: Mapped[float] = mapped_column(Double)  # seconds since the epoch
+
+
+class LeaveType(Base):
+    """A kind of time off of a workspace: whether it counts against the allowance, needs approval,
+    and who may read its reasons (the team, or only approvers)."""
+
+    __tablename__ = "leave_types"
+    __table_args__ = (UniqueConstraint("slack_team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))
+    emoji: Mapped[str] = mapped_column(String(64), default="")
+    counts: Mapped[bool] = mapped_column(default=True)  # against the yearly allowance
+    needs_approval: Mapped[bool] = mapped_column(default=True)
+    reason_private: Mapped[bool] = mapped_column(default=False)  # approvers only see the reason
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+
+class LeaveSettings(Base):
+    """Per Slack workspace: the allowance, the leave year, the working week and hours, the public
+    holidays' region, what to do below zero, and the calendar feed's token. A missing row (or
+    column) means the defaults of `domain/leave.py`."""
+
+    __tablename__ = "leave_settings"
+
+    slack_team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    allowance_days: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    carry_over_cap: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    year_start_month: Mapped[int | None]
+    working_weekdays: Mapped[str | None] = mapped_column(String(7))  # "01234": Monday is 0
+    work_starts: Mapped[time | None] = mapped_column(Time)
+    work_ends: Mapped[time | None] = mapped_column(Time)
+    part_day_step: Mapped[str | None] = mapped_column(String(16))
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
+    below_zero: Mapped[str | None] = mapped_column(String(16))
+    first_year: Mapped[int | None]  # the first leave year with allowances: carry-over starts there
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime]
+
+
+class MemberAllowance(Base):
+    """A member's own yearly allowance, over the workspace's."""
+
+    __tablename__ = "member_allowances"
+
+    slack_team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    days: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime]
+
+
+class ClosedDay(Base):
+    """A day the business is closed (its own, besides the public holidays)."""
+
+    __tablename__ = "closed_days"
+
+    slack_team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime]

@@ -47,6 +47,7 @@ def add(
     timezone: str,
     reason: str,
     at: datetime,
+    leave_type_id: int | None = None,
 ) -> TimeOffRequest:
     row = TimeOffRequest(
         slack_team_id=slack_team_id,
@@ -60,6 +61,7 @@ def add(
         end_time=None if all_day else end_time,
         timezone=timezone,
         reason=reason,
+        leave_type_id=leave_type_id,
         status=PENDING,
         created_at=at,
         updated_at=at,
@@ -275,6 +277,29 @@ def overlapping(
         TimeOffRequest.ends_on >= first,
     )
     return list(session.scalars(query.order_by(TimeOffRequest.starts_on, TimeOffRequest.id)))
+
+
+def touching(
+    session: Session,
+    slack_team_id: str,
+    first: date,
+    last: date,
+    *,
+    member_id: int | None = None,
+    statuses: Iterable[str] = (PENDING, APPROVED),
+) -> list[TimeOffRequest]:
+    """The workspace's requests in `statuses` touching any day from `first` to `last` (of one
+    member, when given), by member and start: what a leave year's balances and report count."""
+    query = select(TimeOffRequest).where(
+        TimeOffRequest.slack_team_id == slack_team_id,
+        TimeOffRequest.status.in_(list(statuses)),
+        TimeOffRequest.starts_on <= last,
+        TimeOffRequest.ends_on >= first,
+    )
+    if member_id is not None:
+        query = query.where(TimeOffRequest.member_id == member_id)
+    order = (TimeOffRequest.member_id, TimeOffRequest.starts_on, TimeOffRequest.id)
+    return list(session.scalars(query.order_by(*order)))
 
 
 def _transition(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -211,6 +212,43 @@ def users_conversations(state: SlackState, args: dict[str, Any]) -> dict[str, An
     return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
 
 
+def files_get_upload_url_external(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    filename = _require(args, "filename")
+    try:
+        length = int(_require(args, "length"))
+    except ValueError:
+        raise SlackMethodError("invalid_arguments") from None
+    if length < 1:
+        raise SlackMethodError("invalid_length")
+    upload = state.new_upload(filename, length)
+    return {"upload_url": f"{state.base_url}/upload/{upload.id}", "file_id": upload.id}
+
+
+def files_complete_upload_external(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    listed = args.get("files")
+    if isinstance(listed, str):
+        try:
+            listed = json.loads(listed)
+        except ValueError:
+            raise SlackMethodError("invalid_arguments") from None
+    if (
+        not isinstance(listed, list)
+        or not listed
+        or not all(isinstance(f, dict) and f.get("id") for f in listed)
+    ):
+        raise SlackMethodError("invalid_arguments", ["[ERROR] files: a list of {id, title}"])
+    channel = _channel(state, {"channel": args["channel_id"]}) if args.get("channel_id") else None
+    comment = str(args.get("initial_comment") or "")
+    shared = [
+        state.complete_upload(str(f["id"]), str(f.get("title") or ""), channel, comment) for f in listed
+    ]
+    return {
+        "files": [
+            {"id": f.id, "name": f.filename, "title": f.title or f.filename, "size": f.length} for f in shared
+        ]
+    }
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
@@ -227,6 +265,8 @@ METHODS: dict[str, Method] = {
     "conversations.info": conversations_info,
     "conversations.members": conversations_members,
     "users.conversations": users_conversations,
+    "files.getUploadURLExternal": files_get_upload_url_external,
+    "files.completeUploadExternal": files_complete_upload_external,
 }
 
 DEFAULT_PAGE = 100  # Slack's default `limit` for both paginated methods

@@ -48,6 +48,15 @@ def create_slack_standin_app(state: SlackState | None = None) -> Flask:
             return _json({"ok": False, "error": exc.code}, 404, {})
         return _json({"ok": True}, 200, {})
 
+    @app.post("/upload/<file_id>")
+    def upload(file_id: str) -> Response:
+        """An upload URL files.getUploadURLExternal gave out: the file's bytes, as the body."""
+        try:
+            state.receive_upload(file_id, request.get_data())
+        except SlackMethodError as exc:
+            return Response(exc.code, status=404 if exc.code == "file_not_found" else 400)
+        return Response(f"OK - {len(request.get_data())}", status=200, mimetype="text/plain")
+
     return app
 
 

@@ -237,6 +237,25 @@ class Fault:
         return self.times > 0 and (self.method is None or self.method == method)
 
 
+@dataclass
+class UploadedFile:
+    """A file uploaded the current way: a URL asked for (files.getUploadURLExternal), the bytes
+    posted to it, then shared (files.completeUploadExternal) in `channel` (None: not shared)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str = ""
+    channel: str | None = None
+    initial_comment: str = ""
+    completed: bool = False
+
+    @property
+    def text(self) -> str:
+        return (self.content or b"").decode("utf-8")
+
+
 class SlackState:
     """The stand-in's workspace and recordings. Everything is guarded by `lock` (re-entrant)."""
 
@@ -269,6 +288,7 @@ class SlackState:
         self._homes: dict[str, str] = {}
         self._triggers: dict[str, Trigger] = {}
         self._faults: list[Fault] = []
+        self._files: dict[str, UploadedFile] = {}
         self._last_ts_us = 0
         self._ids = itertools.count(1)
         self.add_user(BOT_USER_ID, "rosterbot", "", "", is_bot=True)
@@ -464,6 +484,44 @@ class SlackState:
             self._homes.clear()
             self._triggers.clear()
             self._faults.clear()
+            self._files.clear()
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def new_upload(self, filename: str, length: int) -> UploadedFile:
+        with self.lock:
+            upload = UploadedFile(self.new_id("F"), filename, length)
+            self._files[upload.id] = upload
+            return upload
+
+    def receive_upload(self, file_id: str, content: bytes) -> None:
+        """The bytes posted to a file's upload URL: refused unless the URL was given out and the
+        length is the one announced, as Slack's upload endpoint does."""
+        with self.lock:
+            upload = self._files.get(file_id)
+            if upload is None or upload.completed:
+                raise SlackMethodError("file_not_found")
+            if len(content) != upload.length:
+                raise SlackMethodError("invalid_length")
+            upload.content = content
+
+    def complete_upload(
+        self, file_id: str, title: str, channel: str | None, initial_comment: str
+    ) -> UploadedFile:
+        with self.lock:
+            upload = self._files.get(file_id)
+            if upload is None or upload.content is None or upload.completed:
+                raise SlackMethodError("file_not_found")
+            upload.title, upload.channel, upload.initial_comment = title, channel, initial_comment
+            upload.completed = True
+            return upload
+
+    def files(self, *, channel: str | None = None) -> list[UploadedFile]:
+        """Files shared (completed), in upload order; `channel`: only those shared there."""
+        with self.lock:
+            return [
+                f for f in self._files.values() if f.completed and (channel is None or f.channel == channel)
+            ]
 
     # -- faults --------------------------------------------------------------------------------
 

@@ -67,6 +67,9 @@ def availability_grid_blocks(
             f"· times in {availability.zone.key}"
         ),
     ]
+    if availability.days_off:
+        closed = " · ".join(days_off_lines(availability))
+        blocks.append(_context(f"{CLOSED_MARK} = the business is closed: {closed}"))
     if availability.member_count == 0:
         blocks.append(_section("Nobody is on the team yet."))
         return _dicts(blocks)
@@ -89,6 +92,14 @@ def availability_grid_text(availability: Availability) -> str:
     )
 
 
+CLOSED_MARK = "–"
+
+
+def days_off_lines(availability: Availability) -> list[str]:
+    """'Fri 25 Dec: 🎉 Christmas Day' for each of the business's days off shown (escaped)."""
+    return [f"{format_day(day)}: {escape_mrkdwn(why)}" for day, why in sorted(availability.days_off.items())]
+
+
 def grid_cell(status: DayStatus) -> str:
     """'✓', 'out', '09–11' (on the hour), '09:30–11:00', with '+' when there are more ranges."""
     if status.state is DayState.AVAILABLE:
@@ -105,7 +116,14 @@ def grid_cell(status: DayStatus) -> str:
 
 
 def _grid_chunks(availability: Availability, max_chars: int) -> list[_Chunk]:
-    cells = [[grid_cell(status) for status in row.days] for row in availability.rows]
+    off = [day in availability.days_off for day in availability.days]
+    cells = [
+        [
+            CLOSED_MARK if off[n] and status.state is DayState.AVAILABLE else grid_cell(status)
+            for n, status in enumerate(row.days)
+        ]
+        for row in availability.rows
+    ]
     headings = [format_day_short(day) for day in availability.days]
     widths = [
         max([len(headings[col])] + [len(row_cells[col]) for row_cells in cells])
@@ -187,6 +205,8 @@ def day_summary_blocks(
     out = availability.out_on(day)
 
     blocks: list[Block] = [_header(f"Availability {format_day(day)}")]
+    if day in availability.days_off:
+        blocks.append(_section(f"{escape_mrkdwn(availability.days_off[day])}: the business is closed."))
     lines: list[_Chunk] = [_Chunk(f"*Available {when}* · {len(available)}", 0)]
     if not available:
         lines.append(_Chunk("Nobody.", 0))
@@ -247,6 +267,10 @@ def digest_blocks(
     position, and the coverage shortfalls (`shortfalls` None: no minimums set, no coverage part)."""
     index = availability.day_index(today)
     blocks: list[Block] = [_header(f"Team today · {format_day(today)}")]
+    if today in availability.days_off:
+        blocks.append(
+            _section(f"{escape_mrkdwn(availability.days_off[today])}: the business is closed today.")
+        )
     topics: list[list[_Chunk]] = []
 
     out_today = [escape_mrkdwn(row.name) for row in availability.out_on(today)]
@@ -302,6 +326,9 @@ def digest_text(
     """The notification text for the digest."""
     out = _short_list([row.name for row in availability.out_on(today)])
     text = f"Team today ({format_day(today)}). Out today: {out}."
+    if today in availability.days_off:
+        closed = escape_mrkdwn(availability.days_off[today])
+        text = f"Team today ({format_day(today)}): {closed}, closed. Out today: {out}."
     if shortfalls:
         text += f" Coverage: {_short_list([item.sentence for item in shortfalls], joiner='; ')}."
     return text

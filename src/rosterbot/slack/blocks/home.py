@@ -44,9 +44,10 @@ def home_view(
     now: datetime,
     notice: str = "",
     max_blocks: int = MAX_MODAL_BLOCKS,
+    balance: str = "",
 ) -> dict[str, Any]:
     """A linked member's Home. `own`: their upcoming and pending requests; `queue`: requests
-    waiting for a decision (None: the actor does not decide)."""
+    waiting for a decision (None: the actor does not decide); `balance`: their leave left."""
     blocks: list[Block] = [header("rosterbot")]
     if notice:
         blocks.append(section(notice))
@@ -56,6 +57,8 @@ def home_view(
     blocks.append(DividerBlock())
 
     own_room = min(len(own), MAX_OWN)
+    if balance:
+        blocks.append(section(f"*Your leave* · {balance}"))
     blocks.append(section("*Your time off* · upcoming and waiting for approval"))
     if not own:
         blocks.append(context("Nothing planned. Ask for time off with the button above or `/timeoff`."))

@@ -8,17 +8,23 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
     ExternalDataSelectElement,
     InputBlock,
     NumberInputElement,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
+    StaticSelectElement,
     TimePickerElement,
 )
 
 from rosterbot.api.models import Position
+from rosterbot.domain.leave import MONTH_NAMES, WEEKDAY_NAMES, BelowZero, LeavePolicy, Step, format_number
+from rosterbot.services import leave as leave_fields
 from rosterbot.services.paging import Page
 from rosterbot.services.workspace import (
     APPROVALS_CHANNEL,
@@ -66,9 +72,7 @@ def clock(view: WorkspaceView) -> str:
 
 def channel_warning(error: str) -> str:
     """The line under a channel the bot's last post in failed (Slack's `error` code)."""
-    return (
-        f":warning: The bot cannot post here: {escape_mrkdwn(error)} — invite it or choose another channel"
-    )
+    return f":warning: The bot cannot post here: {escape_mrkdwn(error)} — invite it or choose another channel"
 
 
 def minimum_title(minimum: PositionMinimum) -> str:
@@ -78,7 +82,29 @@ def minimum_title(minimum: PositionMinimum) -> str:
     return escape_mrkdwn(minimum.title)
 
 
-def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
+def leave_lines(policy: LeavePolicy) -> str:
+    """The leave settings, one per line."""
+    shown = leave_fields.policy_fields(policy)
+    lines = [f"*{label}:* {escape_mrkdwn(shown[name])}" for name, label in leave_fields.POLICY_LABELS]
+    return "*Leave*\n" + "\n".join(lines)
+
+
+def feed_blocks(url: str) -> list[Block]:
+    """The calendar feed's secret address (owners and admins only), and a button to replace it."""
+    host = "" if url.startswith("http") else " on the host of `rosterbot serve` (set ROSTERBOT_PUBLIC_URL)"
+    return [
+        section(
+            f"*Calendar feed* (only you see this): `{escape_mrkdwn(url)}`{host}\n"
+            "Subscribe to it in Google Calendar, Outlook or Apple Calendar: approved time off, public "
+            "holidays and closed days of the leave year. Anyone with the address can read it.",
+            accessory=button("Replace the address", ActionId.CALENDAR_FEED_REPLACE.value, "replace"),
+        )
+    ]
+
+
+def settings_blocks(
+    view: WorkspaceView, *, can_change: bool, leave: LeavePolicy | None = None, feed_url: str | None = None
+) -> BlockDicts:
     """The settings in effect; "(default)" marks what comes from the environment."""
 
     def default(name: str) -> str:
@@ -97,6 +123,10 @@ def settings_blocks(view: WorkspaceView, *, can_change: bool) -> BlockDicts:
         f"*Daily digest:* {clock(view)}{default(DIGEST_TIME)}",
     ]
     blocks: list[Block] = [header("Workspace settings"), section("\n".join(lines))]
+    if leave is not None:
+        blocks.append(section(leave_lines(leave)))
+    if feed_url is not None:
+        blocks += feed_blocks(feed_url)
     if view.minimums:
         blocks += minimum_sections(view.minimums, room=MAX_MESSAGE_BLOCKS - len(blocks) - 2)
     else:
@@ -149,9 +179,121 @@ def _input(block_id: str, label: str, element: object, *, optional: bool, hint: 
     )
 
 
-def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, object]:
-    """The settings form: two channel selects, the time zone, the digest time, and one number per
-    position (the first MAX_FORM_POSITIONS; the rest keep their minimums, which the form says)."""
+def _options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
+    return [Option(value=value, text=text) for value, text in pairs]
+
+
+def leave_inputs(policy: LeavePolicy) -> list[Block]:
+    """The leave settings' inputs; their block ids are `services.leave`'s field names."""
+    field = ActionId.SETTINGS_FIELD.value
+    months = _options([(str(n), name) for n, name in enumerate(MONTH_NAMES, start=1)])
+    days = _options([(str(n), name) for n, name in enumerate(WEEKDAY_NAMES)])
+    steps = _options([(Step.HALF_DAY.value, "Half days"), (Step.HOUR.value, "Hours")])
+    below = _options(
+        [(BelowZero.WARN.value, "Warn the approvers"), (BelowZero.REFUSE.value, "Refuse the request")]
+    )
+    working = policy.working
+
+    def chosen(options: list[Option], value: str) -> Option:
+        return next(o for o in options if o.value == value)
+
+    def days_input(block_id: str, label: str, initial: str, hint: str) -> InputBlock:
+        element = NumberInputElement(
+            action_id=field, is_decimal_allowed=True, initial_value=initial, min_value="0", max_value="366"
+        )
+        return _input(block_id, label, element, optional=False, hint=hint)
+
+    return [
+        section(
+            "*Leave.* Allowances count working days: not the days off of the working week, "
+            "public holidays or closed days."
+        ),
+        days_input(
+            leave_fields.ALLOWANCE,
+            "Yearly allowance (days)",
+            format_number(policy.allowance),
+            "Each member's own allowance goes over it.",
+        ),
+        days_input(
+            leave_fields.CARRY_OVER,
+            "Unused days carried over, at most",
+            format_number(policy.carry_over_cap),
+            "0: nothing is carried into the next leave year.",
+        ),
+        _input(
+            leave_fields.YEAR_START,
+            "Leave year starts in",
+            StaticSelectElement(
+                action_id=field, options=months, initial_option=chosen(months, str(policy.year.start_month))
+            ),
+            optional=False,
+        ),
+        _input(
+            leave_fields.WORKING_DAYS,
+            "Working days",
+            CheckboxesElement(
+                action_id=field,
+                options=days,
+                initial_options=[o for o in days if int(o.value or 0) in working.weekdays] or None,
+            ),
+            optional=False,
+        ),
+        _input(
+            leave_fields.WORK_STARTS,
+            "Working day starts",
+            TimePickerElement(action_id=field, initial_time=working.starts.strftime("%H:%M")),
+            optional=False,
+        ),
+        _input(
+            leave_fields.WORK_ENDS,
+            "Working day ends",
+            TimePickerElement(action_id=field, initial_time=working.ends.strftime("%H:%M")),
+            optional=False,
+            hint="Part days count their hours within these.",
+        ),
+        _input(
+            leave_fields.PART_DAY_STEP,
+            "Part days count in",
+            RadioButtonsElement(
+                action_id=field, options=steps, initial_option=chosen(steps, working.step.value)
+            ),
+            optional=False,
+        ),
+        _input(
+            leave_fields.HOLIDAY_COUNTRY,
+            "Public holidays of (country code)",
+            PlainTextInputElement(
+                action_id=field, initial_value=policy.holiday_country or None, max_length=8
+            ),
+            optional=True,
+            hint="Two letters, like DE, GB or US. Leave empty for none.",
+        ),
+        _input(
+            leave_fields.HOLIDAY_SUBDIVISION,
+            "Subdivision (state, region)",
+            PlainTextInputElement(
+                action_id=field, initial_value=policy.holiday_subdivision or None, max_length=16
+            ),
+            optional=True,
+            hint="Like BE for Berlin or SCT for Scotland. Leave empty for the whole country.",
+        ),
+        _input(
+            leave_fields.BELOW_ZERO,
+            "A request that would go below zero",
+            RadioButtonsElement(
+                action_id=field, options=below, initial_option=chosen(below, policy.below_zero.value)
+            ),
+            optional=False,
+        ),
+    ]
+
+
+def settings_form_view(
+    view: WorkspaceView, *, metadata: str, leave: LeavePolicy | None = None
+) -> dict[str, object]:
+    """The settings form: two channel selects, the time zone, the digest time, the leave settings,
+    and one number per position (the first MAX_FORM_POSITIONS; the rest keep their minimums, which
+    the form says)."""
     field = ActionId.SETTINGS_FIELD.value
     channels = ConversationFilter(include=["public", "private"], exclude_bot_users=True)
     blocks: list[Block] = [
@@ -187,6 +329,8 @@ def settings_form_view(view: WorkspaceView, *, metadata: str) -> dict[str, objec
             optional=False,
         ),
     ]
+    if leave is not None:
+        blocks += leave_inputs(leave)
     if len(view.minimums) > MAX_FORM_POSITIONS:
         blocks += chosen_minimum_blocks(len(view.minimums))
         return form_view(

@@ -8,7 +8,7 @@ in the team channel. Every date and time is in the business's zone (the request'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -74,6 +74,11 @@ HELP_USAGE: tuple[tuple[str, str], ...] = (
     ("/timeoff list", "your requests, with Cancel on those that can still be cancelled"),
     ("/timeoff cancel <request id>", "cancel a request, e.g. `/timeoff cancel 12`"),
     ("/timeoff pending", "owners and admins: requests waiting for a decision, with Approve and Deny"),
+    ("/timeoff balance [member] [year]", "your leave left this year; owners and admins: anyone's"),
+    ("/timeoff types", "the leave types; owners and admins add and edit them"),
+    ("/timeoff closed [add|remove] <day> [<last day>] [name]", "the business's own closed days"),
+    ("/timeoff report [year]", "owners and admins: the year's balances and requests as CSV files"),
+    ("/timeoff allowance <member> <days|default>", "owners and admins: a member's own yearly allowance"),
     ("/timeoff help", "this help"),
 )
 HELP_FOOTER = "See who is in with `/availability [today|tomorrow|week|YYYY-MM-DD] [#channel]`."
@@ -103,6 +108,10 @@ def period_text(request: TimeOffView) -> str:
 def status_text(request: TimeOffView) -> str:
     """The request's status in words, with who decided and when."""
     icon = STATUS_ICONS.get(request.status, "")
+    if request.recorded_at_once and request.leave_type is not None:
+        calendar = "In the calendar." if request.blocked_time_id is not None else "Adding it to the calendar…"
+        name = escape_mrkdwn(request.leave_type.name)
+        return f"{icon} Recorded at once: {name} needs no approval. {calendar}"
     who = escape_mrkdwn(request.decided_by_name or "someone")
     at = when_decided(request)
     at_text = f" on {at}" if at else ""
@@ -119,11 +128,37 @@ def status_text(request: TimeOffView) -> str:
     return f"{icon} Waiting for approval."
 
 
+def type_label(request: TimeOffView) -> str:
+    """':palm_tree: Vacation' (escaped), or '' where leave types are not wired in."""
+    if request.leave_type is None:
+        return ""
+    emoji = request.leave_type.emoji  # checked to be :name: when saved
+    return f"{emoji} {escape_mrkdwn(request.leave_type.name)}".strip()
+
+
 def request_summary(request: TimeOffView, *, with_reason: bool = True) -> str:
-    """'*Sam Stone* · Fri 3 Apr – Tue 7 Apr (all day)' and the reason on its own line."""
-    lines = [f"*{escape_mrkdwn(request.member_name)}* · {period_text(request)}"]
+    """'*Sam Stone* · Fri 3 Apr – Tue 7 Apr (all day) · :palm_tree: Vacation' and the reason on its
+    own line."""
+    label = type_label(request)
+    kind = f" · {label}" if label else ""
+    lines = [f"*{escape_mrkdwn(request.member_name)}* · {period_text(request)}{kind}"]
     if with_reason and request.reason:
         lines.append(f"Reason: {escape_mrkdwn(request.reason)}")
+    return "\n".join(lines)
+
+
+def use_text(request: TimeOffView, whose: str) -> str:
+    """What the request uses of the allowance and what remains ('Uses 3 of your 12 remaining days
+    (2026): 9 left after it.'), the days it covers that count nothing, and a shortfall; '' when
+    not known."""
+    use = request.use
+    if use is None:
+        return ""
+    lines = [escape_mrkdwn(use.sentence(whose))]
+    if days_off := use.days_off_text():
+        lines.append(escape_mrkdwn(days_off))
+    if shortfall := use.shortfall():
+        lines.append(f":warning: {escape_mrkdwn(shortfall)}")
     return "\n".join(lines)
 
 
@@ -174,6 +209,15 @@ class MemberChoice:
     label: str  # "Sam Stone (staff)"
 
 
+@dataclass(frozen=True)
+class LeaveChoice:
+    type_id: int
+    label: str  # ":palm_tree: Vacation"
+
+
+ESTIMATE_PROMPT = "Choose the days to see what they use of the allowance."
+
+
 def request_modal(
     *,
     today: date,
@@ -181,12 +225,17 @@ def request_modal(
     metadata: str = "",
     members: Sequence[MemberChoice] = (),
     own_member_id: int | None = None,
+    leave_types: Sequence[LeaveChoice] = (),
+    estimate: str = "",
 ) -> dict[str, Any]:
     """The time-off form. `members` (owners and admins only) adds a "For" select, the requester
-    chosen by default; without it the request is the requester's own. Input block ids are the
-    service's field names, so its errors land under the right input."""
+    chosen by default; without it the request is the requester's own. `leave_types` adds the type
+    select (the first chosen), and `estimate` what the request uses (updated as the days, times
+    and type change: those inputs dispatch their actions). Input block ids are the service's field
+    names, so its errors land under the right input."""
     field = ActionId.TIMEOFF_FIELD.value
     blocks: list[Block] = []
+    dispatch = bool(leave_types)
     if members:
         options = [Option(value=str(m.member_id), text=clip(m.label, 75)) for m in members]
         initial = next((o for o in options if o.value == str(own_member_id)), None)
@@ -203,7 +252,24 @@ def request_modal(
             hint = f"{len(options):,} members: type part of a name or e-mail. {hint}"
         blocks.append(
             InputBlock(
-                block_id=BlockId.TIMEOFF_MEMBER.value, label="For", optional=True, hint=hint, element=element
+                block_id=BlockId.TIMEOFF_MEMBER.value,
+                label="For",
+                optional=True,
+                hint=hint,
+                element=element,
+                dispatch_action=dispatch,
+            )
+        )
+    if leave_types:
+        type_options = [Option(value=str(t.type_id), text=clip(t.label, 75)) for t in leave_types]
+        blocks.append(
+            InputBlock(
+                block_id=BlockId.TIMEOFF_LEAVE_TYPE.value,
+                label="Type",
+                dispatch_action=True,
+                element=StaticSelectElement(
+                    action_id=field, options=type_options[:MAX_SELECT_OPTIONS], initial_option=type_options[0]
+                ),
             )
         )
     blocks.extend(
@@ -211,6 +277,7 @@ def request_modal(
             InputBlock(
                 block_id=BlockId.TIMEOFF_STARTS_ON.value,
                 label="First day",
+                dispatch_action=dispatch,
                 element=DatePickerElement(action_id=field, initial_date=today.isoformat()),
             ),
             InputBlock(
@@ -218,11 +285,13 @@ def request_modal(
                 label="Last day",
                 optional=True,
                 hint="Leave empty for a single day.",
+                dispatch_action=dispatch,
                 element=DatePickerElement(action_id=field, placeholder="Same as the first day"),
             ),
             InputBlock(
                 block_id=BlockId.TIMEOFF_DAY_PART.value,
                 label="How long",
+                dispatch_action=dispatch,
                 element=RadioButtonsElement(
                     action_id=field,
                     options=[
@@ -236,6 +305,7 @@ def request_modal(
                 block_id=BlockId.TIMEOFF_START_TIME.value,
                 label="From",
                 optional=True,
+                dispatch_action=dispatch,
                 hint="On the first day.",
                 element=TimePickerElement(action_id=field, placeholder="09:00"),
             ),
@@ -243,6 +313,7 @@ def request_modal(
                 block_id=BlockId.TIMEOFF_END_TIME.value,
                 label="To",
                 optional=True,
+                dispatch_action=dispatch,
                 hint="On the last day.",
                 element=TimePickerElement(action_id=field, placeholder="17:00"),
             ),
@@ -254,9 +325,15 @@ def request_modal(
                     action_id=field,
                     multiline=True,
                     max_length=MAX_REASON,
-                    placeholder="Shown to the approvers only",
+                    placeholder="Shown to the approvers (and the team, if the type shows reasons)",
                 ),
             ),
+        ]
+    )
+    if leave_types:
+        blocks.append(context(estimate or ESTIMATE_PROMPT, block_id=BlockId.TIMEOFF_ESTIMATE.value))
+    blocks.extend(
+        [
             context(
                 f"Dates and times are in {escape_mrkdwn(zone_name)}. An owner or admin approves the request."
             ),
@@ -303,6 +380,8 @@ def approval_message(request: TimeOffView, coverage_lines: Sequence[str] = ()) -
         header(f"Time off request #{request.id}"),
         section(request_summary(request)),
     ]
+    if balance := use_text(request, f"{request.member_name}'s"):
+        blocks.append(section(f"*Balance*\n{balance}"))
     if coverage_lines:
         warnings = "\n".join(f":warning: {escape_mrkdwn(line)}" for line in coverage_lines)
         blocks.append(section(f"*Coverage*\n{warnings}"))
@@ -366,7 +445,11 @@ def decision_message(
     """The DM after a decision; `to_member` False: it goes to whoever asked on the member's behalf."""
     whose = "Your" if to_member else f"{escape_mrkdwn(request.member_name)}'s"
     who = escape_mrkdwn(decided_by_name or request.decided_by_name or "an approver")
-    if request.status == APPROVED:
+    if request.recorded_at_once and request.leave_type is not None:
+        kind = escape_mrkdwn(request.leave_type.name)
+        text = f"{whose} {kind} {period_text(request)} is recorded. It is in the calendar."
+        icon = ":white_check_mark:"
+    elif request.status == APPROVED:
         text = f"{whose} time off {period_text(request)} was approved by {who}. It is in the calendar."
         icon = ":white_check_mark:"
     elif request.status == DENIED:
@@ -380,10 +463,19 @@ def decision_message(
 
 
 def team_post(request: TimeOffView) -> tuple[str, BlockDicts]:
-    """The team channel's note: who is away when (no reason: the channel is the whole team)."""
+    """The team channel's note: who is away when, and why only when the leave type shows its
+    reasons to the team (a sick day's stays with the approvers)."""
     name = escape_mrkdwn(request.member_name)
     text = f"{name} will be away {period_text(request)}."
-    return text, message([section(f":palm_tree: *{name}* will be away {period_text(request)}.")])
+    emoji = (
+        request.leave_type.emoji
+        if request.leave_type is not None and request.leave_type.emoji
+        else ":palm_tree:"
+    )
+    shown = f"{emoji} *{name}* will be away {period_text(request)}."
+    if request.leave_type is not None and not request.reason_private and request.reason:
+        shown += f"\n_{escape_mrkdwn(clip(request.reason, 300))}_"
+    return text, message([section(shown)])
 
 
 def team_post_cancelled(request: TimeOffView) -> tuple[str, BlockDicts]:
@@ -501,3 +593,29 @@ def pending_blocks(waiting: Page[TimeOffView], *, page_size: int, note: str = ""
 
 def timeoff_help_blocks(intro: str = "") -> BlockDicts:
     return help_blocks("Time off", HELP_USAGE, HELP_FOOTER, intro=intro)
+
+
+# The keys of a view that views.update takes back (a view in a payload has Slack's own besides).
+_VIEW_KEYS = (
+    "type",
+    "callback_id",
+    "title",
+    "submit",
+    "close",
+    "private_metadata",
+    "blocks",
+    "clear_on_close",
+)
+
+
+def with_estimate(view: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """The request form `view` (as a payload holds it) with its estimate saying `text`: every
+    other block as it was, so what was typed stays."""
+    shown = context(text, block_id=BlockId.TIMEOFF_ESTIMATE.value).to_dict()
+    blocks = [
+        shown if isinstance(b, Mapping) and b.get("block_id") == BlockId.TIMEOFF_ESTIMATE.value else b
+        for b in view.get("blocks") or []
+    ]
+    updated = {key: view[key] for key in _VIEW_KEYS if key in view}
+    updated["blocks"] = blocks
+    return updated

@@ -56,6 +56,11 @@ class JobQueue:
         self._sessions = session_factory
         self._clock = clock
 
+    def record_step(self, claim: Claim, key: str, value: Any) -> None:
+        """Remember that a step of the job's work is done (its outcome `value`), for a later attempt."""
+        with session_scope(self._sessions) as session:
+            outbox.record_step(session, claim, key, value)
+
     def store_listener_work(self, work: ListenerWork, *, delivery_key: str | None = None) -> int | None:
         """Store `work` as a job due now; its id, or None when `delivery_key` was claimed before (a
         repeated delivery: its work is stored already). Committed before this returns."""

@@ -26,7 +26,7 @@ from rosterbot.services.jobs import RUN_LISTENER
 from rosterbot.services.workspace import ChannelLookup, ChannelStatus
 from rosterbot.slack.client import guard_respond, make_web_client
 from rosterbot.slack.errors import handle_error
-from rosterbot.slack.jobs import JobSink, install, run_stored
+from rosterbot.slack.jobs import JobSink, JobSteps, install, run_stored
 from rosterbot.slack.middleware import Workspace, build_middleware
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ def build_app(
         does_jobs(app, services, settings)
     for middleware in build_middleware(settings, services, lambda: installed_workspace(app)):
         app.use(middleware)
+    app.use(JobSteps(services))  # last: it wraps the client every other middleware has chosen
     if services.identity.lookup_email is None:
         services.identity.lookup_email = email_lookup(web_client)
     posts = getattr(services, "channel_posts", None)  # test doubles of Services may have none

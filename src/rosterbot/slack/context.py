@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltContext
 
 from rosterbot.config import Settings
 from rosterbot.domain.roles import Actor
+from rosterbot.services.jobs import Claim
 
 if TYPE_CHECKING:
     from rosterbot.services.container import Services
@@ -26,9 +27,13 @@ class StoredJob:
     from the internet: it was verified before it was stored. `ran`: its lazy function was found and
     run."""
 
-    id: int
-    attempt: int
+    claim: Claim
+    steps: dict[str, Any] = field(default_factory=dict)  # what earlier attempts did (JobSteps)
     ran: bool = False
+
+    @property
+    def attempt(self) -> int:
+        return self.claim.attempt
 
 
 @dataclass

@@ -26,8 +26,11 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.middleware import Middleware
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.util.utils import get_arg_names_of_callable
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
 from rosterbot.config import Settings
 from rosterbot.services.jobs import Claim, ListenerWork
@@ -145,7 +148,7 @@ def run_stored(app: App, services: Services, settings: Settings) -> Callable[[Cl
 
     def run(claim: Claim) -> None:
         work = ListenerWork.of_payload(claim.payload)
-        job = StoredJob(claim.id, claim.attempt)
+        job = StoredJob(claim, steps=dict(claim.payload.get("steps") or {}))
         headers = {**work.headers, LAZY_ONLY: ["1"], LAZY_FUNCTION: [work.function]}
         scope = RequestScope(services, settings, job=job)
         response = app.dispatch(bolt_request(work.body, headers, context={SCOPE_KEY: scope}))
@@ -155,3 +158,54 @@ def run_stored(app: App, services: Services, settings: Settings) -> Callable[[Cl
             raise Permanent(f"stored work {work.function!r} found no listener (status {response.status})")
 
     return run
+
+
+class JobSteps(Middleware):
+    """Gives a stored job's run a Web client that does not open a modal twice (`JobWebClient`)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        scope = scope_of(req.context)
+        client = req.context.get("client")
+        if scope is not None and scope.job is not None and isinstance(client, WebClient):
+            job, jobs = scope.job, self._services.jobs
+            req.context["client"] = JobWebClient(client, job, lambda k, v: jobs.record_step(job.claim, k, v))
+        return next()
+
+
+class JobWebClient(WebClient):
+    """The Web client of a stored job's run. A trigger opens one modal, once: a modal that an
+    earlier attempt of the job opened (and then died) is not opened again; that attempt's answer
+    stands, and the work goes on from there (updating the modal it opened). Everything else goes
+    to `inner` as it is."""
+
+    def __init__(self, inner: WebClient, job: StoredJob, record: Callable[[str, Any], None]) -> None:
+        super().__init__(token=inner.token, base_url=inner.base_url, logger=inner.logger)
+        self._inner, self._job, self._record = inner, job, record
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        if api_method != "views.open":
+            return self._inner.api_call(api_method, **kwargs)
+        args = kwargs.get("json") or kwargs.get("params") or {}
+        trigger = args.get("trigger_id")
+        key = f"views.open:{trigger}"
+        done = self._job.steps.get(key)
+        if isinstance(done, dict):
+            log.info("job #%s: the modal its first attempt opened stands", self._job.claim.id)
+            return SlackResponse(
+                client=self,
+                http_verb="POST",
+                api_url=api_method,
+                req_args={},
+                data=done,
+                headers={},
+                status_code=200,
+            )
+        opened = self._inner.api_call(api_method, **kwargs)
+        if isinstance(opened.data, dict):
+            self._record(key, opened.data)
+        return opened

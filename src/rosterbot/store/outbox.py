@@ -172,6 +172,19 @@ def extend_leases(session: Session, claims: Iterable[Claim], *, until: datetime)
     return held
 
 
+def record_step(session: Session, claim: Claim, key: str, value: Any) -> bool:
+    """Remember in the item that a step of its work is done (`payload["steps"][key]`), so that a
+    later attempt does not do it again; False when another worker has claimed the item since."""
+    row = session.get(OutboxItem, claim.id)
+    if row is None or row.status != PENDING or row.attempts != claim.attempt:
+        return False
+    payload = dict(row.payload or {})
+    payload["steps"] = {**(payload.get("steps") or {}), key: value}
+    row.payload = payload
+    session.flush()
+    return True
+
+
 def next_due(session: Session, kinds: Iterable[str]) -> datetime | None:
     """When the earliest pending item of `kinds` is due (None: nothing pending)."""
     found = session.scalar(

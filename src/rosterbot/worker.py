@@ -248,9 +248,11 @@ class JobWorker:
 
     def _finished(self) -> None:
         with self._idle:
+            was_full = self._running >= self._threads
             self._running -= 1
             self._idle.notify_all()
-        self._wake.set()  # a thread is free: look for more
+        if was_full:
+            self._wake.set()  # a thread is free again: what waited for one may be due
 
     def _sleep(self) -> None:
         if self._listener is not None and not self._wake.is_set():

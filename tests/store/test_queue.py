@@ -21,7 +21,7 @@ NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 def store_job(session_factory: sessionmaker[Session], at: datetime = NOW) -> int:
     with session_scope(session_factory) as session:
-        return outbox.enqueue(session, outbox.RUN_LISTENER, at=at, payload={"function": "f"}).id
+        return outbox.enqueue(session, outbox.RUN_LISTENER, at=at, payload={"function": "f"})
 
 
 def claim(session_factory: sessionmaker[Session], now: datetime, lease: float = 15.0) -> list[outbox.Claim]:
@@ -54,7 +54,7 @@ def test_a_worker_claims_only_the_kinds_it_can_do_and_one_job_by_its_id(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_scope(session_factory) as session:
-        other = outbox.enqueue(session, outbox.POST_DIGEST, at=NOW, payload={}).id
+        other = outbox.enqueue(session, outbox.POST_DIGEST, at=NOW, payload={})
     job = store_job(session_factory)
     assert [c.id for c in claim(session_factory, NOW)] == [job]  # not the digest
     with session_scope(session_factory) as session:

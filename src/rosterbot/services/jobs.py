@@ -67,5 +67,4 @@ class JobQueue:
         with session_scope(self._sessions) as session:
             if delivery_key is not None and not deliveries.claim(session, delivery_key):
                 return None
-            item = outbox.enqueue(session, outbox.RUN_LISTENER, at=self._clock(), payload=work.payload())
-            return item.id
+            return outbox.enqueue(session, outbox.RUN_LISTENER, at=self._clock(), payload=work.payload())

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.db import insert_or_ignore
@@ -83,24 +83,27 @@ def enqueue(
     at: datetime,
     request_id: int | None = None,
     payload: dict[str, Any] | None = None,
-) -> OutboxItem:
+) -> int:
+    """Write an item due at `at`; its id. (One INSERT: a listener's work is stored on the ack path.)"""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    item = OutboxItem(
-        kind=kind,
-        request_id=request_id,
-        payload=dict(payload or {}),
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=as_utc(at),
-        created_at=as_utc(at),
-    )
-    session.add(item)
-    session.flush()
+    item_id = session.execute(
+        insert(OutboxItem)
+        .values(
+            kind=kind,
+            request_id=request_id,
+            payload=dict(payload or {}),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=as_utc(at),
+            created_at=as_utc(at),
+        )
+        .returning(OutboxItem.id)
+    ).scalar_one()
     if session.get_bind().dialect.name == "postgresql":
         # Sent when the transaction commits (and only then): a listening worker claims it at once.
         session.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
-    return item
+    return int(item_id)
 
 
 def claim_due(

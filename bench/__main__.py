@@ -54,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="complete sets (serve + worker each, one PostgreSQL) in the burst (default 1: serve alone)",
     )
     parser.add_argument(
+        "--burst-kinds",
+        default=",".join(burst.KINDS),
+        help=f"the burst's operations, comma-separated (default {','.join(burst.KINDS)})",
+    )
+    parser.add_argument(
         "--server-env",
         action="append",
         default=[],
@@ -81,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "throughput": lambda: throughput.run(database_url=database),
         "calls": lambda: api_calls.run(),
         "burst": lambda: burst.run(
-            ops=args.burst_ops, database_url=database, server_env=server_env, machines=args.burst_machines
+            ops=args.burst_ops,
+            database_url=database,
+            server_env=server_env,
+            machines=args.burst_machines,
+            kinds=tuple(args.burst_kinds.split(",")),
         ),
     }
     print(f"machine: {machine()}; database: {database_kind(database)}", file=sys.stderr)

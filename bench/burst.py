@@ -61,6 +61,7 @@ class Burst:
     calls_other: int = 0
     rate: float = API_RATE
     machines: int = 1  # complete sets (serve + worker) sharing the database and the limit
+    kinds: tuple[str, ...] = KINDS
 
     @property
     def ideal_seconds(self) -> float:
@@ -76,6 +77,7 @@ def run(
     database_url: str | None = None,
     server_env: dict[str, str] | None = None,
     machines: int = 1,
+    kinds: Sequence[str] = KINDS,
 ) -> list[Row]:
     """`measure`, as table rows. `max_seconds` (the wait for the last answer) defaults to 90 s, or
     1.5x the ideal time of a larger burst."""
@@ -89,6 +91,7 @@ def run(
         database_url=database_url,
         server_env=server_env or {},
         machines=machines,
+        kinds=kinds,
     )
     return rows(burst, server_env or {})
 
@@ -102,10 +105,12 @@ def measure(
     database_url: str | None,
     server_env: dict[str, str],
     machines: int = 1,
+    kinds: Sequence[str] = KINDS,
 ) -> Burst:
     """`machines` > 1: that many complete sets, as that many machines would run them on one
     database: each `rosterbot serve --workers 2` and one `rosterbot worker`; the operations are
-    spread over their web servers in turn, as a load balancer would."""
+    spread over their web servers in turn, as a load balancer would. `kinds`: some of `KINDS`
+    (`show` alone takes no owners lock: the limit's own effect)."""
     from bench.load import start_worker, stop_worker  # noqa: PLC0415 - only for several machines
 
     outside = Outside.start(EmulatorConfig())
@@ -119,9 +124,9 @@ def measure(
                 "several machines share one PostgreSQL database: --database postgresql+psycopg://…"
             )
         people = add_bench_users(outside, admins, role="admin", prefix="A")
-        targets: dict[str, list[int]] = {kind: [] for kind in KINDS}
+        targets: dict[str, list[int]] = {kind: [] for kind in kinds}
         for number in range(ops):
-            kind = KINDS[number % len(KINDS)]
+            kind = kinds[number % len(kinds)]
             member = outside.api.add_member(
                 "staff", "Target", f"{kind[:3]}{number:05d}", is_active=kind != "reactivate"
             )
@@ -138,11 +143,11 @@ def measure(
                 warm_up(slack, outside.slack, people)  # linked, at full speed, before the burst
             outside.api.clear_requests()
             outside.api.set_faults(rate_limit_per_second=api_rate)
-            burst = Burst(ops, rate=api_rate, machines=machines)
+            burst = Burst(ops, rate=api_rate, machines=machines, kinds=tuple(kinds))
             order = [  # the kinds interleaved: show, deactivate, reactivate, show, ...
                 (kind, targets[kind][i])
                 for i in range(max(len(t) for t in targets.values()))
-                for kind in KINDS
+                for kind in kinds
                 if i < len(targets[kind])
             ]
             plan = [
@@ -211,7 +216,8 @@ def rows(burst: Burst, server_env: dict[str, str]) -> list[Row]:
         Row(
             "4 burst",
             f"{burst.ops} team operations at once, API {burst.rate:g} req/s{setting}"
-            + (f", {burst.machines} machines (serve + worker each)" if burst.machines > 1 else ""),
+            + (f", {burst.machines} machines (serve + worker each)" if burst.machines > 1 else "")
+            + (f", only {'/'.join(burst.kinds)}" if tuple(burst.kinds) != KINDS else ""),
             f"{told_errors} errors reached users (no 200: {not_acked}, "
             f"error answer: {burst.outcomes['error']}, no answer: {burst.outcomes['none']})",
             "none",

@@ -18,7 +18,7 @@ if str(REPO) not in sys.path:  # `bench` is a top-level package beside src/
 
 from bench.harness import Row, percentile, print_table  # noqa: E402
 
-from bench import ack, api_calls, burst, chaos, load, throughput  # noqa: E402
+from bench import ack, api_calls, burst, chaos, compare, load, throughput  # noqa: E402
 
 
 @pytest.fixture
@@ -140,3 +140,11 @@ def test_chaos_accounts_for_every_acknowledged_operation(sqlite_url: str) -> Non
     assert acknowledged >= 1
     assert result.drained_seconds >= 0  # the queue emptied
     assert any(row.measure == "SIGKILLs" for row in chaos.rows(result))
+
+
+def test_compare_counts_lines_that_are_code(tmp_path: Path) -> None:
+    (tmp_path / "blocks").mkdir()
+    (tmp_path / "app.py").write_text('"""Doc."""\n\n# why\nx = 1\n')
+    (tmp_path / "blocks" / "team.py").write_text("y = 2\n")
+    (tmp_path / "notes.txt").write_text("not python\n")
+    assert compare.slack_lines(tmp_path) == (5, 3)

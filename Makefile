@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench load lint
+.PHONY: run test bench load chaos lint
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,7 +21,11 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 load: $(STAMP)
-	$(PY) -m bench.load
+	$(PY) -m bench.load $(ARGS)
+
+# The kill test (bench/chaos.py); also `make load ARGS=--chaos`.
+chaos: $(STAMP)
+	$(PY) -m bench.load --chaos $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -3,6 +3,7 @@
 python -m bench                      # all of them, about 6 minutes on 2 cores
 python -m bench ack burst            # only these
 python -m bench burst --burst-ops 300 --server-env ROSTERBOT_API_RATE_LIMIT=4
+python -m bench burst --burst-machines 2 --database postgresql+psycopg://...   # two machines, one limit
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--burst-ops", type=int, default=burst.OPS, help="operations in the burst")
     parser.add_argument(
+        "--burst-machines",
+        type=int,
+        default=1,
+        help="complete sets (serve + worker each, one PostgreSQL) in the burst (default 1: serve alone)",
+    )
+    parser.add_argument(
+        "--burst-kinds",
+        default=",".join(burst.KINDS),
+        help=f"the burst's operations, comma-separated (default {','.join(burst.KINDS)})",
+    )
+    parser.add_argument(
         "--server-env",
         action="append",
         default=[],
@@ -73,7 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ack": lambda: ack.run(database_url=database, server_env=server_env),
         "throughput": lambda: throughput.run(database_url=database),
         "calls": lambda: api_calls.run(),
-        "burst": lambda: burst.run(ops=args.burst_ops, database_url=database, server_env=server_env),
+        "burst": lambda: burst.run(
+            ops=args.burst_ops,
+            database_url=database,
+            server_env=server_env,
+            machines=args.burst_machines,
+            kinds=tuple(args.burst_kinds.split(",")),
+        ),
     }
     print(f"machine: {machine()}; database: {database_kind(database)}", file=sys.stderr)
     rows: list[Row] = []

@@ -112,6 +112,13 @@ class LevelResult:
     statuses: collections.Counter[str] = field(default_factory=collections.Counter)
     unanswered: int = 0  # acked, but rosterbot's answer did not reach Slack before the level ended
     open_failed: int = 0  # the command that opens the form not acked (untimed)
+    # Seconds from the ack to the first Slack update the user sees after it: the reply to a
+    # command, the modal a form command opens; and a submission's outcome (its modal shows
+    # progress in the ack itself). The ack's moment is taken early (sending + the sender's
+    # timing), the update's as the stand-in handled it: if anything, too long.
+    first_update: list[float] = field(default_factory=list)
+    outcome: list[float] = field(default_factory=list)
+    api_calls: int = 0  # business API calls during the level
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def p(self, q: float) -> float:
@@ -148,28 +155,41 @@ class Users:
             fields = self.slack.command_fields(user, spec.command, spec.text)
             seen = self.state.count(f"reply:{user}")
             self._log(user, "command")
-            if timed(self.result, self.sender, self.slack, form_body(fields)):
-                self._wait(f"reply:{user}", seen)
+            sent = time.monotonic()
+            answer = timed(self.result, self.sender, self.slack, form_body(fields))
+            if answer and self._wait(f"reply:{user}", seen):
+                self._after_ack(self.result.first_update, f"reply:{user}", seen, sent + answer.elapsed)
             return
         assert spec.values is not None
         key = f"view:{user}:{spec.form}"
         seen_view = self.state.count(key)
         self._log(user, "open")
-        opened = self.slack.command(user, spec.command, spec.text)
+        sent = time.monotonic()
+        opened = untimed(self.sender, self.slack, self.slack.command_fields(user, spec.command, spec.text))
         if opened.status_code != 200:
             with self.result.lock:
                 self.result.open_failed += 1
             return
         if not self._wait(key, seen_view):
             return
+        self._after_ack(self.result.first_update, key, seen_view, sent + opened.elapsed)
         view_id = self.state.latest_view[(user, spec.form)]
         if self.form is None:
             self.form = self.state.view(view_id)
         seen = self.state.count(f"reply:{user}")
         values = spec.values(next(self.counter))
         self._log(user, "submit")
-        if submit(self.result, self.sender, self.slack, user, view_id, values):
-            self._wait(f"reply:{user}", seen)
+        sent = time.monotonic()
+        answer = submit(self.result, self.sender, self.slack, user, view_id, values)
+        if answer and self._wait(f"reply:{user}", seen):
+            self._after_ack(self.result.outcome, f"reply:{user}", seen, sent + answer.elapsed)
+
+    def _after_ack(self, into: list[float], key: str, seen: int, acked_at: float) -> None:
+        """Note how long after `acked_at` `key` went past `seen`."""
+        delay = self.state.stamp(key, seen + 1) - acked_at
+        if delay == delay:  # not NaN
+            with self.result.lock:
+                into.append(delay)
 
     def _log(self, user: str, kind: str) -> None:
         with self.result.lock:
@@ -186,6 +206,12 @@ class Users:
 
 def form_body(fields: Mapping[str, str]) -> bytes:
     return urlencode(fields).encode()
+
+
+def untimed(sender: Sender, slack: SlackWorkspace, fields: Mapping[str, str]) -> Answer:
+    """POST a slash command's `fields`, signed, through `sender`, counted nowhere."""
+    body = form_body(fields)
+    return sender.post(slack.app_url + EVENTS_PATH, body, {"Content-Type": FORM_TYPE, **slack.sign(body)})
 
 
 def timed(result: LevelResult, sender: Sender, slack: SlackWorkspace, body: bytes) -> Answer | None:
@@ -211,9 +237,10 @@ def submit(
     user: str,
     view: str | Mapping[str, Any],
     values: Mapping[str, Mapping[str, Any]],
-) -> bool:
+) -> Answer | None:
     """`user` presses Submit on `view` (an open view's id, or a view dict taken as is), as
-    `SlackWorkspace.submit_view` does, with only the HTTP round trip timed."""
+    `SlackWorkspace.submit_view` does, with only the HTTP round trip timed. The answer, or None
+    when it was not a 200."""
     state = slack.state
     shown = state.view(view) if isinstance(view, str) else copy.deepcopy(dict(view))
     if shown is None:
@@ -228,10 +255,10 @@ def submit(
     }
     reply = timed(result, sender, slack, form_body({"payload": json.dumps(payload)}))
     if reply is None:
-        return False
+        return None
     answer = reply.json() if reply.content else None
     state.apply_view_response(user, shown["id"], answer if isinstance(answer, dict) else None)
-    return True
+    return reply
 
 
 def drive(users: Users, people: Sequence[str], *, think: float, max_per_user: int | None) -> None:
@@ -317,9 +344,14 @@ def fallback_form(spec: Spec) -> dict[str, Any]:
 
 
 def warm(slack: SlackWorkspace, user: str) -> None:
-    """A few untimed requests, so that each worker has answered once (auth.test, lazy imports)."""
+    """A few untimed requests, so that each worker has answered once (auth.test, lazy imports),
+    and their answers (after the ack) arrived: none of them is taken for a timed request's."""
+    state = slack.state
+    seen = state.count(f"reply:{user}") if isinstance(state, SignalledSlackState) else 0
     for _ in range(WARM_REQUESTS):
         slack.command(user, "/team", "help")
+    if isinstance(state, SignalledSlackState):
+        state.wait_above(f"reply:{user}", seen + WARM_REQUESTS - 1, 30.0)
 
 
 def _join(threads: Sequence[threading.Thread], until: float) -> None:
@@ -405,10 +437,12 @@ def _rosterbot_level(
         with outside.workspace(server.url, secret, pool=len(people) + 10) as slack:
             warm(slack, people[0])
             outside.api.set_faults(latency=api_latency)
+            outside.api.clear_requests()
             result = LevelResult("rosterbot", SPECS[scenario].label, len(people))
             until = time.monotonic() + duration
             users = Users(SPECS[scenario], slack, sender, outside.slack, result, until=until)
             drive(users, people, think=think, max_per_user=max_per_user)
+            result.api_calls = len(outside.api.requests)
     finally:
         server.stop(grace=0)  # the work still queued at this level is not wanted in the next
         outside.api.set_faults()

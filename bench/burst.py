@@ -13,15 +13,19 @@ default is 90 (about 60 s ideal) to keep `make bench` short; `--burst-ops 300` r
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.harness import (
     Outside,
     Row,
+    WebServer,
     add_bench_users,
     fresh_database,
     new_secret,
@@ -30,6 +34,7 @@ from bench.harness import (
     warm_up,
 )
 from rosterbot.emulators.business_api import EmulatorConfig
+from rosterbot.emulators.slack_api import SlackWorkspace
 
 OPS = 90
 ADMINS = 10
@@ -55,6 +60,8 @@ class Burst:
     calls_429: int = 0
     calls_other: int = 0
     rate: float = API_RATE
+    machines: int = 1  # complete sets (serve + worker) sharing the database and the limit
+    kinds: tuple[str, ...] = KINDS
 
     @property
     def ideal_seconds(self) -> float:
@@ -69,6 +76,8 @@ def run(
     max_seconds: float | None = None,
     database_url: str | None = None,
     server_env: dict[str, str] | None = None,
+    machines: int = 1,
+    kinds: Sequence[str] = KINDS,
 ) -> list[Row]:
     """`measure`, as table rows. `max_seconds` (the wait for the last answer) defaults to 90 s, or
     1.5x the ideal time of a larger burst."""
@@ -81,6 +90,8 @@ def run(
         max_seconds=max_seconds,
         database_url=database_url,
         server_env=server_env or {},
+        machines=machines,
+        kinds=kinds,
     )
     return rows(burst, server_env or {})
 
@@ -93,58 +104,86 @@ def measure(
     max_seconds: float,
     database_url: str | None,
     server_env: dict[str, str],
+    machines: int = 1,
+    kinds: Sequence[str] = KINDS,
 ) -> Burst:
+    """`machines` > 1: that many complete sets, as that many machines would run them on one
+    database: each `rosterbot serve --workers 2` and one `rosterbot worker`; the operations are
+    spread over their web servers in turn, as a load balancer would. `kinds`: some of `KINDS`
+    (`show` alone takes no owners lock: the limit's own effect)."""
+    from bench.load import start_worker, stop_worker  # noqa: PLC0415 - only for several machines
+
     outside = Outside.start(EmulatorConfig())
     secret = new_secret()
+    servers: list[WebServer] = []
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         database = fresh_database(database_url)
+        if machines > 1 and not database.startswith("postgresql"):
+            raise ValueError(
+                "several machines share one PostgreSQL database: --database postgresql+psycopg://…"
+            )
         people = add_bench_users(outside, admins, role="admin", prefix="A")
-        targets: dict[str, list[int]] = {kind: [] for kind in KINDS}
+        targets: dict[str, list[int]] = {kind: [] for kind in kinds}
         for number in range(ops):
-            kind = KINDS[number % len(KINDS)]
+            kind = kinds[number % len(kinds)]
             member = outside.api.add_member(
                 "staff", "Target", f"{kind[:3]}{number:05d}", is_active=kind != "reactivate"
             )
             targets[kind].append(member.id)
-        server = start_rosterbot(outside, database, secret, settings=server_env)
+        log_dir = Path(tempfile.mkdtemp(prefix="rosterbot-burst-"))
+        for machine in range(machines):
+            servers.append(start_rosterbot(outside, database, secret, settings=server_env))
+            if machines > 1:
+                env = dict(server_env)
+                workers.append(start_worker(outside, database, secret, log_dir, machine, settings=env))
+        slacks = [outside.workspace(server.url, secret, pool=64) for server in servers]
         try:
-            with outside.workspace(server.url, secret, pool=64) as slack:
+            for slack in slacks:
                 warm_up(slack, outside.slack, people)  # linked, at full speed, before the burst
-                outside.api.clear_requests()
-                outside.api.set_faults(rate_limit_per_second=api_rate)
-                burst = Burst(ops, rate=api_rate)
-                order = [  # the kinds interleaved: show, deactivate, reactivate, show, ...
-                    (kind, targets[kind][i])
-                    for i in range(max(len(t) for t in targets.values()))
-                    for kind in KINDS
-                    if i < len(targets[kind])
-                ]
-                plan = [(people[n % len(people)], kind, member) for n, (kind, member) in enumerate(order)]
-                url_ids: list[tuple[str, str]] = []
-                lock = threading.Lock()
-                started = time.monotonic()
+            outside.api.clear_requests()
+            outside.api.set_faults(rate_limit_per_second=api_rate)
+            burst = Burst(ops, rate=api_rate, machines=machines, kinds=tuple(kinds))
+            order = [  # the kinds interleaved: show, deactivate, reactivate, show, ...
+                (kind, targets[kind][i])
+                for i in range(max(len(t) for t in targets.values()))
+                for kind in kinds
+                if i < len(targets[kind])
+            ]
+            plan = [
+                (slacks[n % len(slacks)], people[n % len(people)], kind, member)
+                for n, (kind, member) in enumerate(order)
+            ]
+            url_ids: list[tuple[str, str]] = []
+            lock = threading.Lock()
+            started = time.monotonic()
 
-                def send(user: str, kind: str, member_id: int) -> None:
-                    fields = slack.command_fields(user, "/team", f"{kind} #{member_id}")
-                    url_id = fields["response_url"].rsplit("/", 1)[1]
-                    try:
-                        status = str(slack.post_form(fields).status_code)
-                    except Exception as exc:  # noqa: BLE001 - what Slack would see: no answer
-                        status = type(exc).__name__
-                    with lock:
-                        burst.statuses[status] += 1
-                        url_ids.append((kind, url_id))
+            def send(slack: SlackWorkspace, user: str, kind: str, member_id: int) -> None:
+                fields = slack.command_fields(user, "/team", f"{kind} #{member_id}")
+                url_id = fields["response_url"].rsplit("/", 1)[1]
+                try:
+                    status = str(slack.post_form(fields).status_code)
+                except Exception as exc:  # noqa: BLE001 - what Slack would see: no answer
+                    status = type(exc).__name__
+                with lock:
+                    burst.statuses[status] += 1
+                    url_ids.append((kind, url_id))
 
-                run_threads([lambda p=p: send(*p) for p in plan], threads=32)
-                deadline = started + max_seconds
-                for _kind, url_id in url_ids:
-                    outside.slack.wait_above(f"response:{url_id}", 0, deadline - time.monotonic())
-                burst.seconds = min(time.monotonic(), deadline) - started
-                _classify(burst, url_ids, outside)
-                outside.api.set_faults()
+            run_threads([lambda p=p: send(*p) for p in plan], threads=32)
+            deadline = started + max_seconds
+            for _kind, url_id in url_ids:
+                outside.slack.wait_above(f"response:{url_id}", 0, deadline - time.monotonic())
+            burst.seconds = min(time.monotonic(), deadline) - started
+            _classify(burst, url_ids, outside)
+            outside.api.set_faults()
         finally:
-            server.stop(grace=0)
+            for slack in slacks:
+                slack.close()
     finally:
+        for process in workers:
+            stop_worker(process)
+        for server in servers:
+            server.stop(grace=0)
         outside.stop()
     return burst
 
@@ -176,7 +215,9 @@ def rows(burst: Burst, server_env: dict[str, str]) -> list[Row]:
     return [
         Row(
             "4 burst",
-            f"{burst.ops} team operations at once, API {burst.rate:g} req/s{setting}",
+            f"{burst.ops} team operations at once, API {burst.rate:g} req/s{setting}"
+            + (f", {burst.machines} machines (serve + worker each)" if burst.machines > 1 else "")
+            + (f", only {'/'.join(burst.kinds)}" if tuple(burst.kinds) != KINDS else ""),
             f"{told_errors} errors reached users (no 200: {not_acked}, "
             f"error answer: {burst.outcomes['error']}, no answer: {burst.outcomes['none']})",
             "none",

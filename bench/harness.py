@@ -33,6 +33,9 @@ BIN = Path(sys.executable).parent  # the venv that runs the benchmarks also runs
 BOT_TOKEN = "xoxb-bench-bot-token"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 WEB_WORKERS = 2  # the Procfile's WEB_CONCURRENCY default
+# Another checkout's src/ for the servers under test (`python -m bench.compare --old PATH`): rosterbot
+# as it was at another commit, run beside today's by the same harness. None: the code on the path.
+SERVER_SRC: str | None = None
 READY_TIMEOUT = 60.0
 
 
@@ -102,8 +105,20 @@ def fresh_database(url: str | None = None) -> str:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    upgrade(url)
+    if SERVER_SRC is None:
+        upgrade(url)
+    else:  # the servers' own migrations: they refuse a schema newer than they know
+        code = "import sys; from rosterbot.store.migrate import upgrade; upgrade(sys.argv[1])"
+        env = {**os.environ, "PYTHONPATH": server_path()}
+        subprocess.run([sys.executable, "-c", code, url], env=env, check=True, capture_output=True)
     return url
+
+
+def server_path() -> str:
+    """PYTHONPATH of a server under test: `SERVER_SRC` first when set, the repository (for
+    `bench.floor`), then what the caller had (the tests' clock under --today)."""
+    parts = [SERVER_SRC, str(REPO), os.environ.get("PYTHONPATH", "")]
+    return os.pathsep.join(p for p in parts if p)
 
 
 def _postgres_if_up(url: str) -> str | None:
@@ -134,6 +149,8 @@ class SignalledSlackState(SlackState):
         super().__init__(**kwargs)
         self.signal = threading.Condition()
         self.counts: collections.Counter[str] = collections.Counter()
+        # When each count went up (time.monotonic(), as the stand-in handled the call): key -> times.
+        self.stamps: dict[str, list[float]] = collections.defaultdict(list)
         self.latest_view: dict[tuple[str, str], str] = {}
         self.response_texts: dict[str, list[str]] = collections.defaultdict(list)
         self.last_text: dict[str, str] = {}  # the newest response_url post or ephemeral, per user
@@ -147,10 +164,18 @@ class SignalledSlackState(SlackState):
         with self.signal:
             return self.signal.wait_for(lambda: self.counts[key] > seen, timeout=max(0.0, timeout))
 
+    def stamp(self, key: str, number: int) -> float:
+        """When `key` counted `number` (from 1); NaN if it has not."""
+        with self.signal:
+            times = self.stamps.get(key, [])
+            return times[number - 1] if 0 < number <= len(times) else math.nan
+
     def _bump(self, *keys: str) -> None:
+        now = time.monotonic()
         with self.signal:
             for key in keys:
                 self.counts[key] += 1
+                self.stamps[key].append(now)
             self.signal.notify_all()
 
     def post_response(self, url_id: str, payload: dict[str, Any]) -> None:
@@ -298,8 +323,7 @@ def rosterbot_env(outside: Outside, database_url: str, signing_secret: str, **ex
         # A bench user sends as fast as it is answered, far past a person's share of commands:
         # the per-user limit (services/throttle.py) would refuse the very traffic being measured.
         ROSTERBOT_COMMAND_BURST="0",
-        # What the caller had on the path stays after the repo's (the tests' clock under --today).
-        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        PYTHONPATH=server_path(),
     )
     env.update(extra)
     return env
@@ -354,6 +378,15 @@ class WebServer:
         """The gunicorn workers (the master's children that run the master's command)."""
         master = command_line(self.process.pid)
         return [pid for pid in children_of(self.process.pid) if command_line(pid) == master]
+
+    def all_pids(self) -> list[int]:
+        """The master and every process under it (workers, rosterbot's worker process, helpers)."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children_of(pid))
+        return found
 
     def work_pids(self) -> list[int]:
         """The master's other children: rosterbot's work process (`rosterbot.slack.handoff`) and
@@ -447,6 +480,18 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(name: str) -> list[int]:
+    """Every process whose command name (/proc/<pid>/comm) is `name`, e.g. PostgreSQL's backends."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == name:
+                found.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return found
 
 
 def command_line(pid: int) -> bytes:

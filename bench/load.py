@@ -18,6 +18,7 @@ outbox items left, Slack messages posted twice (the same text in the same channe
 users read.
 
     python -m bench.load [--users 50] [--duration 60] [--database URL]
+    python -m bench.load --chaos [...]   # the kill test: bench/chaos.py
 """
 
 from __future__ import annotations
@@ -111,9 +112,16 @@ def ensure_database(url: str) -> None:
 
 
 def start_worker(
-    outside: Outside, database_url: str, secret: str, log_dir: Path, n: int
+    outside: Outside,
+    database_url: str,
+    secret: str,
+    log_dir: Path,
+    n: int,
+    *,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    env = rosterbot_env(outside, database_url, secret)
+    """`rosterbot worker` in a process group of its own, its output in `log_dir`."""
+    env = rosterbot_env(outside, database_url, secret, **(settings or {}))
     log = (log_dir / f"worker-{n}.log").open("wb")
     return subprocess.Popen(
         [str(BIN / "rosterbot"), "worker"],
@@ -435,6 +443,12 @@ def rows(result: LoadResult) -> list[Row]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if "--chaos" in args_list:  # the kill test (bench.chaos) takes the rest of the options
+        from bench import chaos
+
+        args_list.remove("--chaos")
+        return chaos.main(args_list)
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--duration", type=float, default=DURATION)

@@ -30,6 +30,7 @@ from bench.harness import (
     cpu_seconds,
     fresh_database,
     new_secret,
+    pids_named,
     rss_kib,
     start_floor,
     start_rosterbot,
@@ -59,6 +60,10 @@ class Measured:
     rss_end_kib: list[int] = field(default_factory=list)
     work_rss_end_kib: list[int] = field(default_factory=list)
     threads_end: list[int] = field(default_factory=list)
+    all_cpu_seconds: float = 0.0  # the master and every process under it
+    postgres_cpu_seconds: float = 0.0  # every PostgreSQL process on the machine (others' too)
+    all_rss_start_kib: int = 0  # the master and every process under it, summed
+    all_rss_end_kib: int = 0
 
     @property
     def ok(self) -> int:
@@ -126,11 +131,13 @@ def measure(
         for _ in range(8):  # each worker answers once before the clock starts
             slack.command(USER, "/team", "help")
         time.sleep(0.5)
-        pids, work = server.worker_pids(), server.work_pids()
+        pids, work, every = server.worker_pids(), server.work_pids(), server.all_pids()
         result.rss_start_kib = [rss_kib(p) for p in pids]
+        result.all_rss_start_kib = sum(rss_kib(p) for p in every)
         key = f"reply:{USER}"
         seen = outside.slack.count(key)
         cpu_before, work_before = cpu_seconds(pids), cpu_seconds(work)
+        all_before, postgres_before = cpu_seconds(every), cpu_seconds(pids_named("postgres"))
         started = time.perf_counter()
         result.seconds, result.statuses = hammer(server, slack, requests, threads)
         if answers:
@@ -139,6 +146,9 @@ def measure(
             result.answer_seconds = time.perf_counter() - started
         result.cpu_seconds = cpu_seconds(pids) - cpu_before
         result.work_cpu_seconds = cpu_seconds(work) - work_before
+        result.all_cpu_seconds = cpu_seconds(every) - all_before
+        result.postgres_cpu_seconds = cpu_seconds(pids_named("postgres")) - postgres_before
+        result.all_rss_end_kib = sum(rss_kib(p) for p in server.all_pids())
         result.rss_end_kib = [rss_kib(p) for p in pids]
         result.work_rss_end_kib = [rss_kib(p) for p in work]
         result.threads_end = [thread_count(p) for p in pids]

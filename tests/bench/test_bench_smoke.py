@@ -18,7 +18,7 @@ if str(REPO) not in sys.path:  # `bench` is a top-level package beside src/
 
 from bench.harness import Row, percentile, print_table  # noqa: E402
 
-from bench import ack, api_calls, burst, load, throughput  # noqa: E402
+from bench import ack, api_calls, burst, chaos, compare, load, throughput  # noqa: E402
 
 
 @pytest.fixture
@@ -118,3 +118,33 @@ def test_table_and_percentiles() -> None:
     header, rule, line = out.text.splitlines()
     assert header.split() == ["benchmark", "measure", "value", "goal", "note"]
     assert set(rule.replace(" ", "")) == {"-"} and line.startswith("1 ack")
+
+
+def test_chaos_accounts_for_every_acknowledged_operation(sqlite_url: str) -> None:
+    result = chaos.measure(
+        users=4,
+        duration=4.0,
+        drain=60.0,
+        database_url=sqlite_url,
+        think=(0.1, 0.3),
+        kill_gap=(1.0, 1.5),
+        server_env={"ROSTERBOT_JOB_LEASE_SECONDS": "2"},  # a killed worker's jobs come back soon
+    )
+    assert result.kills, "the killer killed nothing"
+    acknowledged = 0
+    for kind in chaos.KINDS:
+        counts = result.counts[kind]
+        acknowledged += counts["acknowledged"]
+        # Each acknowledged operation is done, refused with a message, or lost: nothing uncounted.
+        assert counts["done"] + counts["refused, user told"] + counts["lost"] == counts["acknowledged"], kind
+    assert acknowledged >= 1
+    assert result.drained_seconds >= 0  # the queue emptied
+    assert any(row.measure == "SIGKILLs" for row in chaos.rows(result))
+
+
+def test_compare_counts_lines_that_are_code(tmp_path: Path) -> None:
+    (tmp_path / "blocks").mkdir()
+    (tmp_path / "app.py").write_text('"""Doc."""\n\n# why\nx = 1\n')
+    (tmp_path / "blocks" / "team.py").write_text("y = 2\n")
+    (tmp_path / "notes.txt").write_text("not python\n")
+    assert compare.slack_lines(tmp_path) == (5, 3)

@@ -166,3 +166,21 @@ def test_reading_requests(world: World) -> None:
     assert [v.id for v in world.timeoff.list_for(world.actor(ADMIN), MEMBER_IDS[SAM]).items] == [mine.id]
     with pytest.raises(NotFoundError):
         world.timeoff.get(world.actor(ADMIN), 4242)
+
+
+def test_a_request_retried_after_it_was_stored_is_not_stored_twice(world: World) -> None:
+    """The worker storing a request died after the commit; the job's next attempt (`retried`)
+    finds the request the first stored instead of storing it again. Without `retried`, the same
+    request sent again is a new one."""
+    start = world.today() + timedelta(days=10)
+    data = RequestInput(starts_on=start, ends_on=start, reason="Dentist")
+    first = world.timeoff.request(world.actor(SAM), data)
+
+    again = world.timeoff.request(world.actor(SAM), data, retried=True)
+    other_reason = world.timeoff.request(
+        world.actor(SAM), RequestInput(starts_on=start, ends_on=start, reason="Other"), retried=True
+    )
+
+    assert again.id == first.id
+    assert other_reason.id != first.id  # not the same request: stored
+    assert len(world.items(kind=outbox_store.POST_APPROVAL)) == 2  # one post per stored request

@@ -525,8 +525,11 @@ class TimeOffService:
         `ZONE_TTL` seconds. No API call."""
         return self.zones(slack_team_id)
 
-    def request(self, actor: Actor, data: RequestInput) -> TimeOffView:
-        """Store a pending request and queue its post to the approvals channel, in one transaction."""
+    def request(self, actor: Actor, data: RequestInput, *, retried: bool = False) -> TimeOffView:
+        """Store a pending request and queue its post to the approvals channel, in one transaction.
+        `retried`: this request was asked for before and may have been stored then (the process
+        doing it died after the commit): the same request by the same person within the hour is
+        taken to be that one."""
         actor = self._fresh(actor)
         assert actor.member_id is not None
         member_id = actor.member_id if data.member_id is None else data.member_id
@@ -542,6 +545,23 @@ class TimeOffService:
             config = workspace_config(session, self._settings, actor.slack_team_id)
             self._validate(data, config.zone)
             now = self._clock()
+            if retried:
+                wanted = TimeOffRequest(
+                    slack_team_id=actor.slack_team_id,
+                    member_id=member_id,
+                    requested_by_slack_user_id=actor.slack_user_id,
+                    starts_on=data.starts_on,
+                    ends_on=data.ends_on,
+                    all_day=data.all_day,
+                    start_time=data.start_time,
+                    end_time=data.end_time,
+                    reason=data.reason.strip(),
+                    leave_type_id=leave_type.id if leave_type is not None else None,
+                )
+                earlier = requests.same_since(session, wanted, now - timedelta(hours=1))
+                if earlier is not None:
+                    log.info("time off #%s: stored by an earlier attempt of this request", earlier.id)
+                    return self.view(earlier.id)
             row = requests.add(
                 session,
                 slack_team_id=actor.slack_team_id,

@@ -73,7 +73,7 @@ from rosterbot.slack.blocks.timeoff import (
     use_text,
     with_estimate,
 )
-from rosterbot.slack.context import actor_of, services_of
+from rosterbot.slack.context import actor_of, is_retry, services_of
 from rosterbot.slack.home import publish_home, refusal_on_home
 from rosterbot.slack.ids import ActionId, BlockId, CallbackId
 from rosterbot.slack.metadata import (
@@ -761,7 +761,9 @@ def register(app: App) -> None:
     app.view(CallbackId.TIMEOFF_REQUEST.value)(
         *form_listener(
             checked_request_form,
-            lambda turn, _, data: turn.services.timeoff.request(turn.actor, data),
+            lambda turn, _, data: turn.services.timeoff.request(
+                turn.actor, data, retried=is_retry(turn.context)
+            ),
             request_sent,
             RequestFormMetadata,
             title=FORM_TITLE,

@@ -76,6 +76,34 @@ def add(
 MAX_ID = 2**31 - 1
 
 
+def same_since(session: Session, wanted: TimeOffRequest, since: datetime) -> TimeOffRequest | None:
+    """The newest request of the workspace made since `since` by the same person, for the same
+    member, days, times, type and reason as `wanted` (which is not stored)."""
+    same = (
+        select(TimeOffRequest)
+        .where(
+            TimeOffRequest.slack_team_id == wanted.slack_team_id,
+            TimeOffRequest.member_id == wanted.member_id,
+            TimeOffRequest.requested_by_slack_user_id == wanted.requested_by_slack_user_id,
+            TimeOffRequest.starts_on == wanted.starts_on,
+            TimeOffRequest.ends_on == wanted.ends_on,
+            TimeOffRequest.all_day == wanted.all_day,
+            TimeOffRequest.reason == wanted.reason,
+            TimeOffRequest.created_at >= as_utc(since),
+        )
+        .order_by(TimeOffRequest.id.desc())
+    )
+    return next(
+        (
+            row
+            for row in session.scalars(same)
+            if (row.start_time, row.end_time, row.leave_type_id)
+            == (wanted.start_time, wanted.end_time, wanted.leave_type_id)
+        ),
+        None,
+    )
+
+
 def get(session: Session, request_id: int, *, slack_team_id: str) -> TimeOffRequest | None:
     """The request, if it belongs to the workspace `slack_team_id`."""
     row = get_for_worker(session, request_id)

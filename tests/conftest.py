@@ -21,6 +21,7 @@ import pytest
 import time_machine
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.store.db import make_engine, make_session_factory
@@ -103,12 +104,20 @@ def _migrated_engine(database_url: str) -> Iterator[Engine]:
 
 def empty_all_tables(engine: Engine) -> None:
     tables = [table.name for table in Base.metadata.sorted_tables]
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(tables):
-                connection.execute(text(f"DELETE FROM {name}"))
+    # A worker of the test before may still be finishing a job (its transaction touches several
+    # tables): PostgreSQL may then pick the TRUNCATE as a deadlock's victim; the job ends, try again.
+    for attempt in range(5):
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    for name in reversed(tables):
+                        connection.execute(text(f"DELETE FROM {name}"))
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error) or attempt == 4:
+                raise
 
 
 @pytest.fixture

@@ -116,9 +116,23 @@ class WorkerProcess:
 
     def _keep_running(self) -> None:
         while not self._stopping.wait(self._check_seconds):
-            if not self.process.is_alive() and not self._stopping.is_set():
+            if not _alive(self.process) and not self._stopping.is_set():
                 log.error("the worker process ended (exit code %s): starting another", self.process.exitcode)
                 self.process = self._start()
+
+
+def _alive(process: multiprocessing.process.BaseProcess) -> bool:
+    """Whether `process` still runs. Not `is_alive()` alone: gunicorn's master reaps every child
+    that ends (its SIGCHLD handler waits for any pid), and then multiprocessing can no longer tell."""
+    if process.pid is None or not process.is_alive():
+        return False
+    try:
+        os.kill(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists
+        return True
+    return True
 
 
 def run_worker_process(settings: Settings, log_level: int, parent: int) -> None:

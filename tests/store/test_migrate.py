@@ -40,7 +40,7 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
     engine = make_engine(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) >= TABLES
-        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0007"
+        assert migrate.current_revision(empty_url) == migrate.head_revision() == "0006"
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO slack_deliveries (key, received_at) VALUES ('kept', CURRENT_TIMESTAMP)")
@@ -49,11 +49,11 @@ def test_upgrade_from_empty_then_again_is_a_no_op(
         migrate.upgrade(empty_url)  # again: nothing to do, nothing lost
         migrate.ensure_schema(empty_url)
 
-        assert migrate.current_revision(empty_url) == "0007"
+        assert migrate.current_revision(empty_url) == "0006"
         with engine.connect() as connection:
             assert connection.execute(text("SELECT key FROM slack_deliveries")).scalars().all() == ["kept"]
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert versions == ["0007"]
+        assert versions == ["0006"]
     finally:
         engine.dispose()
 
@@ -185,7 +185,7 @@ def test_posted_messages_take_their_requests_or_their_channels_workspace(empty_u
 
 
 def test_existing_requests_become_vacation(empty_url: str) -> None:
-    """0007: every workspace with requests gets the default leave types; its requests are Vacation."""
+    """0006: every workspace with requests gets the default leave types; its requests are Vacation."""
     migrate.upgrade(empty_url, "0004")
     engine = make_engine(empty_url)
     try:

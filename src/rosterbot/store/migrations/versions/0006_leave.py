@@ -5,8 +5,8 @@ Backfill: every workspace that has requests gets the default leave types (Vacati
 Unpaid; `store/leave.py` DEFAULT_TYPES, written out here as they were at this revision), and its
 existing requests become Vacation.
 
-Revision ID: 0007
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06 11:40:00
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
-from rosterbot.services.timeoff import RequestInput
+from rosterbot.services.timeoff_rules import RequestInput
 from rosterbot.store import outbox as outbox_store
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import AuditEntry, OutboxItem, PostedMessage, TimeOffRequest

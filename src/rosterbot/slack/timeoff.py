@@ -30,7 +30,7 @@ from rosterbot.domain.dates import format_day, format_days, local_today
 from rosterbot.domain.leave import BelowZero, LeaveTypeView, format_amount
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
-from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
+from rosterbot.services import timeoff_views as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.leave import (
     TYPE_EMOJI,
@@ -40,7 +40,8 @@ from rosterbot.services.leave import (
     parse_amount,
     type_errors,
 )
-from rosterbot.services.timeoff import DecisionResult, RequestInput, TimeOffView, validate_note
+from rosterbot.services.timeoff_rules import RequestInput, validate_note
+from rosterbot.services.timeoff_views import DecisionResult, TimeOffView
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.leave import (
     COUNTS,

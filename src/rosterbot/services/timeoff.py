@@ -37,7 +37,9 @@ from rosterbot.services.member_names import MemberNames, TeamApi
 from rosterbot.services.paging import Page
 from rosterbot.services.timeoff_rules import (
     LEAVE_TYPE_FIELD,
+    RequestDraft,
     RequestInput,
+    checked_request,
     period_bounds,
     period_problem,
     request_errors,
@@ -134,10 +136,11 @@ class TimeOffService:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def check_input(self, slack_team_id: str, data: RequestInput) -> None:
-        """Raise InvalidRequest for what is wrong with `data` on its own (dates passed, the end
-        before the start, a long reason): no API call, so a form can answer at once."""
-        self._validate(data, self.business_zone(slack_team_id))
+    def check_input(self, slack_team_id: str, draft: RequestDraft) -> RequestInput:
+        """The request `draft` holds, or InvalidRequest for what is wrong with it on its own (no
+        first day, dates passed, the end before the start, a long reason), by field: no API
+        call, so a form can answer at once. `request` checks it again."""
+        return checked_request(draft, self.business_zone(slack_team_id), self._clock())
 
     def business_zone(self, slack_team_id: str) -> ZoneInfo:
         """The workspace's time zone (its setting, else ROSTERBOT_TIMEZONE), as read in the last

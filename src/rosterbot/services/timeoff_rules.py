@@ -26,7 +26,7 @@ def validate_note(note: str | None, *, approve: bool) -> str | None:
     lines: it is typed in a multi-line input, like the request's reason). No API call."""
     note = (note or "").strip() or None
     if not approve and note is None:
-        raise InvalidRequest({"note": "Give a reason for denying this request."})
+        raise InvalidRequest({"note": "Give a reason: the member reads it."})
     if note is not None and len(note) > MAX_REASON:
         raise InvalidRequest({"note": f"Keep the reason to {MAX_REASON} characters or fewer."})
     if note is not None and (refused := hidden_character_error("A reason", note, multiline=True)):
@@ -46,6 +46,51 @@ class RequestInput:
     end_time: time | None = None
     reason: str = ""
     leave_type_id: int | None = None  # None: the workspace's first type (Vacation)
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """The request form as typed, before any rule: the first day may be missing, and `ends_on`
+    None is a single day. `checked_request` makes it a `RequestInput`."""
+
+    starts_on: date | None
+    ends_on: date | None = None
+    member_id: int | None = None
+    all_day: bool = True
+    start_time: time | None = None
+    end_time: time | None = None
+    reason: str = ""
+    leave_type_id: int | None = None
+
+
+def checked_request(draft: RequestDraft, zone: ZoneInfo, now: datetime) -> RequestInput:
+    """The request `draft` holds, or InvalidRequest with what is wrong with it on its own, by
+    field, for a business in `zone` at `now` (`request_errors`). No API call: the form checks it
+    before its ack, and the service again when it stores it."""
+    if draft.starts_on is None:
+        raise InvalidRequest({"starts_on": "Choose the first day."} | _all_day_errors(draft))
+    data = RequestInput(
+        starts_on=draft.starts_on,
+        ends_on=draft.ends_on or draft.starts_on,
+        member_id=draft.member_id,
+        all_day=draft.all_day,
+        start_time=draft.start_time,
+        end_time=draft.end_time,
+        reason=draft.reason,
+        leave_type_id=draft.leave_type_id,
+    )
+    errors = request_errors(data, zone, now)
+    if errors:
+        raise InvalidRequest(errors)
+    return data
+
+
+def _all_day_errors(data: RequestInput | RequestDraft) -> dict[str, str]:
+    """All day with a time given: which was meant is not known, so neither is taken."""
+    if not data.all_day or (data.start_time is None and data.end_time is None):
+        return {}
+    field = "start_time" if data.start_time is not None else "end_time"
+    return {field: "Choose “From – to” to give times, or clear them for all day."}
 
 
 def period_bounds(
@@ -68,6 +113,8 @@ def in_utc(bounds: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
 def request_errors(data: RequestInput, zone: ZoneInfo, now: datetime) -> dict[str, str]:
     """What is wrong with `data` on its own, by field, for a business in `zone` at `now`: the one
     place for a request's rules (the form shows them under its inputs, keyed by these fields)."""
+    if unclear := _all_day_errors(data):
+        return unclear  # the days and times are judged once it is clear what is asked for
     errors: dict[str, str] = {}
     today = now.astimezone(zone).date()
     if data.starts_on < today:

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class TeamApi(Protocol):
-    """The slice of `BusinessApi` this module uses."""
+    """The slice of `BusinessApi` the time-off and leave services use (`MemberNames`: the team list)."""
 
     def get_member(self, member_id: int) -> TeamMember: ...
 

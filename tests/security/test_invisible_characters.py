@@ -21,7 +21,7 @@ from rosterbot.domain.text import hidden_character
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
 from rosterbot.sandbox import Sandbox
 from rosterbot.services.errors import InvalidRequest
-from rosterbot.services.timeoff import validate_note
+from rosterbot.services.timeoff_rules import validate_note
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import TimeOffRequest
 from support import SLACK_WAIT, assert_in_progress, settled_modal

@@ -24,7 +24,7 @@ from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.emulators.slack_api.state import ResponsePost
 from rosterbot.sandbox import Sandbox
 from rosterbot.services.outbox import RetryPolicy
-from rosterbot.services.timeoff import RequestInput
+from rosterbot.services.timeoff_rules import RequestInput
 from rosterbot.slack.metadata import (
     DenyFormMetadata,
     FormMetadata,

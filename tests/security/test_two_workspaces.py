@@ -32,7 +32,8 @@ from rosterbot.emulators.demo import DEMO_TEAM
 from rosterbot.services.container import Services, build_services
 from rosterbot.services.errors import NotFoundError
 from rosterbot.services.notify import ChannelUnavailable, RecordingNotifier
-from rosterbot.services.timeoff import RequestInput, TimeOffView
+from rosterbot.services.timeoff_rules import RequestInput
+from rosterbot.services.timeoff_views import TimeOffView
 from rosterbot.services.workspace import WorkspaceChanges
 from rosterbot.slack.middleware import delivery_key
 from rosterbot.store import audit, deliveries, links, workspace

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from rosterbot.emulators.demo import TEAM_CHANNEL_ID
 from rosterbot.emulators.slack_api.state import ResponsePost
 from rosterbot.sandbox import Sandbox
-from rosterbot.services.timeoff import RequestInput
+from rosterbot.services.timeoff_rules import RequestInput
 from rosterbot.store import outbox
 from rosterbot.store.db import session_scope
 

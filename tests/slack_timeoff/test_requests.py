@@ -116,7 +116,10 @@ def test_deny_asks_for_a_reason_then_the_member_reads_it(box: Sandbox) -> None:
         lambda s: any(v["callback_id"] == "timeoff_deny" for v in s.open_views(OWNER)), timeout=WAIT
     )
     empty = box.slack.submit_view(OWNER, "timeoff_deny", {"note": {"timeoff_field": ""}})
-    assert empty.json()["response_action"] == "errors" and "note" in empty.json()["errors"]
+    assert empty.json() == {
+        "response_action": "errors",
+        "errors": {"note": "Give a reason: the member reads it."},
+    }
     assert stored(box)[-1].status == "pending"
 
     done = box.slack.submit_view(OWNER, "timeoff_deny", {"note": {"timeoff_field": "Short-staffed that day"}})
@@ -281,6 +284,12 @@ def test_bad_form_input_is_shown_under_the_inputs_and_nothing_is_stored(box: San
         SAM, "timeoff_request", form_values((today() - timedelta(days=1)).isoformat())
     )
     assert past.json()["errors"] == {"starts_on": "That date has already passed."}
+    no_day = box.slack.submit_view(SAM, "timeoff_request", form_values(""))
+    assert no_day.json()["errors"] == {"starts_on": "Choose the first day."}
+    timed = box.slack.submit_view(SAM, "timeoff_request", form_values(day(5), start_time="09:00"))
+    assert timed.json()["errors"] == {
+        "start_time": "Choose “From – to” to give times, or clear them for all day."
+    }
     assert stored(box) == []
     assert any(v["callback_id"] == "timeoff_request" for v in box.slack_state.open_views(SAM))
 

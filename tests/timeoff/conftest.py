@@ -30,7 +30,9 @@ from rosterbot.services.digest import DigestService
 from rosterbot.services.identity import IdentityService
 from rosterbot.services.notify import RecordingNotifier
 from rosterbot.services.outbox import OutboxDelivery, RetryPolicy
-from rosterbot.services.timeoff import RequestInput, TimeOffService, TimeOffView
+from rosterbot.services.timeoff import TimeOffService
+from rosterbot.services.timeoff_rules import RequestInput
+from rosterbot.services.timeoff_views import TimeOffView
 from rosterbot.store import outbox as outbox_store
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import OutboxItem

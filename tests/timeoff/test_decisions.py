@@ -11,7 +11,7 @@ from rosterbot.domain.roles import Role
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID, TEAM_CHANNEL_ID
 from rosterbot.services.errors import InvalidRequest, PermissionDenied
 from rosterbot.services.notify import PostRef
-from rosterbot.services.timeoff import DecisionResult
+from rosterbot.services.timeoff_views import DecisionResult
 from rosterbot.store import outbox as outbox_store
 
 from .conftest import ADMIN, ADMIN2, MEMBER_IDS, OWNER, SAM, World

@@ -25,7 +25,8 @@ from rosterbot.services.leave import (
     LeaveTypeInput,
     PolicyChanges,
 )
-from rosterbot.services.timeoff import RequestInput, TimeOffView
+from rosterbot.services.timeoff_rules import RequestInput
+from rosterbot.services.timeoff_views import TimeOffView
 from rosterbot.slack.blocks.availability import digest_blocks, digest_text
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import AuditEntry, LeaveType

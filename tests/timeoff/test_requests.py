@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
 from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
-from rosterbot.services.timeoff import RequestInput
+from rosterbot.services.timeoff_rules import RequestDraft, RequestInput
 from rosterbot.store import outbox as outbox_store
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import AuditEntry, OutboxItem, PostedMessage, TimeOffRequest
@@ -146,6 +146,23 @@ def test_an_unlinked_user_can_do_nothing(world: World) -> None:
     world.emulator.replace_member(MEMBER_IDS[SAM], {"is_active": False})
     with pytest.raises(NotLinked):
         world.ask(SAM)
+    assert _count(world, TimeOffRequest) == 0
+
+
+def test_times_on_an_all_day_request_and_a_draft_without_a_first_day_are_refused(world: World) -> None:
+    start = world.today() + timedelta(days=3)
+    with pytest.raises(InvalidRequest) as timed:
+        world.timeoff.request(world.actor(SAM), RequestInput(start, start, start_time=time(9)))
+    assert timed.value.field_errors == {
+        "start_time": "Choose “From – to” to give times, or clear them for all day."
+    }
+    with pytest.raises(InvalidRequest) as undated:
+        world.timeoff.check_input(TEAM, RequestDraft(None, start, end_time=time(9)))
+    assert undated.value.field_errors == {
+        "starts_on": "Choose the first day.",
+        "end_time": "Choose “From – to” to give times, or clear them for all day.",
+    }
+    assert world.timeoff.check_input(TEAM, RequestDraft(start)) == RequestInput(start, start)
     assert _count(world, TimeOffRequest) == 0
 
 

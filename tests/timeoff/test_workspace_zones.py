@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.config import load_settings
-from rosterbot.services.timeoff import WorkspaceZones
+from rosterbot.services.workspace_config import WorkspaceZones
 from rosterbot.store import workspace
 from rosterbot.store.db import session_scope
 

@@ -26,7 +26,9 @@ from rosterbot.domain.permissions import Operation
 from rosterbot.domain.roles import Actor
 from rosterbot.services.audit import Auditor
 from rosterbot.services.leave import days_off_in, policy_of
-from rosterbot.services.timeoff import Clock, FreshRoles, TeamApi, utc_clock, workspace_config
+from rosterbot.services.member_names import TeamApi
+from rosterbot.services.timeoff import Clock, FreshRoles, utc_clock
+from rosterbot.services.workspace_config import workspace_config
 from rosterbot.store import leave as leave_store
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope

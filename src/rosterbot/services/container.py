@@ -29,8 +29,9 @@ from rosterbot.services.positions import PositionService
 from rosterbot.services.single_flight import SharedReads
 from rosterbot.services.team import TeamService
 from rosterbot.services.throttle import CommandThrottle
-from rosterbot.services.timeoff import TimeOffService, WorkspaceZones
+from rosterbot.services.timeoff import TimeOffService
 from rosterbot.services.workspace import WorkspaceService
+from rosterbot.services.workspace_config import WorkspaceZones
 from rosterbot.store.db import utcnow
 
 

@@ -26,7 +26,8 @@ from rosterbot.domain import coverage
 from rosterbot.domain.availability import Availability
 from rosterbot.domain.coverage import Shortfall
 from rosterbot.services.leave import days_off_in
-from rosterbot.services.timeoff import AvailabilitySource, Clock, WorkspaceConfig, utc_clock, workspace_config
+from rosterbot.services.timeoff import AvailabilitySource, Clock, utc_clock
+from rosterbot.services.workspace_config import WorkspaceConfig, workspace_config
 from rosterbot.store import outbox
 from rosterbot.store import timeoff as requests
 from rosterbot.store import workspace as workspace_store

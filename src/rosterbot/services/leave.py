@@ -58,8 +58,10 @@ from rosterbot.domain.roles import Actor
 from rosterbot.domain.text import hidden_character_error
 from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest, NotFoundError
-from rosterbot.services.timeoff import Clock, FreshRoles, TeamApi, utc_clock, workspace_config
+from rosterbot.services.member_names import TeamApi
+from rosterbot.services.timeoff import Clock, FreshRoles, utc_clock
 from rosterbot.services.workspace import Change
+from rosterbot.services.workspace_config import workspace_config
 from rosterbot.store import leave as leave_store
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rosterbot.services.digest import Digest
-from rosterbot.services.timeoff import TimeOffView
+from rosterbot.services.timeoff_views import TimeOffView
 
 
 @dataclass(frozen=True)

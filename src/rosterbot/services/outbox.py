@@ -36,16 +36,10 @@ from rosterbot.config import Settings
 from rosterbot.services.digest import DIGEST, DigestService
 from rosterbot.services.errors import NotFoundError
 from rosterbot.services.notify import ChannelUnavailable, Notifier, PostRef
-from rosterbot.services.timeoff import (
-    Clock,
-    TimeOffService,
-    TimeOffView,
-    WorkspaceConfig,
-    block_marker,
-    period_problem,
-    utc_clock,
-    workspace_config,
-)
+from rosterbot.services.timeoff import Clock, TimeOffService, utc_clock
+from rosterbot.services.timeoff_rules import period_problem
+from rosterbot.services.timeoff_views import TimeOffView, block_marker
+from rosterbot.services.workspace_config import WorkspaceConfig, workspace_config
 from rosterbot.store import outbox
 from rosterbot.store import timeoff as requests
 from rosterbot.store import workspace as workspace_store

@@ -2,7 +2,7 @@
 channels, the time zone, the digest time and the minimum number of available members per position.
 
 What is stored wins over the environment's defaults (`ROSTERBOT_TEAM_CHANNEL`, ...), as
-`services.timeoff.workspace_config` reads them. Anyone linked may see the settings; a change
+`services.workspace_config.workspace_config` reads them. Anyone linked may see the settings; a change
 re-reads the actor's role, needs `Operation.CONFIGURE` (admin or owner), is checked field by field
 (`InvalidRequest` keyed by the form's input ids) and is audited.
 
@@ -32,7 +32,7 @@ from rosterbot.services.audit import Auditor
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.identity import IdentityService
 from rosterbot.services.positions import PositionService
-from rosterbot.services.timeoff import WorkspaceZones, workspace_config
+from rosterbot.services.workspace_config import WorkspaceZones, workspace_config
 from rosterbot.store import workspace as workspace_store
 from rosterbot.store.db import session_scope
 

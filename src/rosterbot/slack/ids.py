@@ -88,7 +88,7 @@ class BlockId(StrEnum):
     POSITION_REMOVE = "position_remove"
     # /timeoff request form: inputs named after the service's fields (InvalidRequest keys)
     TIMEOFF_MEMBER = "member"
-    TIMEOFF_LEAVE_TYPE = "leave_type"  # also the time-off service's field name for it
+    TIMEOFF_LEAVE_TYPE = "leave_type"
     TIMEOFF_ESTIMATE = "timeoff_estimate"  # what the request uses, shown as the form is filled
     TIMEOFF_STARTS_ON = "starts_on"
     TIMEOFF_ENDS_ON = "ends_on"

@@ -18,7 +18,7 @@ from slack_sdk.web import SlackResponse
 from rosterbot.domain.dates import format_day
 from rosterbot.services.digest import Digest
 from rosterbot.services.notify import ChannelUnavailable, PostRef
-from rosterbot.services.timeoff import TimeOffView
+from rosterbot.services.timeoff_views import TimeOffView
 from rosterbot.slack.blocks import MAX_MESSAGE_BLOCKS
 from rosterbot.slack.blocks.availability import digest_blocks, digest_text
 from rosterbot.slack.blocks.timeoff import (

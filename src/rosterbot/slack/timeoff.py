@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -30,7 +31,7 @@ from rosterbot.domain.dates import format_day, format_days, local_today
 from rosterbot.domain.leave import BelowZero, LeaveTypeView, format_amount
 from rosterbot.domain.permissions import NOT_LINKED_REASON, Operation, check
 from rosterbot.domain.roles import Actor
-from rosterbot.services import timeoff as statuses  # PENDING, APPROVED: slack/ never imports store/
+from rosterbot.services import timeoff_views as statuses  # PENDING, APPROVED: slack/ never imports store/
 from rosterbot.services.errors import InvalidRequest
 from rosterbot.services.leave import (
     TYPE_EMOJI,
@@ -40,7 +41,8 @@ from rosterbot.services.leave import (
     parse_amount,
     type_errors,
 )
-from rosterbot.services.timeoff import DecisionResult, RequestInput, TimeOffView, validate_note
+from rosterbot.services.timeoff_rules import LEAVE_TYPE_FIELD, RequestDraft, RequestInput, validate_note
+from rosterbot.services.timeoff_views import DecisionResult, TimeOffView
 from rosterbot.slack.blocks import escape_mrkdwn
 from rosterbot.slack.blocks.leave import (
     COUNTS,
@@ -138,38 +140,45 @@ def _time(values: StateValues, block_id: str) -> time | None:
         return None
 
 
-def read_request_form(values: StateValues) -> Form[RequestInput]:
-    """Read the form; catch only what is about the form itself (no first day, times given with
-    "All day"). The request's rules (the days and times, their order, a time a clock change skips)
-    are the service's: `TimeOffService.check_input`, whose field names are these inputs' block ids."""
+# The form's input of each field the time-off service names in its errors (`InvalidRequest`).
+FIELD_BLOCKS: dict[str, BlockId] = {
+    LEAVE_TYPE_FIELD: BlockId.TIMEOFF_LEAVE_TYPE,
+    "starts_on": BlockId.TIMEOFF_STARTS_ON,
+    "ends_on": BlockId.TIMEOFF_ENDS_ON,
+    "start_time": BlockId.TIMEOFF_START_TIME,
+    "end_time": BlockId.TIMEOFF_END_TIME,
+    "reason": BlockId.TIMEOFF_REASON,
+    "note": BlockId.TIMEOFF_NOTE,
+}
+
+
+@contextmanager
+def errors_on_inputs() -> Iterator[None]:
+    """The time-off service's field errors raised inside, keyed again by the form's block ids
+    (`rosterbot.slack.errors` shows them under those inputs)."""
+    try:
+        yield
+    except InvalidRequest as refused:
+        errors = {str(FIELD_BLOCKS.get(field, field)): text for field, text in refused.field_errors.items()}
+        raise InvalidRequest(errors, refused.message) from None
+
+
+def read_request_form(values: StateValues) -> RequestDraft:
+    """The form as typed; its rules (a first day, the days and times, their order, a time a clock
+    change skips) are the service's: `TimeOffService.check_input`."""
     field = ActionId.TIMEOFF_FIELD.value
-    starts_on = _date(values, BlockId.TIMEOFF_STARTS_ON)
-    ends_on = _date(values, BlockId.TIMEOFF_ENDS_ON) or starts_on
-    all_day = (option_value(values, BlockId.TIMEOFF_DAY_PART, field) or ALL_DAY) != PART_DAY
-    start_time = _time(values, BlockId.TIMEOFF_START_TIME)
-    end_time = _time(values, BlockId.TIMEOFF_END_TIME)
-    reason = text_value(values, BlockId.TIMEOFF_REASON, field)
     member_text = option_value(values, BlockId.TIMEOFF_MEMBER, field)
     type_text = option_value(values, BlockId.TIMEOFF_LEAVE_TYPE, field)
-    errors: dict[str, str] = {}
-    if starts_on is None:
-        errors[BlockId.TIMEOFF_STARTS_ON] = "Choose the first day."
-    if all_day and (start_time is not None or end_time is not None):
-        where = BlockId.TIMEOFF_START_TIME if start_time is not None else BlockId.TIMEOFF_END_TIME
-        errors[where] = "Choose “From – to” to give times, or clear them for all day."
-    if errors or starts_on is None or ends_on is None:
-        return Form(None, {str(key): text for key, text in errors.items()})
-    data = RequestInput(
-        starts_on=starts_on,
-        ends_on=ends_on,
+    return RequestDraft(
+        starts_on=_date(values, BlockId.TIMEOFF_STARTS_ON),
+        ends_on=_date(values, BlockId.TIMEOFF_ENDS_ON),
         member_id=int(member_text) if member_text and _MEMBER_ID.fullmatch(member_text) else None,
-        all_day=all_day,
-        start_time=None if all_day else start_time,
-        end_time=None if all_day else end_time,
-        reason=reason,
+        all_day=(option_value(values, BlockId.TIMEOFF_DAY_PART, field) or ALL_DAY) != PART_DAY,
+        start_time=_time(values, BlockId.TIMEOFF_START_TIME),
+        end_time=_time(values, BlockId.TIMEOFF_END_TIME),
+        reason=text_value(values, BlockId.TIMEOFF_REASON, field),
         leave_type_id=int(type_text) if type_text and _MEMBER_ID.fullmatch(type_text) else None,
     )
-    return Form(data, {})
 
 
 def business_today(services: Services, team_id: str) -> tuple[date, str]:
@@ -228,13 +237,7 @@ def open_request_modal(
 
 
 def estimate_text(services: Services, team_id: str, member_id: int, data: RequestInput, *, own: bool) -> str:
-    """What the form's request would use of the member's allowance, and what remains; or why it
-    can't be told yet (the days not chosen, or not valid)."""
-    try:
-        services.timeoff.check_input(team_id, replace(data, reason=""))
-    except InvalidRequest as refused:
-        said = next(iter(refused.field_errors.values()), refused.message)
-        return f":information_source: {escape_mrkdwn(said)}"
+    """What the form's request would use of the member's allowance, and what remains."""
     use = services.leave.use_of(
         team_id,
         member_id,
@@ -263,15 +266,18 @@ def update_estimate(turn: Turn, value: str) -> None:
     actor = turn.actor
     if not actor.is_linked or turn.view_id is None or actor.member_id is None:
         return
-    form = read_request_form(_object(_object(view.get("state")).get("values")))
-    if form.value is None:
-        text = f":information_source: {escape_mrkdwn(next(iter(form.errors.values()), ESTIMATE_PROMPT))}"
+    draft = read_request_form(_object(_object(view.get("state")).get("values")))
+    try:  # the reason does not change what is used: the days not chosen, or not valid, do
+        data = turn.services.timeoff.check_input(turn.team_id, replace(draft, reason=""))
+    except InvalidRequest as refused:
+        said = next(iter(refused.field_errors.values()), refused.message or ESTIMATE_PROMPT)
+        text = f":information_source: {escape_mrkdwn(said)}"
     else:
-        member_id = form.value.member_id or actor.member_id
+        member_id = data.member_id or actor.member_id
         own = member_id == actor.member_id
         if not own:
             require(actor, Operation.TIME_OFF_REQUEST_FOR_OTHER)
-        text = estimate_text(turn.services, turn.team_id, member_id, form.value, own=own)
+        text = estimate_text(turn.services, turn.team_id, member_id, data, own=own)
     updated = with_estimate(view, text)
     try:
         turn.client.views_update(view_id=turn.view_id, hash=view.get("hash") or None, view=updated)
@@ -290,10 +296,15 @@ def member_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> No
 def checked_request_form(values: StateValues, context: BoltContext) -> Form[RequestInput]:
     """The form read, then checked as the service checks it without the API (the days and times
     in the workspace's zone): what it refuses is answered under the inputs, before the ack."""
-    form = read_request_form(values)
-    if form.value is not None:
-        services_of(context).timeoff.check_input(str(context.team_id or ""), form.value)
-    return form
+    draft = read_request_form(values)
+    with errors_on_inputs():
+        return Form(services_of(context).timeoff.check_input(str(context.team_id or ""), draft), {})
+
+
+def send_request(turn: Turn, metadata: RequestFormMetadata, data: RequestInput) -> TimeOffView:
+    """Store the request; what the service refuses goes back under the form's inputs."""
+    with errors_on_inputs():
+        return turn.services.timeoff.request(turn.actor, data, retried=is_retry(turn.context))
 
 
 def request_sent(turn: Turn, metadata: RequestFormMetadata, created: TimeOffView) -> None:
@@ -457,11 +468,16 @@ def cancel(click: Click, request_id: int) -> None:
 
 
 def read_deny_form(values: StateValues, context: BoltContext) -> Form[str]:
+    """The reason, checked as the service checks it: what it refuses is inline, before the ack."""
     note = text_value(values, BlockId.TIMEOFF_NOTE, ActionId.TIMEOFF_FIELD.value)
-    if not note:
-        return Form(None, {BlockId.TIMEOFF_NOTE.value: "Give a reason: the member reads it."})
-    validate_note(note, approve=False)  # a note the service would refuse: inline, before the ack
-    return Form(note, {})
+    with errors_on_inputs():
+        return Form(validate_note(note, approve=False) or "", {})
+
+
+def send_denial(turn: Turn, metadata: DenyFormMetadata, note: str) -> DecisionResult:
+    """Deny with the reason; what the service refuses goes back under the form's input."""
+    with errors_on_inputs():
+        return turn.services.timeoff.decide(turn.actor, metadata.request_id, False, note)
 
 
 def denial_recorded(turn: Turn, metadata: DenyFormMetadata, result: DecisionResult) -> None:
@@ -761,9 +777,7 @@ def register(app: App) -> None:
     app.view(CallbackId.TIMEOFF_REQUEST.value)(
         *form_listener(
             checked_request_form,
-            lambda turn, _, data: turn.services.timeoff.request(
-                turn.actor, data, retried=is_retry(turn.context)
-            ),
+            send_request,
             request_sent,
             RequestFormMetadata,
             title=FORM_TITLE,
@@ -776,7 +790,7 @@ def register(app: App) -> None:
     app.view(CallbackId.TIMEOFF_DENY.value)(
         *form_listener(
             read_deny_form,
-            lambda turn, form, note: turn.services.timeoff.decide(turn.actor, form.request_id, False, note),
+            send_denial,
             denial_recorded,
             DenyFormMetadata,
             title=DENY_TITLE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -77,3 +78,19 @@ def links_in(session: Session, slack_team_id: str) -> list[MemberLink]:
             .order_by(MemberLink.member_id, MemberLink.slack_user_id)
         )
     )
+
+
+def first_users(session: Session, slack_team_id: str, member_ids: Collection[int]) -> dict[int, str]:
+    """Each of the members' first linked Slack user in the workspace (the oldest link), in one
+    query for all of them; a member with no link is not in it."""
+    if not member_ids:
+        return {}
+    found: dict[int, str] = {}
+    rows = session.execute(
+        select(MemberLink.member_id, MemberLink.slack_user_id)
+        .where(MemberLink.slack_team_id == slack_team_id, MemberLink.member_id.in_(set(member_ids)))
+        .order_by(MemberLink.id)
+    )
+    for member_id, slack_user_id in rows:
+        found.setdefault(member_id, slack_user_id)
+    return found

@@ -15,7 +15,7 @@ from slack_sdk.models.views import View
 from rosterbot.domain.permissions import NOT_LINKED_REASON
 from rosterbot.domain.roles import Actor
 from rosterbot.services.paging import Page
-from rosterbot.services.timeoff import TimeOffView
+from rosterbot.services.timeoff_views import TimeOffView
 from rosterbot.slack.blocks import MAX_MODAL_BLOCKS, escape_mrkdwn
 from rosterbot.slack.blocks.common import button, context, header, section
 from rosterbot.slack.blocks.timeoff import own_request_section, queued_request_blocks

@@ -31,7 +31,8 @@ from slack_sdk.models.blocks import (
 from rosterbot.api.models import TeamMember
 from rosterbot.domain.dates import format_day
 from rosterbot.services.paging import Page
-from rosterbot.services.timeoff import MAX_REASON, TimeOffView
+from rosterbot.services.timeoff_rules import MAX_REASON
+from rosterbot.services.timeoff_views import TimeOffView
 from rosterbot.slack.blocks import clip, escape_mrkdwn
 from rosterbot.slack.blocks.common import (
     BlockDicts,

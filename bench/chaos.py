@@ -75,7 +75,7 @@ from bench.load import (
 )
 from rosterbot.emulators.business_api import EmulatorConfig
 from rosterbot.emulators.demo import APPROVALS_CHANNEL_ID
-from rosterbot.services.timeoff import block_marker
+from rosterbot.services.timeoff_views import block_marker
 from rosterbot.store.db import make_engine, make_session_factory
 from rosterbot.store.models import OutboxItem, TimeOffRequest
 

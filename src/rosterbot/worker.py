@@ -17,11 +17,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Engine
 
 from rosterbot.config import Settings
 from rosterbot.services.digest import DigestService
 from rosterbot.services.outbox import OutboxDelivery
+from rosterbot.store import outbox
+from rosterbot.store.db import make_engine, make_session_factory, session_scope
 from rosterbot.store.outbox import Claim
 from rosterbot.store.wake import Listener
 
@@ -97,8 +102,12 @@ class JobWorker:
         poll_seconds: float = 0.25,
         threads: int = THREADS,
         lease_seconds: float = LEASE_SECONDS,
+        renew: Callable[[list[Claim], float], None] | None = None,
     ) -> None:
+        """`renew(claims, seconds)`: extends the leases of running jobs (default: through the
+        delivery's own connections; a worker process gives it a connection of its own)."""
         self.delivery = delivery
+        self._renew = renew or (lambda claims, seconds: delivery.extend(claims, lease_seconds=seconds))
         self._listener = listener
         self._schedule = schedule
         self._poll_seconds = poll_seconds
@@ -268,7 +277,7 @@ class JobWorker:
             if not held:
                 continue
             try:
-                self.delivery.extend(held, lease_seconds=self._lease)
+                self._renew(held, self._lease)
             except Exception:  # noqa: BLE001 - try again at the next renewal, well within the lease
                 log.warning("could not renew the leases of %s jobs", len(held), exc_info=True)
 
@@ -323,4 +332,19 @@ def process_worker(settings: Settings, runtime: Runtime) -> JobWorker:
         schedule=schedule_of(runtime.services),
         poll_seconds=1.0 if listener is not None else SQLITE_POLL_SECONDS,
         lease_seconds=settings.job_lease_seconds,
+        renew=lease_renewal(runtime.engine),
     )
+
+
+def lease_renewal(engine: Engine) -> Callable[[list[Claim], float], None]:
+    """Renews leases on a connection of its own. Through the shared pool, a renewal could wait
+    behind a busy worker's jobs for a connection until the lease had run out, and another worker
+    would then do the same job at the same time (`make chaos` saw requests, blocked times and
+    posts made twice)."""
+    own = make_session_factory(make_engine(engine.url.render_as_string(hide_password=False), pool_size=1))
+
+    def renew(claims: list[Claim], seconds: float) -> None:
+        with session_scope(own) as session:
+            outbox.extend_leases(session, claims, until=datetime.now(UTC) + timedelta(seconds=seconds))
+
+    return renew

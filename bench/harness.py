@@ -502,9 +502,17 @@ def command_line(pid: int) -> bytes:
 
 
 def children_of(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        return [int(p) for p in children.read_text().split()]
+    # Each thread's children are listed under its own task: `serve` starts its worker process again
+    # from a thread of the master, which /proc/<pid>/task/<pid>/children alone does not show.
+    tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    if tasks:
+        found: list[int] = []
+        for children in tasks:
+            try:
+                found += [int(p) for p in children.read_text().split()]
+            except OSError:  # the thread ended meanwhile
+                continue
+        return found
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

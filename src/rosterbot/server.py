@@ -127,11 +127,9 @@ def _alive(process: multiprocessing.process.BaseProcess) -> bool:
     if process.pid is None or not process.is_alive():
         return False
     try:
-        os.kill(process.pid, 0)
+        os.kill(process.pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:  # it exists
-        return True
     return True
 
 

@@ -64,8 +64,7 @@ def run_once(services: WorkerServices, *, batch: int = BATCH) -> int:
     follow-ups included (at most 50 batches, so a flood cannot starve the scheduling). Returns the
     number of items delivered."""
     delivery = _delivery(services)
-    services.digests.enqueue_reminders()
-    services.digests.enqueue_due_digests()
+    schedule_of(services)()
     delivered = 0
     for _ in range(50):
         claimed = delivery.deliver_due(batch)

@@ -80,3 +80,36 @@ def test_a_listening_worker_wakes_when_a_job_is_stored(
         assert woke == [True]
     finally:
         listener.close()
+
+
+def test_work_is_stored_on_the_ack_path_after_the_server_dropped_the_pooled_connections(
+    engine: Engine,
+) -> None:
+    """Pooled connections are not pinged when they were used a moment ago (`store.db`): after a
+    PostgreSQL restart, storing a listener's work still succeeds (through a fresh connection), once."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server dropping its connections")
+    from sqlalchemy import func, select, text
+
+    from rosterbot.services.jobs import JobQueue, ListenerWork
+    from rosterbot.store.db import make_engine, make_session_factory
+    from rosterbot.store.models import OutboxItem
+
+    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
+    try:
+        jobs = JobQueue(make_session_factory(own), clock=lambda: NOW)
+        work = ListenerWork(function="run_team", body="command=/team", headers={}, slack_team_id="T1")
+        first = jobs.store_listener_work(work)
+        with own.connect() as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as admin:  # the server drops the pooled connection, as a restart does
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
+
+        second = jobs.store_listener_work(work)
+
+        assert second is not None and second != first
+        with engine.connect() as connection:
+            stored = connection.execute(select(func.count()).select_from(OutboxItem)).scalar_one()
+        assert stored == 2
+    finally:
+        own.dispose()

@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rosterbot.services.timeoff import Clock, utc_clock
 from rosterbot.store import deliveries, outbox
-from rosterbot.store.db import session_scope
+from rosterbot.store.db import autocommit_session, session_scope
 from rosterbot.store.outbox import RUN_LISTENER, Claim
 
 __all__ = ["RUN_LISTENER", "Claim", "JobQueue", "ListenerWork"]
@@ -64,7 +65,21 @@ class JobQueue:
     def store_listener_work(self, work: ListenerWork, *, delivery_key: str | None = None) -> int | None:
         """Store `work` as a job due now; its id, or None when `delivery_key` was claimed before (a
         repeated delivery: its work is stored already). Committed before this returns."""
+        try:
+            return self._store(work, delivery_key)
+        except DBAPIError as error:
+            # A pooled connection the server dropped (a restart): the pool has dropped all of
+            # them, and the work is stored through a fresh one, still before Slack's answer.
+            if not error.connection_invalidated:
+                raise
+            return self._store(work, delivery_key)
+
+    def _store(self, work: ListenerWork, delivery_key: str | None) -> int | None:
+        if delivery_key is None:
+            # One statement on the ack path: it commits as it runs.
+            with autocommit_session(self._sessions) as session:
+                return outbox.enqueue(session, outbox.RUN_LISTENER, at=self._clock(), payload=work.payload())
         with session_scope(self._sessions) as session:
-            if delivery_key is not None and not deliveries.claim(session, delivery_key):
+            if not deliveries.claim(session, delivery_key):
                 return None
             return outbox.enqueue(session, outbox.RUN_LISTENER, at=self._clock(), payload=work.payload())

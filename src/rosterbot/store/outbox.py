@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.db import insert_or_ignore
@@ -87,22 +87,24 @@ def enqueue(
     """Write an item due at `at`; its id. (One INSERT: a listener's work is stored on the ack path.)"""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    item_id = session.execute(
-        insert(OutboxItem)
-        .values(
-            kind=kind,
-            request_id=request_id,
-            payload=dict(payload or {}),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=as_utc(at),
-            created_at=as_utc(at),
-        )
-        .returning(OutboxItem.id)
-    ).scalar_one()
+    values = {
+        "kind": kind,
+        "request_id": request_id,
+        "payload": dict(payload or {}),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": as_utc(at),
+        "created_at": as_utc(at),
+    }
+    stored = insert(OutboxItem).values(**values).returning(OutboxItem.id)
     if session.get_bind().dialect.name == "postgresql":
-        # Sent when the transaction commits (and only then): a listening worker claims it at once.
-        session.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
+        # The NOTIFY is sent when the transaction commits (and only then), and a listening worker
+        # claims the item at once; one statement with the INSERT, for one round trip.
+        job = stored.cte("job")
+        notified = select(job.c.id, func.pg_notify(WAKE_CHANNEL, "")).select_from(job)
+        item_id = session.execute(notified).scalar_one()
+    else:
+        item_id = session.execute(stored).scalar_one()
     return int(item_id)
 
 

@@ -113,3 +113,39 @@ def test_work_is_stored_on_the_ack_path_after_the_server_dropped_the_pooled_conn
         assert stored == 2
     finally:
         own.dispose()
+
+
+def test_workers_claiming_at_once_never_hold_the_same_job(engine: Engine) -> None:
+    """Eight workers claim from one queue at the same time, each on its own connection, until it is
+    empty: every job is claimed exactly once (the claim is one statement: on PostgreSQL a job
+    another worker committed its claim of meanwhile no longer matches)."""
+    from rosterbot.store.db import autocommit_session, make_engine, make_session_factory
+
+    with session_scope(sessionmaker(bind=engine)) as session:
+        stored = {outbox.enqueue(session, outbox.RUN_LISTENER, at=NOW, payload={}) for _ in range(400)}
+    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=8)
+    factory = make_session_factory(own)
+    claimed: list[int] = []
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait()
+        while True:
+            with autocommit_session(factory) as session:
+                until = NOW + timedelta(seconds=15)
+                batch = outbox.claim_due(
+                    session, now=NOW, lease_until=until, limit=7, kinds=[outbox.RUN_LISTENER]
+                )
+            if not batch:
+                return
+            claimed.extend(claim.id for claim in batch)  # list.extend is atomic under the GIL
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        own.dispose()
+    assert sorted(claimed) == sorted(stored)

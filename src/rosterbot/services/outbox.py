@@ -43,7 +43,7 @@ from rosterbot.services.workspace_config import WorkspaceConfig, workspace_confi
 from rosterbot.store import outbox
 from rosterbot.store import timeoff as requests
 from rosterbot.store import workspace as workspace_store
-from rosterbot.store.db import session_scope
+from rosterbot.store.db import autocommit_session, session_scope
 from rosterbot.store.outbox import Claim
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class OutboxDelivery:
     def claim(self, limit: int, *, lease_seconds: float, item_id: int | None = None) -> list[Claim]:
         """Claim up to `limit` due items this delivery can do (or only item `item_id`)."""
         now = self._clock()
-        with session_scope(self._sessions) as session:
+        with autocommit_session(self._sessions) as session:  # one statement
             return outbox.claim_due(
                 session,
                 now=now,
@@ -494,7 +494,7 @@ class OutboxDelivery:
         return f"{what}{ref}: {why}"
 
     def _complete(self, claim: Claim) -> None:
-        with session_scope(self._sessions) as session:
+        with autocommit_session(self._sessions) as session:  # one statement
             outbox.complete(session, claim, at=self._clock())
 
     # -- channels -------------------------------------------------------------------------------

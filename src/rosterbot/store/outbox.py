@@ -16,12 +16,13 @@ the outcome is recorded only if nobody has claimed the item since.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.db import insert_or_ignore
@@ -118,45 +119,45 @@ def claim_due(
     item_id: int | None = None,
 ) -> list[Claim]:
     """Claim up to `limit` due items (of `kinds`, or only item `item_id`), the longest waiting
-    first. Commit right after."""
-    now, lease_until = as_utc(now), as_utc(lease_until)
-    due = (
-        select(OutboxItem.id, OutboxItem.attempts)
-        .where(OutboxItem.status == PENDING, OutboxItem.next_attempt_at <= now)
-        .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
-        .limit(limit)
-    )
+    first: one statement. Commit right after."""
+    params = {"now": as_utc(now), "lease_until": as_utc(lease_until), "limit": limit}
     if kinds is not None:
-        due = due.where(OutboxItem.kind.in_(list(kinds)))
+        params["kinds"] = list(kinds)
     if item_id is not None:
-        due = due.where(OutboxItem.id == item_id)
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claimed_ids: list[int] = []
-    for item_id, attempts in session.execute(due).all():
-        result = session.execute(
-            update(OutboxItem)
-            .where(
-                OutboxItem.id == item_id,
-                OutboxItem.status == PENDING,
-                OutboxItem.attempts == attempts,
-                OutboxItem.next_attempt_at <= now,
-            )
-            .values(attempts=attempts + 1, next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount:  # type: ignore[attr-defined]
-            claimed_ids.append(item_id)
-    if not claimed_ids:
-        return []
-    rows = session.scalars(
-        select(OutboxItem).where(OutboxItem.id.in_(claimed_ids)).execution_options(populate_existing=True)
-    ).all()
-    order = {item_id: n for n, item_id in enumerate(claimed_ids)}
+        params["item_id"] = item_id
+    statement = _claim_statement(session.get_bind().dialect.name, kinds is not None, item_id is not None)
+    rows = session.execute(statement, params).all()
     return [
-        Claim(row.id, row.kind, row.request_id, dict(row.payload or {}), row.attempts, lease_until)
-        for row in sorted(rows, key=lambda row: order[row.id])
+        Claim(row.id, row.kind, row.request_id, dict(row.payload or {}), row.attempts, as_utc(lease_until))
+        for row in sorted(rows, key=lambda row: row.id)
     ]
+
+
+@functools.cache
+def _claim_statement(dialect: str, by_kind: bool, by_id: bool) -> Update:
+    """UPDATE the due items' lease and attempt, RETURNING them. Built once per shape, so that the
+    worker's hot path does not build and hash a statement per claim.
+
+    On PostgreSQL the candidates are locked with `FOR UPDATE SKIP LOCKED` in a materialized CTE
+    (read once), and the UPDATE checks again that each is pending and due: an item another worker
+    claimed and committed meanwhile is re-read by PostgreSQL before it is updated, and then no
+    longer matches. On SQLite writes are serialised, so the statement is alone."""
+    table = OutboxItem.__table__
+    due = table.c.status == PENDING, table.c.next_attempt_at <= bindparam("now")
+    candidates = select(table.c.id).where(*due)
+    if by_kind:
+        candidates = candidates.where(table.c.kind.in_(bindparam("kinds", expanding=True)))
+    if by_id:
+        candidates = candidates.where(table.c.id == bindparam("item_id"))
+    candidates = candidates.order_by(table.c.next_attempt_at, table.c.id).limit(bindparam("limit"))
+    claimed = update(table).values(attempts=table.c.attempts + 1, next_attempt_at=bindparam("lease_until"))
+    if dialect == "postgresql":
+        locked = candidates.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        claimed = claimed.where(table.c.id == locked.c.id, *due)
+    else:
+        claimed = claimed.where(table.c.id.in_(candidates.scalar_subquery()), *due)
+    columns = table.c
+    return claimed.returning(columns.id, columns.kind, columns.request_id, columns.payload, columns.attempts)
 
 
 def extend_leases(session: Session, claims: Iterable[Claim], *, until: datetime) -> int:
@@ -203,7 +204,8 @@ def next_due(session: Session, kinds: Iterable[str]) -> datetime | None:
 
 def complete(session: Session, claim: Claim, *, at: datetime) -> bool:
     """Mark the item done; False when another worker has claimed it since (or it was cancelled)."""
-    return _finish(session, claim, status=DONE, done_at=as_utc(at), last_error=None)
+    params = {"item_id": claim.id, "attempt": claim.attempt, "finished_at": as_utc(at)}
+    return bool(session.execute(_COMPLETE, params).rowcount)  # type: ignore[attr-defined]
 
 
 def retry_later(session: Session, claim: Claim, *, at: datetime, error: str) -> bool:
@@ -248,6 +250,17 @@ def items(
     if status is not None:
         query = query.where(OutboxItem.status == status)
     return list(session.scalars(query.order_by(OutboxItem.id).execution_options(populate_existing=True)))
+
+
+_TABLE = OutboxItem.__table__
+# Built once: every job ends with it (see `_claim_statement`).
+_COMPLETE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("item_id"), _TABLE.c.status == PENDING, _TABLE.c.attempts == bindparam("attempt")
+    )
+    .values(status=DONE, done_at=bindparam("finished_at"), last_error=None)
+)
 
 
 def _finish(session: Session, claim: Claim, **values: Any) -> bool:

@@ -20,9 +20,9 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Update, bindparam, func, insert, select, update
+from sqlalchemy import Executable, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rosterbot.store.db import insert_or_ignore
@@ -61,6 +61,9 @@ KINDS = (
     RUN_LISTENER,
 )
 
+# The table as Core sees it: the statements the worker runs for every job are built once from it.
+_TABLE = cast(Table, OutboxItem.__table__)
+
 # PostgreSQL's NOTIFY channel: a worker waiting in LISTEN wakes when an item is written.
 WAKE_CHANNEL = "rosterbot_jobs"
 
@@ -88,25 +91,34 @@ def enqueue(
     """Write an item due at `at`; its id. (One INSERT: a listener's work is stored on the ack path.)"""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    values = {
-        "kind": kind,
-        "request_id": request_id,
-        "payload": dict(payload or {}),
-        "status": PENDING,
-        "attempts": 0,
-        "next_attempt_at": as_utc(at),
-        "created_at": as_utc(at),
-    }
-    stored = insert(OutboxItem).values(**values).returning(OutboxItem.id)
-    if session.get_bind().dialect.name == "postgresql":
-        # The NOTIFY is sent when the transaction commits (and only then), and a listening worker
-        # claims the item at once; one statement with the INSERT, for one round trip.
-        job = stored.cte("job")
-        notified = select(job.c.id, func.pg_notify(WAKE_CHANNEL, "")).select_from(job)
-        item_id = session.execute(notified).scalar_one()
-    else:
-        item_id = session.execute(stored).scalar_one()
-    return int(item_id)
+    at = as_utc(at)
+    params = {"new_kind": kind, "for_request": request_id, "new_payload": dict(payload or {}), "due_at": at}
+    return int(session.execute(_enqueue_statement(session.get_bind().dialect.name), params).scalar_one())
+
+
+@functools.cache
+def _enqueue_statement(dialect: str) -> Executable:
+    """INSERT an item RETURNING its id; built once (it runs on every ack path). On PostgreSQL
+    with a NOTIFY in the same statement, sent when the transaction commits (and only then): a
+    listening worker claims the item at once."""
+    table = _TABLE
+    stored = (
+        insert(table)
+        .values(
+            kind=bindparam("new_kind"),
+            request_id=bindparam("for_request"),
+            payload=bindparam("new_payload", type_=table.c.payload.type),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=bindparam("due_at"),
+            created_at=bindparam("due_at"),
+        )
+        .returning(table.c.id)
+    )
+    if dialect != "postgresql":
+        return stored
+    job = stored.cte("job")
+    return select(job.c.id, func.pg_notify(WAKE_CHANNEL, "")).select_from(job)
 
 
 def claim_due(
@@ -142,7 +154,7 @@ def _claim_statement(dialect: str, by_kind: bool, by_id: bool) -> Update:
     (read once), and the UPDATE checks again that each is pending and due: an item another worker
     claimed and committed meanwhile is re-read by PostgreSQL before it is updated, and then no
     longer matches. On SQLite writes are serialised, so the statement is alone."""
-    table = OutboxItem.__table__
+    table = _TABLE
     due = table.c.status == PENDING, table.c.next_attempt_at <= bindparam("now")
     candidates = select(table.c.id).where(*due)
     if by_kind:
@@ -252,12 +264,13 @@ def items(
     return list(session.scalars(query.order_by(OutboxItem.id).execution_options(populate_existing=True)))
 
 
-_TABLE = OutboxItem.__table__
 # Built once: every job ends with it (see `_claim_statement`).
 _COMPLETE = (
     update(_TABLE)
     .where(
-        _TABLE.c.id == bindparam("item_id"), _TABLE.c.status == PENDING, _TABLE.c.attempts == bindparam("attempt")
+        _TABLE.c.id == bindparam("item_id"),
+        _TABLE.c.status == PENDING,
+        _TABLE.c.attempts == bindparam("attempt"),
     )
     .values(status=DONE, done_at=bindparam("finished_at"), last_error=None)
 )

@@ -15,7 +15,7 @@ database (`--database`, emptied and migrated by that runtime's own migrations):
   `rosterbot serve --workers 2`'s processes after start and after 10,000 requests;
 - lines in `rosterbot/slack/` of each.
 
-    python -m bench.compare --old /work/wt/old/src [--database URL]
+    python -m bench.compare --old /work/wt/old/src [--old /work/wt/start/src] [--database URL]
 """
 
 from __future__ import annotations
@@ -162,7 +162,13 @@ def rows(runtimes: Sequence[Runtime], api_latency: float = ack.API_LATENCY) -> l
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.split("\n")[0])
-    parser.add_argument("--old", required=True, type=Path, help="the older runtime's src/ (a git worktree's)")
+    parser.add_argument(
+        "--old",
+        required=True,
+        type=Path,
+        action="append",
+        help="an older runtime's src/ (a git worktree's); again for another, named after its folder",
+    )
     parser.add_argument("--database", default=DATABASE, help=f"PostgreSQL, emptied (default {DATABASE})")
     parser.add_argument("--quick", action="store_true", help="a few users and requests: does it run?")
     args = parser.parse_args(argv)
@@ -171,7 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ensure_database(args.database)
     today = Path(__file__).resolve().parents[1] / "src"
     runtimes = []
-    for name, src in (("old", args.old.resolve()), ("now", today)):
+    olds = (
+        [("old", args.old[0].resolve())]
+        if len(args.old) == 1
+        else [(p.resolve().parent.name, p.resolve()) for p in args.old]
+    )
+    for name, src in (*olds, ("now", today)):
         print(f"measuring {name} ({src}) ...", file=sys.stderr, flush=True)
         runtimes.append(measure(name, src, args.database, quick=args.quick))
     print_table(rows(runtimes))

@@ -9,25 +9,22 @@ at a lower priority; the Procfile's `worker` adds more, on any machine sharing t
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
+import subprocess
 import threading
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
-from sqlalchemy.exc import SQLAlchemyError
 
 from rosterbot.config import Settings
+from rosterbot.worker_process import start_worker_process
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
 THREADS = 16
-# The worker process's priority below the web workers': 50 busy work threads at nice 5 kept acks
-# waiting 300-600 ms in a burst of 50 time-off forms; at nice 15 no longer than the floor's.
-WORK_NICE = 15
 
 
 class _Gunicorn(BaseApplication):
@@ -41,7 +38,10 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        # Each worker process builds its own runtime after the fork: one connection pool each.
+        # Each worker process builds its own runtime after the fork: one connection pool each. The
+        # bot is imported here, not by the master, which only watches the workers (less memory).
+        from sqlalchemy.exc import SQLAlchemyError
+
         from rosterbot.runtime import build_runtime
         from rosterbot.slack.app import authorize_in_background, build_app
         from rosterbot.slack.web import create_web_app
@@ -92,72 +92,25 @@ class WorkerProcess:
     def __init__(self, settings: Settings, *, check_seconds: float = 1.0) -> None:
         self._settings = settings
         self._stopping = threading.Event()
-        self.process = self._start()
+        self.process = start_worker_process(settings, logging.getLogger().level)
         self._check_seconds = check_seconds
         threading.Thread(target=self._keep_running, name="worker-supervisor", daemon=True).start()
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.terminate()  # SIGTERM: it stops claiming and lets running work finish
-            self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.kill()
-
-    def _start(self) -> multiprocessing.process.BaseProcess:
-        process = multiprocessing.get_context("spawn").Process(
-            target=run_worker_process,
-            args=(self._settings, logging.getLogger().level, os.getpid()),
-            name="rosterbot-worker",
-            daemon=True,
-        )
-        process.start()
-        return process
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
     def _keep_running(self) -> None:
         while not self._stopping.wait(self._check_seconds):
-            if not _alive(self.process) and not self._stopping.is_set():
-                log.error("the worker process ended (exit code %s): starting another", self.process.exitcode)
-                self.process = self._start()
-
-
-def _alive(process: multiprocessing.process.BaseProcess) -> bool:
-    """Whether `process` still runs. Not `is_alive()` alone: gunicorn's master reaps every child
-    that ends (its SIGCHLD handler waits for any pid), and then multiprocessing can no longer tell."""
-    if process.pid is None or not process.is_alive():
-        return False
-    try:
-        os.kill(process.pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def run_worker_process(settings: Settings, log_level: int, parent: int) -> None:
-    """`rosterbot serve`'s worker process: `rosterbot worker` until SIGTERM, or until the process
-    that started it is gone. Ctrl-C in a terminal is for gunicorn's master, which then stops this."""
-    from rosterbot.cli import configure_logging
-    from rosterbot.runtime import build_runtime
-    from rosterbot.worker import run
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stop = threading.Event()
-
-    def stop_on(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, stop_on)
-    os.nice(WORK_NICE)
-    configure_logging(log_level)
-
-    def watch_parent() -> None:
-        while not stop.wait(1.0):
-            if os.getppid() != parent:
-                stop.set()
-
-    threading.Thread(target=watch_parent, name="parent", daemon=True).start()
-    runtime = build_runtime(settings)
-    try:
-        run(settings, runtime, stop_event=stop)
-    finally:
-        runtime.close()
+            # poll() also sees a worker process that gunicorn's master reaped (its SIGCHLD handler
+            # waits for any pid): waitpid then fails with ECHILD, which Popen takes as ended.
+            ended = self.process.poll()
+            if ended is not None and not self._stopping.is_set():
+                log.error("the worker process ended (exit code %s): starting another", ended)
+                self.process = start_worker_process(self._settings, logging.getLogger().level)

@@ -8,6 +8,7 @@ is done once by the next worker, and the user is told.
 from __future__ import annotations
 
 import logging
+import pickle
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ OWNER, ADMIN, STAFF = "U0OWNER01", "U0ADMIN01", "U0STAFF01"
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    return start_worker_process(settings, logging.INFO)
+    return start_worker_process(pickle.dumps(settings), logging.INFO)
 
 
 @dataclass
@@ -184,7 +185,7 @@ def test_an_add_member_acknowledged_while_the_worker_is_killed_is_done_once_and_
 
 def test_serve_starts_its_worker_process_again_when_it_dies(fresh: Served) -> None:
     box = fresh.box
-    supervised = WorkerProcess(box.settings, check_seconds=0.1)
+    supervised = WorkerProcess(pickle.dumps(box.settings), check_seconds=0.1)
     try:
         first = supervised.process
         first.kill()  # as the OOM killer would

@@ -279,8 +279,10 @@ class Killer:
         self.thread = threading.Thread(target=self._run, name="killer", daemon=True)
 
     def serve_workers(self) -> list[int]:
-        """`serve`'s own worker process (multiprocessing's spawned child; not its resource tracker)."""
-        return [pid for pid in self.server.work_pids() if b"spawn_main" in command_line(pid)]
+        """`serve`'s own worker process (`python -m rosterbot.worker_process`; before it,
+        multiprocessing's spawned child, not its resource tracker)."""
+        marks = (b"rosterbot.worker_process", b"spawn_main")
+        return [pid for pid in self.server.work_pids() if any(m in command_line(pid) for m in marks)]
 
     def targets(self) -> list[tuple[str, int]]:
         found = [("web worker", pid) for pid in sorted(self.server.worker_pids())]

@@ -389,8 +389,8 @@ class WebServer:
         return found
 
     def work_pids(self) -> list[int]:
-        """The master's other children: rosterbot's work process (`rosterbot.slack.handoff`) and
-        multiprocessing's resource tracker; none for the floor."""
+        """The master's other children: rosterbot's worker process (and, in runtimes before
+        `rosterbot.worker_process`, multiprocessing's resource tracker); none for the floor."""
         workers = set(self.worker_pids())
         return [pid for pid in children_of(self.process.pid) if pid not in workers]
 

@@ -215,7 +215,7 @@ def rows(ours: Measured, base: Measured, threads: int) -> list[Row]:
             f"rosterbot {_mib(ours.rss_start_kib)} -> {_mib(ours.rss_end_kib)}; "
             f"floor {_mib(base.rss_start_kib)} -> {_mib(base.rss_end_kib)} (after {base.requests:,})",
             "",
-            f"VmRSS of each gunicorn worker, MiB; rosterbot's work process and resource tracker "
+            f"VmRSS of each gunicorn worker, MiB; rosterbot's worker process (and helpers) "
             f"at the end {_mib(ours.work_rss_end_kib)}; threads at the end: rosterbot "
             f"{'/'.join(map(str, ours.threads_end))}, floor {'/'.join(map(str, base.threads_end))}",
         ),

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 
 from rosterbot.config import Settings, SettingsError, load_settings
+from rosterbot.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-def configure_logging(level: int) -> None:
-    """Every rosterbot process logs the same way (the web process's work process too)."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _parser() -> argparse.ArgumentParser:

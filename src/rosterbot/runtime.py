@@ -17,14 +17,13 @@ from sqlalchemy import Engine
 from rosterbot.api.client import BusinessApi
 from rosterbot.api.transport import RateLimiter
 from rosterbot.config import Settings
-from rosterbot.emulators.serving import RunningServer
 from rosterbot.services.container import Services, build_services
 from rosterbot.store.db import is_sqlite, make_engine, make_session_factory
-from rosterbot.store.migrate import ensure_schema
 from rosterbot.store.rate_limit import BUSINESS_API, SharedRateLimit
 
 if TYPE_CHECKING:
     from rosterbot.emulators.business_api import EmulatorConfig
+    from rosterbot.emulators.serving import RunningServer
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,10 @@ def build_runtime(settings: Settings, *, api_url: str | None = None) -> Runtime:
     """Wire one process. `api_url` overrides `settings.api_url`; with neither, start the emulator.
     With a Slack bot token, the outbox can tell people through Slack (the worker needs that)."""
     if is_sqlite(settings.database_url):
-        # The default SQLite file upgrades itself; PostgreSQL is upgraded by the Procfile's release.
+        # The default SQLite file upgrades itself; PostgreSQL is upgraded by the Procfile's release
+        # (so a process on PostgreSQL never imports Alembic: 10 MiB).
+        from rosterbot.store.migrate import ensure_schema
+
         ensure_schema(settings.database_url)
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)

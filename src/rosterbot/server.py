@@ -4,35 +4,40 @@ A web worker verifies a Slack request, runs its listener's ack function, stores 
 job and answers Slack (`rosterbot.slack.jobs`); it does no post-ack work itself, so its threads only
 carry requests. The worker process started here (as `rosterbot worker` would run) does the jobs,
 at a lower priority; the Procfile's `worker` adds more, on any machine sharing the database.
+
+gunicorn's master only starts and watches processes, so it imports none of the bot: the settings,
+checked before it starts, reach it pickled and are unpickled in the processes that use them.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
-import multiprocessing
 import os
-import signal
+import pickle
+import subprocess
+import sys
 import threading
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
-from sqlalchemy.exc import SQLAlchemyError
 
-from rosterbot.config import Settings
+from rosterbot.logs import configure_logging
+from rosterbot.worker_process import start_worker_process
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from rosterbot.config import Settings
+
+log = logging.getLogger("rosterbot.server")  # not __main__, its name in the master
 
 THREADS = 16
-# The worker process's priority below the web workers': 50 busy work threads at nice 5 kept acks
-# waiting 300-600 ms in a burst of 50 time-off forms; at nice 15 no longer than the floor's.
-WORK_NICE = 15
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
-        self._settings = settings
+    def __init__(self, pickled_settings: bytes, options: dict[str, Any]) -> None:
+        self._pickled_settings = pickled_settings
         self._options = options
         super().__init__()
 
@@ -41,19 +46,23 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        # Each worker process builds its own runtime after the fork: one connection pool each.
+        # Each worker process builds its own runtime after the fork: one connection pool each. The
+        # bot is imported here, not by the master, which only watches the workers (less memory).
+        from sqlalchemy.exc import SQLAlchemyError
+
         from rosterbot.runtime import build_runtime
         from rosterbot.slack.app import authorize_in_background, build_app
         from rosterbot.slack.web import create_web_app
 
-        runtime = build_runtime(self._settings)
+        settings: Settings = pickle.loads(self._pickled_settings)
+        runtime = build_runtime(settings)
         try:
             runtime.services.timeoff.zones.load()  # now, so that no time-off form waits for it
         except SQLAlchemyError:
             log.warning("the database does not answer: the time zones are read at the first form")
-        bolt = build_app(self._settings, runtime.services)  # its jobs go to the worker process
+        bolt = build_app(settings, runtime.services)  # its jobs go to the worker process
         authorize_in_background(bolt)
-        return create_web_app(self._settings, runtime.services, bolt_app=bolt)
+        return create_web_app(settings, runtime.services, bolt_app=bolt)
 
 
 def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str, Any]:
@@ -71,13 +80,29 @@ def gunicorn_options(port: int, workers: int, host: str = "0.0.0.0") -> dict[str
 
 
 def serve(settings: Settings, *, port: int, workers: int = 1, host: str = "0.0.0.0") -> None:
-    """Serve until stopped (SIGTERM/SIGINT): gunicorn's web workers, and one worker process
-    started first (a fresh interpreter: never fork a process that has threads), started again
-    whenever it dies, as gunicorn does for its web workers."""
-    worker = WorkerProcess(settings)
+    """Serve until stopped: this process, which loaded and checked `settings` (pydantic: 15 MiB
+    the master has no use for), becomes a fresh interpreter running `run_master` (exec: the same
+    process, as a process manager sees it), the settings pickled through a pipe."""
+    read, write = os.pipe()
+    with os.fdopen(write, "wb") as pipe:
+        pipe.write(pickle.dumps(settings))  # 1 KiB: the pipe keeps it until the master reads it
+    os.set_inheritable(read, True)
+    options = {"settings-fd": read, "port": port, "workers": workers, "host": host}
+    options["log-level"] = logging.getLogger().level
+    argv = [sys.executable, "-m", "rosterbot.server", *(f"--{k}={v}" for k, v in options.items())]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+
+
+def run_master(pickled_settings: bytes, *, port: int, workers: int, host: str) -> None:
+    """gunicorn's web workers until stopped (SIGTERM/SIGINT), and one worker process started first
+    (a fresh interpreter: never fork a process that has threads), started again whenever it dies,
+    as gunicorn does for its web workers."""
+    worker = WorkerProcess(pickled_settings)
     master = os.getpid()
     try:
-        _Gunicorn(settings, gunicorn_options(port, workers, host)).run()
+        _Gunicorn(pickled_settings, gunicorn_options(port, workers, host)).run()
     finally:
         # A web worker is a fork of this process and leaves gunicorn's run() through here too: only
         # the process that started the worker may stop it.
@@ -89,75 +114,45 @@ class WorkerProcess:
     """`serve`'s worker process, kept running: a thread of the master starts a new one when it
     dies (killed, out of memory); what the dead one held is taken again when its lease ends."""
 
-    def __init__(self, settings: Settings, *, check_seconds: float = 1.0) -> None:
-        self._settings = settings
+    def __init__(self, pickled_settings: bytes, *, check_seconds: float = 1.0) -> None:
+        self._pickled_settings = pickled_settings
         self._stopping = threading.Event()
-        self.process = self._start()
+        self.process = start_worker_process(pickled_settings, logging.getLogger().level)
         self._check_seconds = check_seconds
         threading.Thread(target=self._keep_running, name="worker-supervisor", daemon=True).start()
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.terminate()  # SIGTERM: it stops claiming and lets running work finish
-            self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.kill()
-
-    def _start(self) -> multiprocessing.process.BaseProcess:
-        process = multiprocessing.get_context("spawn").Process(
-            target=run_worker_process,
-            args=(self._settings, logging.getLogger().level, os.getpid()),
-            name="rosterbot-worker",
-            daemon=True,
-        )
-        process.start()
-        return process
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
     def _keep_running(self) -> None:
         while not self._stopping.wait(self._check_seconds):
-            if not _alive(self.process) and not self._stopping.is_set():
-                log.error("the worker process ended (exit code %s): starting another", self.process.exitcode)
-                self.process = self._start()
+            # poll() also sees a worker process that gunicorn's master reaped (its SIGCHLD handler
+            # waits for any pid): waitpid then fails with ECHILD, which Popen takes as ended.
+            ended = self.process.poll()
+            if ended is not None and not self._stopping.is_set():
+                log.error("the worker process ended (exit code %s): starting another", ended)
+                self.process = start_worker_process(self._pickled_settings, logging.getLogger().level)
 
 
-def _alive(process: multiprocessing.process.BaseProcess) -> bool:
-    """Whether `process` still runs. Not `is_alive()` alone: gunicorn's master reaps every child
-    that ends (its SIGCHLD handler waits for any pid), and then multiprocessing can no longer tell."""
-    if process.pid is None or not process.is_alive():
-        return False
-    try:
-        os.kill(process.pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    return True
+def _main() -> None:
+    """What `serve` runs: python -m rosterbot.server --settings-fd=N --port=N --workers=N ..."""
+    parser = argparse.ArgumentParser(prog="python -m rosterbot.server")
+    for name in ("settings-fd", "port", "workers", "log-level"):
+        parser.add_argument(f"--{name}", type=int, required=True)
+    parser.add_argument("--host", required=True)
+    args = parser.parse_args()
+    configure_logging(args.log_level)
+    with os.fdopen(args.settings_fd, "rb") as settings_pipe:
+        pickled = settings_pipe.read()
+    run_master(pickled, port=args.port, workers=args.workers, host=args.host)
 
 
-def run_worker_process(settings: Settings, log_level: int, parent: int) -> None:
-    """`rosterbot serve`'s worker process: `rosterbot worker` until SIGTERM, or until the process
-    that started it is gone. Ctrl-C in a terminal is for gunicorn's master, which then stops this."""
-    from rosterbot.cli import configure_logging
-    from rosterbot.runtime import build_runtime
-    from rosterbot.worker import run
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stop = threading.Event()
-
-    def stop_on(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, stop_on)
-    os.nice(WORK_NICE)
-    configure_logging(log_level)
-
-    def watch_parent() -> None:
-        while not stop.wait(1.0):
-            if os.getppid() != parent:
-                stop.set()
-
-    threading.Thread(target=watch_parent, name="parent", daemon=True).start()
-    runtime = build_runtime(settings)
-    try:
-        run(settings, runtime, stop_event=stop)
-    finally:
-        runtime.close()
+if __name__ == "__main__":
+    _main()

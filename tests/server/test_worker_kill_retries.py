@@ -47,7 +47,7 @@ def test_a_form_opening_retried_after_its_worker_died_tells_no_error_under_the_f
     # The job remembers the modal it opened (a moment after Slack answered the views.open).
     assert state.wait_for(lambda _s: any(j.payload.get("steps") for j in jobs(box)), timeout=5)
     running.worker.kill()
-    running.worker.join(5)
+    running.worker.wait(5)
     running.worker = start_worker(box.settings)  # takes the job again when the lease ends
     assert state.wait_for(lambda _s: all(j.status == "done" for j in jobs(box)), timeout=30)
 

@@ -1,5 +1,5 @@
 """`rosterbot serve`'s split: a web app that acks and stores each listener's lazy work as a job, and a
-worker process (spawned, as `serve` and the Procfile's `worker` run it) that does the jobs. Over
+worker process (a fresh interpreter, as `serve` and the Procfile's `worker` run it) that does the jobs. Over
 loopback HTTP with the business API emulator and the Slack stand-in: the user gets the answer, an
 event or a form repeated by Slack is handled once, and work acknowledged while the worker is killed
 is done once by the next worker, and the user is told.
@@ -8,12 +8,11 @@ is done once by the next worker, and the user is told.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
+import pickle
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from multiprocessing.process import BaseProcess
 
 import pytest
 from slack_bolt import App
@@ -23,22 +22,19 @@ from rosterbot.config import Settings
 from rosterbot.emulators.serving import RunningServer, serve_in_thread
 from rosterbot.emulators.slack_api import SlackWorkspace
 from rosterbot.sandbox import Sandbox
-from rosterbot.server import WorkerProcess, run_worker_process
+from rosterbot.server import WorkerProcess
 from rosterbot.slack.app import build_app
 from rosterbot.slack.web import create_web_app
 from rosterbot.store import outbox
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import OutboxItem, TimeOffRequest
+from rosterbot.worker_process import start_worker_process
 
 OWNER, ADMIN, STAFF = "U0OWNER01", "U0ADMIN01", "U0STAFF01"
 
 
-def start_worker(settings: Settings) -> BaseProcess:
-    process = multiprocessing.get_context("spawn").Process(
-        target=run_worker_process, args=(settings, logging.INFO, os.getpid()), daemon=True
-    )
-    process.start()
-    return process
+def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    return start_worker_process(pickle.dumps(settings), logging.INFO)
 
 
 @dataclass
@@ -49,12 +45,12 @@ class Served:
     bolt: App
     server: RunningServer
     slack: SlackWorkspace  # Slack's side towards that app
-    worker: BaseProcess
+    worker: subprocess.Popen[bytes]
 
     def stop(self) -> None:
         self.server.stop()
         self.worker.terminate()
-        self.worker.join(10)
+        self.worker.wait(10)
         self.slack.close()
 
 
@@ -178,7 +174,7 @@ def test_an_add_member_acknowledged_while_the_worker_is_killed_is_done_once_and_
     claimed = lambda _s: any(j.attempts >= 1 and j.status == "pending" for j in jobs(box))  # noqa: E731
     assert state.wait_for(claimed, timeout=15)  # the worker has it
     running.worker.kill()
-    running.worker.join(5)
+    running.worker.wait(5)
     running.worker = start_worker(box.settings)  # takes the job when the lease ends
 
     made = lambda: [m for m in box.api_state.members() if m.email == "kim.killed@example.com"]  # noqa: E731
@@ -189,16 +185,16 @@ def test_an_add_member_acknowledged_while_the_worker_is_killed_is_done_once_and_
 
 def test_serve_starts_its_worker_process_again_when_it_dies(fresh: Served) -> None:
     box = fresh.box
-    supervised = WorkerProcess(box.settings, check_seconds=0.1)
+    supervised = WorkerProcess(pickle.dumps(box.settings), check_seconds=0.1)
     try:
         first = supervised.process
         first.kill()  # as the OOM killer would
-        first.join(5)
+        first.wait(5)
         assert box.slack_state.wait_for(
-            lambda _s: supervised.process is not first and supervised.process.is_alive(), timeout=10
+            lambda _s: supervised.process is not first and supervised.process.poll() is None, timeout=10
         )
         fresh.worker.kill()  # only the new one is left to do the work
-        fresh.worker.join(5)
+        fresh.worker.wait(5)
         wait_until_working(fresh)
     finally:
         supervised.stop()

@@ -13,9 +13,9 @@ import hmac
 import re
 import secrets
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,9 @@ from rosterbot.store import leave as leave_store
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
 from rosterbot.store.models import LeaveSettings, TimeOffRequest
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 TOKEN_BYTES = 32  # 43 URL-safe characters
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -141,6 +144,8 @@ class CalendarFeed:
 
 
 def _calendar(zone: ZoneInfo, year_name: str) -> Calendar:
+    from icalendar import Calendar  # here: 9 MiB, only for a process that serves the feed
+
     calendar = Calendar()
     calendar.add("prodid", "-//rosterbot//Team time off//EN")
     calendar.add("version", "2.0")
@@ -151,6 +156,8 @@ def _calendar(zone: ZoneInfo, year_name: str) -> Calendar:
 
 
 def _time_off(row: TimeOffRequest, summary: str, reason: str) -> Event:
+    from icalendar import Event  # as in _calendar
+
     event = Event()
     event.add("uid", f"timeoff-{row.id}@rosterbot")
     event.add("dtstamp", requests.as_utc(row.decided_at or row.updated_at))
@@ -169,6 +176,8 @@ def _time_off(row: TimeOffRequest, summary: str, reason: str) -> Event:
 
 
 def _day_off(day: date, why: str, team: str) -> Event:
+    from icalendar import Event  # as in _calendar
+
     event = Event()
     event.add("uid", f"dayoff-{day.isoformat()}-{team}@rosterbot")
     event.add("dtstamp", datetime.combine(day, datetime.min.time()).replace(tzinfo=ZoneInfo("UTC")))

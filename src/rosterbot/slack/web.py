@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from flask import Flask, Request, Response, jsonify, request
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.flask.handler import to_flask_response
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -133,6 +132,8 @@ def wsgi() -> Flask:
 def run_socket_mode(settings: Settings, runtime: Runtime) -> None:
     """Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN) and serve until interrupted. One
     process: its own worker does what it stores, and works the queue."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler  # here: the web process needs none
+
     from rosterbot.worker import process_worker
 
     settings.require("slack_app_token", "slack_bot_token")

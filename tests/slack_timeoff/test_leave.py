@@ -7,12 +7,16 @@ on the weekday), which starts on 1 January: nothing depends on where in the year
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import io
+import threading
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
+
+import pytest
 
 from rosterbot.domain.dates import format_day
 from rosterbot.domain.leave import public_holidays
@@ -178,6 +182,46 @@ def test_going_below_zero_is_refused_or_warned_as_the_business_chooses(box: Sand
     row = file_request(box, SAM, starts_on=in_next_year(3, 10), ends_on=in_next_year(3, 12))
     post = texts(posted_approval(box, row.id)["blocks"])
     assert f":warning: That is 1 day more than remain ({next_year()})." in post
+
+
+def test_two_requests_sent_at_once_cannot_both_use_the_last_days(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sam asks for his last two days while an admin, at the same moment, asks for two other days
+    for him: one request is stored, the other form is put back with the shortfall. Each balance
+    check waits (up to 2 s) for the other to reach it too, so without the per-member lock both
+    pass it before either is stored."""
+    open_every_day(box, allowance_days=2, below_zero="refuse")
+    forms = {SAM: request_form(box, SAM), ADMIN: request_form(box, ADMIN)}
+    values = {
+        SAM: form_values(in_next_year(3, 10), in_next_year(3, 11)),
+        ADMIN: form_values(in_next_year(4, 14), in_next_year(4, 15), member=SAM_ID),
+    }
+    both_checking = threading.Barrier(2, timeout=2.0)
+    real_use_of = box.services.leave.use_of
+
+    def use_of(*args: Any, **kwargs: Any) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checking.wait()
+        return real_use_of(*args, **kwargs)
+
+    monkeypatch.setattr(box.services.leave, "use_of", use_of)
+    before = len(stored(box))
+    senders = [
+        threading.Thread(target=box.slack.submit_view, args=(user, form, values[user]))
+        for user, form in forms.items()
+    ]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(10)
+    assert box.work_pool.wait_idle(10.0)
+
+    assert len(stored(box)) == before + 1
+    refused = [refused_fields(box.slack_state.view(form["id"]) or {}) for form in forms.values()]
+    assert [r["leave_type"] for r in refused if "leave_type" in r] == [
+        f"That is 2 days more than remain ({next_year()}). Ask for fewer days, or choose another leave type."
+    ]
 
 
 def test_only_owners_and_admins_see_another_member_s_balance(box: Sandbox) -> None:

@@ -52,10 +52,13 @@ class InvalidRequest(ServiceError):
 
 
 BUSY = "Someone else is changing the team right now; please try again."
+# Another time-off request of the same member is still being checked against their balance.
+REQUEST_BUSY = "Another time-off request for the same person is being sent right now; please try again."
 
 
 class Busy(ServiceError):
-    """Another change that could affect the owners is still running; trying again later works."""
+    """Another change that could affect the owners (or a member's balance) is still running; trying
+    again later works."""
 
     def __init__(self, message: str = BUSY) -> None:
         super().__init__(message)

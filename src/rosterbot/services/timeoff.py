@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -32,7 +33,14 @@ from rosterbot.domain.leave import BelowZero, LeaveTypeView, RequestUse
 from rosterbot.domain.permissions import Operation, check
 from rosterbot.domain.roles import Actor, Role
 from rosterbot.services.audit import Auditor, write_row
-from rosterbot.services.errors import InvalidRequest, NotFoundError, NotLinked, PermissionDenied
+from rosterbot.services.errors import (
+    REQUEST_BUSY,
+    Busy,
+    InvalidRequest,
+    NotFoundError,
+    NotLinked,
+    PermissionDenied,
+)
 from rosterbot.services.member_names import MemberNames, TeamApi
 from rosterbot.services.paging import Page
 from rosterbot.services.timeoff_rules import (
@@ -60,6 +68,7 @@ from rosterbot.store import leave as leave_store
 from rosterbot.store import links, outbox
 from rosterbot.store import timeoff as requests
 from rosterbot.store.db import session_scope
+from rosterbot.store.locks import LockTimeout, member_lock
 from rosterbot.store.models import TimeOffRequest
 
 log = logging.getLogger(__name__)
@@ -161,11 +170,28 @@ class TimeOffService:
             self.names.remember(member_id, actor.name)
         else:
             self._member_for_request(member_id)
+        # One request of a member at a time from the balance check to the commit: two sent at the
+        # same moment would both see the days the other is about to use (a per-member lock, in
+        # every process; only where leave is counted).
+        balance: AbstractContextManager[None] = (
+            nullcontext() if self.leave is None else member_lock(self._sessions, member_id)
+        )
+        try:
+            with balance:
+                request_id = self._store_request(actor, member_id, own, data, retried)
+        except LockTimeout:
+            raise Busy(REQUEST_BUSY) from None
+        return self.view(request_id)  # built after the transaction, as every view
+
+    def _store_request(
+        self, actor: Actor, member_id: int, own: bool, data: RequestInput, retried: bool
+    ) -> int:
+        assert actor.member_id is not None
         leave_type, use = self._leave_use(actor.slack_team_id, member_id, data)
 
         if retried and (earlier := self._stored_before(actor, member_id, data, leave_type)) is not None:
             log.info("time off #%s: stored by an earlier attempt of this request", earlier)
-            return self.view(earlier)  # built after the read's transaction, as every view
+            return earlier
         with session_scope(self._sessions) as session:
             config = workspace_config(session, self._settings, actor.slack_team_id)
             self._validate(data, config.zone)
@@ -212,8 +238,7 @@ class TimeOffService:
                 "allowed",
                 detail,
             )
-            request_id = row.id
-        return self.view(request_id)
+            return row.id
 
     def _stored_before(
         self, actor: Actor, member_id: int, data: RequestInput, leave_type: LeaveTypeView | None

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -188,8 +188,8 @@ class TimeOffService:
     ) -> int:
         assert actor.member_id is not None
         leave_type, use = self._leave_use(actor.slack_team_id, member_id, data)
-
-        if retried and (earlier := self._stored_before(actor, member_id, data, leave_type)) is not None:
+        asked = _asked(actor, member_id, data, leave_type)
+        if retried and (earlier := self._stored_before(asked)) is not None:
             log.info("time off #%s: stored by an earlier attempt of this request", earlier)
             return earlier
         with session_scope(self._sessions) as session:
@@ -197,20 +197,7 @@ class TimeOffService:
             self._validate(data, config.zone)
             now = self._clock()
             row = requests.add(
-                session,
-                slack_team_id=actor.slack_team_id,
-                member_id=member_id,
-                requested_by_member_id=actor.member_id,
-                requested_by_slack_user_id=actor.slack_user_id,
-                starts_on=data.starts_on,
-                ends_on=data.ends_on,
-                all_day=data.all_day,
-                start_time=data.start_time,
-                end_time=data.end_time,
-                timezone=config.zone.key,
-                reason=data.reason.strip(),
-                at=now,
-                leave_type_id=leave_type.id if leave_type is not None else None,
+                session, **asked, requested_by_member_id=actor.member_id, timezone=config.zone.key, at=now
             )
             detail = leave_type.name if leave_type is not None else ""
             if leave_type is not None and not leave_type.needs_approval:
@@ -240,23 +227,10 @@ class TimeOffService:
             )
             return row.id
 
-    def _stored_before(
-        self, actor: Actor, member_id: int, data: RequestInput, leave_type: LeaveTypeView | None
-    ) -> int | None:
-        """The id of the same request by the same person stored within the hour: a retried
-        request whose first attempt committed before its process died."""
-        wanted = TimeOffRequest(
-            slack_team_id=actor.slack_team_id,
-            member_id=member_id,
-            requested_by_slack_user_id=actor.slack_user_id,
-            starts_on=data.starts_on,
-            ends_on=data.ends_on,
-            all_day=data.all_day,
-            start_time=data.start_time,
-            end_time=data.end_time,
-            reason=data.reason.strip(),
-            leave_type_id=leave_type.id if leave_type is not None else None,
-        )
+    def _stored_before(self, asked: dict[str, Any]) -> int | None:
+        """The id of the same request (`_asked`) stored within the hour: a retried request whose
+        first attempt committed before its process died."""
+        wanted = TimeOffRequest(**asked)
         with session_scope(self._sessions) as session:
             earlier = requests.same_since(session, wanted, self._clock() - timedelta(hours=1))
             return earlier.id if earlier is not None else None
@@ -695,3 +669,22 @@ def close_pending_requests(
 
 def _target(row: TimeOffRequest) -> str:
     return f"time off #{row.id} (member {row.member_id})"
+
+
+def _asked(
+    actor: Actor, member_id: int, data: RequestInput, leave_type: LeaveTypeView | None
+) -> dict[str, Any]:
+    """What makes a time-off request the one asked for (who asked, for whom, when, what type, why):
+    the columns it is stored with, and what a retry looks for (`TimeOffService._stored_before`)."""
+    return {
+        "slack_team_id": actor.slack_team_id,
+        "member_id": member_id,
+        "requested_by_slack_user_id": actor.slack_user_id,
+        "starts_on": data.starts_on,
+        "ends_on": data.ends_on,
+        "all_day": data.all_day,
+        "start_time": data.start_time,
+        "end_time": data.end_time,
+        "reason": data.reason.strip(),
+        "leave_type_id": leave_type.id if leave_type is not None else None,
+    }

@@ -33,7 +33,7 @@ _locks_guard = threading.Lock()
 
 
 class LockTimeout(Exception):
-    """The business's lock was not free within the timeout."""
+    """The lock (a business's, a member's) was not free within the timeout."""
 
 
 def _process_lock(database: str, kind: int, key: int) -> threading.Lock:
